@@ -1,0 +1,110 @@
+//! The SQL store port: tenants, keys, products, enrichments and ingestion runs. One trait,
+//! [`Store`]; SQLite is the embedded adapter, Azure SQL the cloud one. Handlers and pipelines
+//! see only the trait.
+
+mod model;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+use crate::domain::{Sku, TenantId};
+
+pub use model::*;
+
+/// A failed store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database is busy, locked, unreachable or throttling: trying again may succeed.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data that cannot be read back (a bug or a hand-edited row).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// Anything else the database refused.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl StoreError {
+    /// Whether trying again may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// The store. Every method that touches tenant data takes the tenant and filters by it.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// What serves the store, for the banner and `Health`.
+    fn describe(&self) -> String;
+
+    /// Applies the migrations not yet applied; returns how many ran.
+    async fn migrate(&self) -> Result<usize, StoreError>;
+
+    /// A cheap round trip, for `Health`.
+    async fn check(&self) -> Result<(), StoreError>;
+
+    /// Creates tenant `id` if it does not exist.
+    async fn ensure_tenant(&self, id: &TenantId, name: &str) -> Result<(), StoreError>;
+
+    /// Whether tenant `id` exists.
+    async fn tenant_exists(&self, id: &TenantId) -> Result<bool, StoreError>;
+
+    /// Stores an API key's hash for `tenant`.
+    async fn add_api_key(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        key_hash: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The tenant whose unrevoked key hashes to `key_hash`.
+    async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError>;
+
+    /// Finds the run for `run_key`, or starts one. A finished run is returned as it is, so a
+    /// redelivered event can tell it has nothing left to do.
+    async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError>;
+
+    /// Upserts a batch of products for `run` in one transaction: an unchanged product is not
+    /// written; each inserted or changed one is recorded as a change of the run. Rejected rows
+    /// are recorded with it.
+    async fn apply_ingest_batch(
+        &self,
+        run: &IngestRun,
+        products: &[ProductUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError>;
+
+    /// The products `run` inserted or changed, across all its attempts.
+    async fn ingest_run_changes(&self, run: &IngestRun) -> Result<Vec<ProductChange>, StoreError>;
+
+    /// Marks `run` finished with its totals.
+    async fn finish_ingest_run(
+        &self,
+        run: &IngestRun,
+        finish: &IngestRunFinish,
+    ) -> Result<IngestRun, StoreError>;
+
+    /// One page of the tenant's products, with their enrichment.
+    async fn list_products(
+        &self,
+        tenant: &TenantId,
+        query: &ProductQuery,
+    ) -> Result<Vec<ProductView>, StoreError>;
+
+    /// One product with its enrichment.
+    async fn get_product(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+    ) -> Result<Option<ProductView>, StoreError>;
+
+    /// Stores `enrichment` for the product, unless the product's content has moved on since
+    /// (`content_hash` no longer current) or it is already enriched for that content.
+    async fn save_enrichment(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        enrichment: &EnrichmentRecord,
+    ) -> Result<SaveOutcome, StoreError>;
+}

@@ -1,0 +1,260 @@
+//! The records the store reads and writes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{Gtin, Money, Sku, TenantId};
+
+/// A product as an ingestion batch wants it stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductUpsert {
+    /// The tenant's SKU.
+    pub sku: Sku,
+    /// Title as the partner sent it.
+    pub title: String,
+    /// Description as the partner sent it.
+    pub description: Option<String>,
+    /// Price.
+    pub price: Option<Money>,
+    /// Stock on hand.
+    pub quantity: Option<i64>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// The partner's category text.
+    pub category: Option<String>,
+    /// GTIN / EAN / UPC.
+    pub gtin: Option<Gtin>,
+    /// Main image.
+    pub image_url: Option<String>,
+    /// The partner's last-modified time.
+    pub source_updated_at: Option<DateTime<Utc>>,
+    /// Where this version came from.
+    pub source: String,
+    /// SHA-256 of the canonical content, set by [`ProductUpsert::with_content_hash`].
+    pub content_hash: String,
+}
+
+impl ProductUpsert {
+    /// Sets `content_hash` from the product's content. The partner's timestamp and the source
+    /// are not content: a feed re-exported unchanged must not count as a change.
+    pub fn with_content_hash(mut self) -> Self {
+        let canonical = serde_json::json!([
+            self.sku.as_str(),
+            self.title,
+            self.description,
+            self.price
+                .as_ref()
+                .map(|m| (m.minor(), m.currency().as_str().to_owned())),
+            self.quantity,
+            self.brand,
+            self.category,
+            self.gtin.as_ref().map(|g| g.as_str().to_owned()),
+            self.image_url,
+        ]);
+        self.content_hash = hex::encode(Sha256::digest(canonical.to_string().as_bytes()));
+        self
+    }
+}
+
+/// A rejected feed row, as stored and reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedRow {
+    /// 1-based line of the file where the row starts.
+    pub line: u64,
+    /// The canonical column, or empty for the whole row.
+    pub column: String,
+    /// The offending value.
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Products new to the tenant.
+    pub inserted: u64,
+    /// Products whose content changed.
+    pub updated: u64,
+    /// Products whose content was already stored.
+    pub unchanged: u64,
+}
+
+/// A product a run inserted or changed: it owes one enrichment message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductChange {
+    /// The SKU.
+    pub sku: Sku,
+    /// The content the change stored.
+    pub content_hash: String,
+    /// `true` if the run created the product.
+    pub inserted: bool,
+}
+
+/// Starting (or finding) an ingestion run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestRunStart {
+    /// The tenant that owns the file.
+    pub tenant: TenantId,
+    /// Unique per delivered file version (the Event Grid event id).
+    pub run_key: String,
+    /// The blob's name within the `ingest` container.
+    pub blob_name: String,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Started, not finished (or crashed half-way: a redelivery redoes it).
+    Running,
+    /// Finished; good rows landed.
+    Succeeded,
+    /// Finished without landing anything (e.g. the file has no usable header).
+    Failed,
+}
+
+impl RunStatus {
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored status.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "running" => Some(RunStatus::Running),
+            "succeeded" => Some(RunStatus::Succeeded),
+            "failed" => Some(RunStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// An ingestion run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngestRun {
+    /// The run's id.
+    pub id: String,
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The blob name within `ingest`.
+    pub blob_name: String,
+    /// Where it stands.
+    pub status: RunStatus,
+    /// Data rows read (header excluded).
+    pub rows_total: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Why the run failed, when it did.
+    pub error: Option<String>,
+    /// The report's blob name within `ingest-reports`.
+    pub report_blob: Option<String>,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The totals a run finishes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestRunFinish {
+    /// Succeeded or failed.
+    pub status: RunStatus,
+    /// Data rows read.
+    pub rows_total: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The report blob.
+    pub report_blob: String,
+}
+
+/// Filters and position for listing products.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductQuery {
+    /// Return products whose SKU sorts after this one.
+    pub after_sku: Option<String>,
+    /// At most this many.
+    pub limit: u32,
+    /// Case-insensitive text in SKU, title or brand.
+    pub text: Option<String>,
+    /// Exactly this category (the partner's, or the enrichment's).
+    pub category: Option<String>,
+    /// Changed at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// A stored product with its enrichment, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductView {
+    /// The SKU.
+    pub sku: Sku,
+    /// Title as the partner sent it.
+    pub title: String,
+    /// Description as the partner sent it.
+    pub description: Option<String>,
+    /// Price.
+    pub price: Option<Money>,
+    /// Stock on hand.
+    pub quantity: Option<i64>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// The partner's category.
+    pub category: Option<String>,
+    /// GTIN.
+    pub gtin: Option<Gtin>,
+    /// Main image.
+    pub image_url: Option<String>,
+    /// Where the current version came from.
+    pub source: String,
+    /// The partner's last-modified time.
+    pub source_updated_at: Option<DateTime<Utc>>,
+    /// Content hash of the current version.
+    pub content_hash: String,
+    /// Incremented on every change.
+    pub version: i64,
+    /// First stored.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The enrichment, when one exists.
+    pub enrichment: Option<EnrichmentRecord>,
+}
+
+/// An enrichment as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrichmentRecord {
+    /// The content it was made from.
+    pub content_hash: String,
+    /// `offline`, or the provider and model.
+    pub generated_by: String,
+    /// The enrichment itself.
+    pub payload: serde_json::Value,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl EnrichmentRecord {
+    /// Whether this enrichment describes the product's current content.
+    pub fn is_current_for(&self, product: &ProductView) -> bool {
+        self.content_hash == product.content_hash
+    }
+}
+
+/// What saving an enrichment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Stored.
+    Saved,
+    /// An enrichment for this content already exists: nothing written.
+    AlreadyCurrent,
+    /// The product changed (or went) since: nothing written.
+    Stale,
+}

@@ -1,0 +1,228 @@
+//! Ingestion runs and their batches.
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::{from_db_time, map_error, to_db_time};
+use crate::domain::Sku;
+use crate::store::*;
+
+const RUN_COLUMNS: &str = "id, tenant_id, blob_name, status, rows_total, rejected, error, \
+                           report_blob, started_at, finished_at";
+
+pub(super) fn begin_run(
+    c: &mut Connection,
+    start: &IngestRunStart,
+) -> Result<IngestRun, StoreError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(map_error)?;
+    tx.execute(
+        "INSERT INTO ingest_runs (id, tenant_id, run_key, blob_name, status, started_at)
+         VALUES (?1, ?2, ?3, ?4, 'running', ?5)
+         ON CONFLICT (tenant_id, run_key) DO NOTHING",
+        params![
+            uuid::Uuid::new_v4().to_string(),
+            start.tenant.as_str(),
+            start.run_key,
+            start.blob_name,
+            to_db_time(&Utc::now())
+        ],
+    )
+    .map_err(map_error)?;
+    let run = tx
+        .query_row(
+            &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?1 AND run_key = ?2"),
+            params![start.tenant.as_str(), start.run_key],
+            read_run,
+        )
+        .map_err(map_error)??;
+    tx.commit().map_err(map_error)?;
+    Ok(run)
+}
+
+fn read_run(row: &Row<'_>) -> rusqlite::Result<Result<IngestRun, StoreError>> {
+    let tenant: String = row.get(1)?;
+    let status: String = row.get(3)?;
+    let started: String = row.get(8)?;
+    let finished: Option<String> = row.get(9)?;
+    let rows_total: i64 = row.get(4)?;
+    let rejected: i64 = row.get(5)?;
+    let (id, blob_name, error, report_blob) = (row.get(0)?, row.get(2)?, row.get(6)?, row.get(7)?);
+    Ok((|| {
+        Ok(IngestRun {
+            id,
+            tenant: TenantId::parse(&tenant).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            blob_name,
+            status: RunStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("run status `{status}`")))?,
+            rows_total: rows_total.max(0) as u64,
+            rejected: rejected.max(0) as u64,
+            error,
+            report_blob,
+            started_at: from_db_time(&started)?,
+            finished_at: finished.as_deref().map(from_db_time).transpose()?,
+        })
+    })())
+}
+
+pub(super) fn apply_batch(
+    c: &mut Connection,
+    run: &IngestRun,
+    products: &[ProductUpsert],
+    rejected: &[RejectedRow],
+) -> Result<BatchOutcome, StoreError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(map_error)?;
+    let mut outcome = BatchOutcome::default();
+    let now = to_db_time(&Utc::now());
+    for product in products {
+        match upsert_product(&tx, run, product, &now)? {
+            None => outcome.unchanged += 1,
+            Some(change) => {
+                if change == "inserted" {
+                    outcome.inserted += 1;
+                } else {
+                    outcome.updated += 1;
+                }
+                tx.execute(
+                    "INSERT INTO ingest_run_changes (run_id, sku, content_hash, change)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (run_id, sku) DO UPDATE SET content_hash = excluded.content_hash",
+                    params![run.id, product.sku.as_str(), product.content_hash, change],
+                )
+                .map_err(map_error)?;
+            }
+        }
+    }
+    for row in rejected {
+        tx.execute(
+            "INSERT OR IGNORE INTO ingest_errors (run_id, line, column_name, value, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![run.id, row.line as i64, row.column, row.value, row.reason],
+        )
+        .map_err(map_error)?;
+    }
+    tx.commit().map_err(map_error)?;
+    Ok(outcome)
+}
+
+/// Writes `product` unless its content is already stored; returns the kind of change.
+fn upsert_product(
+    tx: &rusqlite::Transaction<'_>,
+    run: &IngestRun,
+    p: &ProductUpsert,
+    now: &str,
+) -> Result<Option<&'static str>, StoreError> {
+    let tenant = run.tenant.as_str();
+    let stored: Option<String> = tx
+        .query_row(
+            "SELECT content_hash FROM products WHERE tenant_id = ?1 AND sku = ?2",
+            params![tenant, p.sku.as_str()],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(map_error)?;
+    if stored.as_deref() == Some(p.content_hash.as_str()) {
+        return Ok(None);
+    }
+    let price_minor = p.price.as_ref().map(|m| m.minor());
+    let currency = p.price.as_ref().map(|m| m.currency().as_str().to_owned());
+    let source_updated_at = p.source_updated_at.as_ref().map(to_db_time);
+    let gtin = p.gtin.as_ref().map(|g| g.as_str().to_owned());
+    tx.execute(
+        "INSERT INTO products (tenant_id, sku, title, description, price_minor, currency, quantity,
+             brand, category, gtin, image_url, source, source_updated_at, content_hash, version,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, ?15)
+         ON CONFLICT (tenant_id, sku) DO UPDATE SET
+             title = excluded.title, description = excluded.description,
+             price_minor = excluded.price_minor, currency = excluded.currency,
+             quantity = excluded.quantity, brand = excluded.brand, category = excluded.category,
+             gtin = excluded.gtin, image_url = excluded.image_url, source = excluded.source,
+             source_updated_at = excluded.source_updated_at, content_hash = excluded.content_hash,
+             version = products.version + 1, updated_at = excluded.updated_at",
+        params![
+            tenant,
+            p.sku.as_str(),
+            p.title,
+            p.description,
+            price_minor,
+            currency,
+            p.quantity,
+            p.brand,
+            p.category,
+            gtin,
+            p.image_url,
+            p.source,
+            source_updated_at,
+            p.content_hash,
+            now
+        ],
+    )
+    .map_err(map_error)?;
+    Ok(Some(if stored.is_none() {
+        "inserted"
+    } else {
+        "updated"
+    }))
+}
+
+pub(super) fn run_changes(
+    c: &mut Connection,
+    run_id: &str,
+) -> Result<Vec<ProductChange>, StoreError> {
+    let mut statement = c
+        .prepare(
+            "SELECT sku, content_hash, change FROM ingest_run_changes WHERE run_id = ?1 ORDER BY sku",
+        )
+        .map_err(map_error)?;
+    let rows = statement
+        .query_map([run_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(map_error)?;
+    let mut changes = Vec::new();
+    for row in rows {
+        let (sku, content_hash, change) = row.map_err(map_error)?;
+        changes.push(ProductChange {
+            sku: Sku::parse(&sku).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            content_hash,
+            inserted: change == "inserted",
+        });
+    }
+    Ok(changes)
+}
+
+pub(super) fn finish_run(
+    c: &mut Connection,
+    run: &IngestRun,
+    finish: &IngestRunFinish,
+) -> Result<IngestRun, StoreError> {
+    c.execute(
+        "UPDATE ingest_runs SET status = ?2, rows_total = ?3, rejected = ?4, error = ?5,
+             report_blob = ?6, finished_at = ?7
+         WHERE id = ?1",
+        params![
+            run.id,
+            finish.status.as_str(),
+            finish.rows_total as i64,
+            finish.rejected as i64,
+            finish.error,
+            finish.report_blob,
+            to_db_time(&Utc::now())
+        ],
+    )
+    .map_err(map_error)?;
+    c.query_row(
+        &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE id = ?1"),
+        [&run.id],
+        read_run,
+    )
+    .map_err(map_error)?
+}

@@ -1,0 +1,253 @@
+//! The embedded store: SQLite through rusqlite (bundled), one file, versioned migrations.
+
+mod ingest;
+mod pool;
+mod products;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{ErrorCode, OptionalExtension, params};
+
+use self::pool::Pool;
+use super::*;
+
+/// Migrations in order; the number is the version recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../../migrations/sqlite/0001_init.sql"),
+)];
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: Arc<Pool>,
+    description: String,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            pool: Pool::open(path, 4)?,
+            description: format!("SQLite {}", path.display()),
+        })
+    }
+}
+
+/// Maps a rusqlite error: busy and locked databases are transient, the rest is not.
+pub(crate) fn map_error(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) => {
+            StoreError::Unavailable(error.to_string())
+        }
+        _ => StoreError::Database(error.to_string()),
+    }
+}
+
+/// Times are stored as fixed-width RFC 3339 text so text order is time order.
+pub(crate) fn to_db_time(time: &DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Reads a stored time.
+pub(crate) fn from_db_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("time `{text}`: {e}")))
+}
+
+fn apply_migrations(connection: &mut rusqlite::Connection) -> Result<usize, StoreError> {
+    connection
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .map_err(map_error)?;
+    let mut applied = 0;
+    for (version, name, sql) in MIGRATIONS {
+        let tx = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(map_error)?;
+        let done: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(map_error)?;
+        if done.is_none() {
+            tx.execute_batch(sql).map_err(map_error)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, name, to_db_time(&Utc::now())],
+            )
+            .map_err(map_error)?;
+            applied += 1;
+        }
+        tx.commit().map_err(map_error)?;
+    }
+    Ok(applied)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    async fn migrate(&self) -> Result<usize, StoreError> {
+        self.pool.run(apply_migrations).await
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.pool
+            .run(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(map_error))
+            .await
+    }
+
+    async fn ensure_tenant(&self, id: &TenantId, name: &str) -> Result<(), StoreError> {
+        let (id, name) = (id.to_string(), name.to_owned());
+        self.pool
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![id, name, to_db_time(&Utc::now())],
+                )
+                .map_err(map_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn tenant_exists(&self, id: &TenantId) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.pool
+            .run(move |c| {
+                c.query_row("SELECT 1 FROM tenants WHERE id = ?1", [id], |_| Ok(()))
+                    .optional()
+                    .map(|found| found.is_some())
+                    .map_err(map_error)
+            })
+            .await
+    }
+
+    async fn add_api_key(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        key_hash: &str,
+    ) -> Result<(), StoreError> {
+        let (tenant, name, hash) = (tenant.to_string(), name.to_owned(), key_hash.to_owned());
+        self.pool
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO api_keys (id, tenant_id, key_hash, name, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        uuid::Uuid::new_v4().to_string(),
+                        tenant,
+                        hash,
+                        name,
+                        to_db_time(&Utc::now())
+                    ],
+                )
+                .map_err(map_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError> {
+        let hash = key_hash.to_owned();
+        let found: Option<String> = self
+            .pool
+            .run(move |c| {
+                c.query_row(
+                    "SELECT tenant_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+                    [hash],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(map_error)
+            })
+            .await?;
+        found
+            .map(|id| TenantId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError> {
+        let start = start.clone();
+        self.pool.run(move |c| ingest::begin_run(c, &start)).await
+    }
+
+    async fn apply_ingest_batch(
+        &self,
+        run: &IngestRun,
+        products: &[ProductUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        let (run, products, rejected) = (run.clone(), products.to_vec(), rejected.to_vec());
+        self.pool
+            .run(move |c| ingest::apply_batch(c, &run, &products, &rejected))
+            .await
+    }
+
+    async fn ingest_run_changes(&self, run: &IngestRun) -> Result<Vec<ProductChange>, StoreError> {
+        let run_id = run.id.clone();
+        self.pool
+            .run(move |c| ingest::run_changes(c, &run_id))
+            .await
+    }
+
+    async fn finish_ingest_run(
+        &self,
+        run: &IngestRun,
+        finish: &IngestRunFinish,
+    ) -> Result<IngestRun, StoreError> {
+        let (run, finish) = (run.clone(), finish.clone());
+        self.pool
+            .run(move |c| ingest::finish_run(c, &run, &finish))
+            .await
+    }
+
+    async fn list_products(
+        &self,
+        tenant: &TenantId,
+        query: &ProductQuery,
+    ) -> Result<Vec<ProductView>, StoreError> {
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.pool
+            .run(move |c| products::list(c, &tenant, &query))
+            .await
+    }
+
+    async fn get_product(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+    ) -> Result<Option<ProductView>, StoreError> {
+        let (tenant, sku) = (tenant.clone(), sku.clone());
+        self.pool
+            .run(move |c| products::get(c, &tenant, &sku))
+            .await
+    }
+
+    async fn save_enrichment(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        enrichment: &EnrichmentRecord,
+    ) -> Result<SaveOutcome, StoreError> {
+        let (tenant, sku, enrichment) = (tenant.clone(), sku.clone(), enrichment.clone());
+        self.pool
+            .run(move |c| products::save_enrichment(c, &tenant, &sku, &enrichment))
+            .await
+    }
+}
