@@ -1,4 +1,15 @@
-//! Retail AI Advisor's library: everything the handlers use, organised by what it is about.
+//! Retail AI Advisor's library: everything the handlers use, organised by what it is about —
+//! the host protocol, settings, the domain, the store and blob ports, the AI engine, and the
+//! ingestion and enrichment pipelines.
 #![forbid(unsafe_code)]
 
+pub mod ai;
+pub mod auth;
+pub mod blobs;
+pub mod domain;
+pub mod enrich;
+pub mod ingest;
 pub mod protocol;
+pub mod schedule;
+pub mod settings;
+pub mod store;

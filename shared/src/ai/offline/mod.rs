@@ -1,0 +1,269 @@
+//! The offline enrichment engine: what honest rules can do when no AI provider is configured.
+//!
+//! It cleans whitespace and casing (protecting sizes, units and acronyms), reports the colour,
+//! size and material it can find in dictionaries, guesses a category only when a rule is
+//! confident, and scores completeness 0–100 with the reasons. It writes no copy of its own:
+//! when unsure it leaves a field empty rather than guess. Same input, same output.
+
+mod attributes;
+mod casing;
+mod category;
+mod clean;
+mod context;
+mod dictionaries;
+mod html;
+mod quality;
+mod sizes;
+mod taxonomy;
+mod words;
+
+/// The quality weights table and its thresholds, for callers that explain the score.
+pub use quality::{MAX_TITLE_CHARS, MIN_DESCRIPTION_CHARS, MIN_TITLE_CHARS, WEIGHTS, Weight};
+
+/// What the engine reads from a product (the merchant's originals, untouched).
+#[derive(Debug, Clone, Default)]
+pub struct EnrichInput {
+    /// The merchant's title.
+    pub title: String,
+    /// The merchant's description, plain text or HTML.
+    pub description: Option<String>,
+    /// The brand, if known.
+    pub brand: Option<String>,
+    /// The partner's own category text, if any (kept, and used as a hint for the category rules).
+    pub category: Option<String>,
+    /// Whether the product has a price.
+    pub has_price: bool,
+    /// Whether the product has a GTIN (EAN, UPC, ISBN).
+    pub has_gtin: bool,
+    /// Whether the product has at least one image.
+    pub has_image: bool,
+}
+
+/// What the offline engine found and suggests for one product.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OfflineEnrichment {
+    /// The cleaned title.
+    pub title: String,
+    /// The cleaned description: whitespace tidied, HTML tags stripped to text with paragraph
+    /// breaks kept as "\n\n", entities (&amp; &lt; &gt; &quot; &#39; &nbsp; ...) decoded.
+    pub description: Option<String>,
+    /// Attributes found in the title or description.
+    pub attributes: Vec<Attribute>,
+    /// A category, only when a rule is confident.
+    pub category: Option<CategoryGuess>,
+    /// How complete the product data is.
+    pub quality: Quality,
+}
+
+/// An attribute found in the product's own text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Attribute {
+    /// "colour", "size" or "material".
+    pub name: String,
+    /// The canonical value, e.g. "navy blue", "XL", "merino wool".
+    pub value: String,
+    /// The exact text it was found in, as it appears in the title or in the description's
+    /// visible text (tags removed, entities decoded), e.g. "NAVY-BLUE" or "Size: M".
+    pub source: String,
+}
+
+/// A category chosen by the rule table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CategoryGuess {
+    /// Taxonomy path, e.g. "Apparel & Accessories > Clothing > Shirts & Tops".
+    pub path: String,
+    /// How sure the rules are, 0.7 to 0.95 (never 1.0), rounded to two decimals.
+    pub confidence: f32,
+    /// Which keyword(s) decided it, e.g. `title head noun "t-shirt" + partner category "tee"`.
+    pub rule: String,
+}
+
+/// A completeness score with the reasons for every point lost.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Quality {
+    /// 0 to 100.
+    pub score: u8,
+    /// Every gap found, in a fixed order.
+    pub reasons: Vec<QualityReason>,
+}
+
+/// One reason the quality score lost points.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct QualityReason {
+    /// Stable snake_case id, e.g. "title_too_short".
+    pub code: String,
+    /// Points lost.
+    pub points: u8,
+    /// What to improve, for a merchant.
+    pub message: String,
+}
+
+/// Runs the offline engine on one product.
+pub fn enrich(input: &EnrichInput) -> OfflineEnrichment {
+    let brand = non_blank(input.brand.as_deref());
+    let partner_category = non_blank(input.category.as_deref());
+    let title = clean::clean_title(&input.title, brand);
+    let description = input
+        .description
+        .as_deref()
+        .and_then(clean::clean_description);
+    // Attributes are matched in the merchant's own words so `source` is what they wrote.
+    let visible_description = input.description.as_deref().map(html::visible_text);
+    let attributes = attributes::extract(&input.title, visible_description.as_deref(), brand);
+    let category = category::guess(&title.text, description.as_deref(), partner_category);
+    let quality = quality::assess(&quality::Facts {
+        title_chars: title.text.chars().count(),
+        title_shouting: title.was_shouting,
+        description_chars: description.as_deref().map(|d| d.chars().count()),
+        has_brand: brand.is_some(),
+        has_category: partner_category.is_some() || category.is_some(),
+        has_image: input.has_image,
+        has_gtin: input.has_gtin,
+        has_price: input.has_price,
+        has_attributes: !attributes.is_empty(),
+    });
+    OfflineEnrichment {
+        title: title.text,
+        description,
+        attributes,
+        category,
+        quality,
+    }
+}
+
+fn non_blank(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete() -> EnrichInput {
+        EnrichInput {
+            title: "ACME ORGANIC COTTON T-SHIRT - NAVY BLUE, XL".into(),
+            description: Some(
+                "<p>A soft, breathable tee made from 100% organic cotton.</p>\
+                 <ul><li>Machine wash at 30&deg;C</li><li>Fits true to size</li></ul>"
+                    .into(),
+            ),
+            brand: Some("Acme".into()),
+            category: Some("Menswear > T-Shirts".into()),
+            has_price: true,
+            has_gtin: true,
+            has_image: true,
+        }
+    }
+
+    fn codes(quality: &Quality) -> Vec<&str> {
+        quality.reasons.iter().map(|r| r.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_complete_product_is_cleaned_enriched_and_only_loses_points_for_shouting() {
+        let out = enrich(&complete());
+        assert_eq!(out.title, "Acme Organic Cotton T-Shirt - Navy Blue, XL");
+        assert_eq!(
+            out.description.as_deref(),
+            Some(
+                "A soft, breathable tee made from 100% organic cotton.\n\n\
+                 Machine wash at 30°C\nFits true to size"
+            )
+        );
+        let attributes: Vec<(&str, &str, &str)> = out
+            .attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.value.as_str(), a.source.as_str()))
+            .collect();
+        assert_eq!(
+            attributes,
+            [
+                ("colour", "navy blue", "NAVY BLUE"),
+                ("size", "XL", "XL"),
+                ("material", "organic cotton", "ORGANIC COTTON")
+            ]
+        );
+        let category = out
+            .category
+            .as_ref()
+            .map(|c| (c.path.as_str(), c.confidence));
+        assert_eq!(
+            category,
+            Some(("Apparel & Accessories > Clothing > Shirts & Tops", 0.91))
+        );
+        assert_eq!(codes(&out.quality), ["title_shouting"]);
+        assert_eq!(out.quality.score, 95);
+    }
+
+    #[test]
+    fn a_bare_product_gets_every_reason_and_no_invented_data() {
+        let out = enrich(&EnrichInput {
+            title: "  widget ".into(),
+            ..EnrichInput::default()
+        });
+        assert_eq!(out.title, "Widget");
+        assert_eq!(out.description, None);
+        assert!(out.attributes.is_empty());
+        assert_eq!(out.category, None);
+        assert_eq!(
+            codes(&out.quality),
+            [
+                "title_too_short",
+                "description_missing",
+                "brand_missing",
+                "category_missing",
+                "image_missing",
+                "gtin_missing",
+                "price_missing",
+                "attributes_missing"
+            ]
+        );
+        assert_eq!(out.quality.score, 100 - 15 - 15 - 10 - 10 - 15 - 8 - 12 - 5);
+    }
+
+    #[test]
+    fn an_empty_title_and_blank_fields_score_zero() {
+        let out = enrich(&EnrichInput {
+            title: " \u{a0}\t".into(),
+            description: Some("<p>&nbsp;</p>".into()),
+            brand: Some("  ".into()),
+            category: Some("".into()),
+            ..EnrichInput::default()
+        });
+        assert_eq!(out.title, "");
+        assert_eq!(out.description, None);
+        assert_eq!(out.quality.score, 0);
+        assert_eq!(codes(&out.quality)[0], "title_missing");
+    }
+
+    #[test]
+    fn the_partner_category_counts_as_a_category_even_without_a_guess() {
+        let out = enrich(&EnrichInput {
+            title: "Essentials Gift Box No. 5".into(),
+            category: Some("Gifts".into()),
+            ..EnrichInput::default()
+        });
+        assert_eq!(out.category, None);
+        assert!(!codes(&out.quality).contains(&"category_missing"));
+    }
+
+    #[test]
+    fn the_same_input_always_gives_the_same_output() {
+        let first = enrich(&complete());
+        for _ in 0..3 {
+            assert_eq!(enrich(&complete()), first);
+        }
+    }
+
+    #[test]
+    fn the_result_round_trips_through_json_with_stable_field_names() -> Result<(), serde_json::Error>
+    {
+        let out = enrich(&complete());
+        let json = serde_json::to_value(&out)?;
+        assert_eq!(json["quality"]["reasons"][0]["code"], "title_shouting");
+        assert_eq!(json["attributes"][0]["name"], "colour");
+        let back: OfflineEnrichment = serde_json::from_value(json)?;
+        assert_eq!(back, out);
+        Ok(())
+    }
+}

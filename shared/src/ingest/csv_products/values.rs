@@ -1,0 +1,360 @@
+//! The rule for each field's trimmed, non-empty value, and the wording partners read when a
+//! value breaks it. Every function returns the reason as a `String` ready for the report.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use super::fields::Field;
+
+/// Longest accepted title, in characters: marketplaces cut far shorter, this only stops
+/// descriptions pasted into the wrong column.
+pub(super) const TITLE_MAX_CHARS: usize = 500;
+/// Longest accepted description, in characters.
+pub(super) const DESCRIPTION_MAX_CHARS: usize = 20_000;
+/// Longest accepted image URL, in characters; browsers and CDNs start failing beyond it.
+pub(super) const URL_MAX_CHARS: usize = 2048;
+
+/// Why a cell that is not UTF-8 was refused.
+pub(super) fn not_utf8(field: Field) -> String {
+    format!("{field} is not valid UTF-8 text; save the file as \"CSV UTF-8\"")
+}
+
+/// Why a cell holding a NUL byte was refused.
+pub(super) fn nul(field: Field) -> String {
+    format!("{field} contains a NUL (\\0) character; the file may be damaged or not plain text")
+}
+
+/// A title: one line of text of at most [`TITLE_MAX_CHARS`].
+pub(super) fn title(value: &str) -> Result<String, String> {
+    let title = single_line(Field::Title, value)?;
+    at_most(Field::Title, &title, TITLE_MAX_CHARS)?;
+    Ok(title)
+}
+
+/// A description: tabs and line breaks are allowed (it is long text, often HTML), other
+/// control characters are not. CRLF and lone CR become `\n`, so the stored text does not
+/// depend on the partner's operating system.
+pub(super) fn description(value: &str) -> Result<String, String> {
+    let text = value.replace("\r\n", "\n").replace('\r', "\n");
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\n')
+    {
+        return Err(
+            "description must not contain control characters other than tabs and line breaks"
+                .to_owned(),
+        );
+    }
+    at_most(Field::Description, &text, DESCRIPTION_MAX_CHARS)?;
+    Ok(text)
+}
+
+/// One line of text without control characters, for titles, brands and categories.
+pub(super) fn single_line(field: Field, value: &str) -> Result<String, String> {
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "{field} must be one line without tabs or control characters"
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn at_most(field: Field, text: &str, max: usize) -> Result<(), String> {
+    let len = text.chars().count();
+    if len > max {
+        return Err(format!(
+            "{field} is {len} characters long; at most {max} are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// A stock quantity: a whole number ≥ 0. "12.0" is 12, because spreadsheets write integers
+/// that way; "12.5", "-1", "1,000" and "ten" are refused.
+pub(super) fn quantity(value: &str) -> Result<i64, String> {
+    const REASON: &str = "quantity must be a whole number ≥ 0";
+    let whole = match value.split_once('.') {
+        None => value,
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') => {
+            whole
+        }
+        Some(_) => return Err(REASON.to_owned()),
+    };
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(REASON.to_owned());
+    }
+    whole
+        .parse()
+        .map_err(|_| "quantity is too large".to_owned())
+}
+
+/// An image URL: absolute `http` or `https` with a host, no spaces, at most
+/// [`URL_MAX_CHARS`]. Checked by hand because only these few properties matter here.
+pub(super) fn image_url(value: &str) -> Result<String, String> {
+    at_most(Field::ImageUrl, value, URL_MAX_CHARS)?;
+    let not_absolute =
+        || "image_url must be an absolute http or https URL like https://example.com/a.jpg";
+    let (scheme, rest) = value.split_once("://").ok_or_else(not_absolute)?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(not_absolute().to_owned());
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("image_url must not contain spaces (write them as %20)".to_owned());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    if !has_host(host_and_port) {
+        return Err("image_url has no valid host name".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+/// Whether `host[:port]` (or `[v6]:port`) names a host, with a numeric port if any.
+fn has_host(host_and_port: &str) -> bool {
+    let (host, port) = match host_and_port.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => return false,
+        },
+        None => match host_and_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_and_port, None),
+        },
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    !host.is_empty() && port_ok
+}
+
+/// A timestamp: RFC 3339 with an offset, `YYYY-MM-DD HH:MM:SS` (or with `T`) taken as UTC, or
+/// a bare `YYYY-MM-DD` taken as midnight UTC.
+pub(super) fn timestamp(value: &str) -> Result<DateTime<Utc>, String> {
+    let reason = || {
+        "updated_at must be a date like 2024-05-01 or a time like 2024-05-01T10:00:00Z".to_owned()
+    };
+    // chrono accepts 2-digit years and unpadded months; a feed date must be unambiguous.
+    if !has_iso_date_prefix(value) {
+        return Err(reason());
+    }
+    if let Ok(time) = DateTime::parse_from_rfc3339(value) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(time) = NaiveDateTime::parse_from_str(value, format) {
+            return Ok(time.and_utc());
+        }
+    }
+    if value.len() == 10
+        && let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+    {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    Err(reason())
+}
+
+/// Whether `value` starts with `YYYY-MM-DD` in ASCII digits.
+fn has_iso_date_prefix(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() >= 10
+        && bytes.iter().take(10).enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_of_500_characters_is_accepted_and_501_is_not() {
+        assert!(title(&"é".repeat(500)).is_ok());
+        assert_eq!(
+            title(&"é".repeat(501)).unwrap_err(),
+            "title is 501 characters long; at most 500 are allowed"
+        );
+    }
+
+    #[test]
+    fn a_title_with_a_line_break_or_tab_is_rejected() {
+        for bad in ["Mug\nBlue", "Mug\tBlue", "Mug\u{7}"] {
+            assert_eq!(
+                title(bad).unwrap_err(),
+                "title must be one line without tabs or control characters"
+            );
+        }
+        assert_eq!(title("MERINO  BEANIE").unwrap(), "MERINO  BEANIE");
+    }
+
+    #[test]
+    fn brand_and_category_must_be_one_line() {
+        assert!(single_line(Field::Brand, "Kettle & Oak").is_ok());
+        let err = single_line(Field::Category, "Home\n> Kitchen").unwrap_err();
+        assert_eq!(
+            err,
+            "category must be one line without tabs or control characters"
+        );
+    }
+
+    #[test]
+    fn a_description_keeps_html_tabs_and_line_breaks() {
+        let text = "<p>Soft.</p>\n<br>\tWarm";
+        assert_eq!(description(text).unwrap(), text);
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_in_a_description_become_newlines() {
+        assert_eq!(description("a\r\nb\rc").unwrap(), "a\nb\nc");
+    }
+
+    #[test]
+    fn other_control_characters_in_a_description_are_rejected() {
+        let err = description("bell\u{7}").unwrap_err();
+        assert_eq!(
+            err,
+            "description must not contain control characters other than tabs and line breaks"
+        );
+    }
+
+    #[test]
+    fn a_description_of_20000_characters_is_accepted_and_20001_is_not() {
+        assert!(description(&"x".repeat(20_000)).is_ok());
+        let err = description(&"x".repeat(20_001)).unwrap_err();
+        assert_eq!(
+            err,
+            "description is 20001 characters long; at most 20000 are allowed"
+        );
+    }
+
+    #[test]
+    fn whole_quantities_are_accepted_including_a_zero_fraction() {
+        for (text, value) in [
+            ("0", 0),
+            ("12", 12),
+            ("12.0", 12),
+            ("12.00", 12),
+            ("007", 7),
+        ] {
+            assert_eq!(quantity(text), Ok(value), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fractional_negative_and_wordy_quantities_are_rejected() {
+        for bad in [
+            "12.5", "-1", "ten", "1,000", "+3", "12.", ".0", "1e3", "12 pcs", "１２",
+        ] {
+            assert_eq!(
+                quantity(bad).unwrap_err(),
+                "quantity must be a whole number ≥ 0",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_quantity_beyond_64_bits_is_too_large() {
+        assert_eq!(
+            quantity("99999999999999999999").unwrap_err(),
+            "quantity is too large"
+        );
+    }
+
+    #[test]
+    fn absolute_http_and_https_image_urls_are_accepted() {
+        for ok in [
+            "https://cdn.example-shop.com/products/a/main.jpg",
+            "http://cdn.example-shop.com:8080/a.png?w=800#top",
+            "HTTPS://CDN.EXAMPLE-SHOP.COM/A.JPG",
+            "https://user@cdn.example-shop.com/a.jpg",
+            "https://[2001:db8::1]:443/a.jpg",
+            "https://cdn.example-shop.com",
+        ] {
+            assert_eq!(image_url(ok).as_deref(), Ok(ok));
+        }
+    }
+
+    #[test]
+    fn an_ftp_or_relative_image_url_is_rejected() {
+        for bad in [
+            "ftp://cdn.example-shop.com/a.jpg",
+            "//cdn.example-shop.com/a.jpg",
+            "a.jpg",
+        ] {
+            assert_eq!(
+                image_url(bad).unwrap_err(),
+                "image_url must be an absolute http or https URL like https://example.com/a.jpg"
+            );
+        }
+    }
+
+    #[test]
+    fn an_image_url_without_a_host_or_with_a_bad_port_is_rejected() {
+        for bad in [
+            "https://",
+            "https:///a.jpg",
+            "https://:80/a.jpg",
+            "https://cdn:x/a.jpg",
+        ] {
+            assert_eq!(
+                image_url(bad).unwrap_err(),
+                "image_url has no valid host name"
+            );
+        }
+    }
+
+    #[test]
+    fn an_image_url_with_spaces_is_rejected() {
+        let err = image_url("https://cdn.example-shop.com/my image.jpg").unwrap_err();
+        assert_eq!(err, "image_url must not contain spaces (write them as %20)");
+    }
+
+    #[test]
+    fn an_image_url_longer_than_2048_characters_is_rejected() {
+        let url = format!("https://cdn.example-shop.com/{}", "a".repeat(2048));
+        let err = image_url(&url).unwrap_err();
+        assert_eq!(
+            err,
+            "image_url is 2077 characters long; at most 2048 are allowed"
+        );
+    }
+
+    #[test]
+    fn rfc3339_timestamps_are_converted_to_utc() {
+        let utc = timestamp("2024-05-01T10:00:00Z").unwrap();
+        assert_eq!(utc.to_rfc3339(), "2024-05-01T10:00:00+00:00");
+        let offset = timestamp("2024-05-01T12:00:00+02:00").unwrap();
+        assert_eq!(offset, utc);
+        assert!(timestamp("2024-05-01T10:00:00.250Z").is_ok());
+    }
+
+    #[test]
+    fn timestamps_without_an_offset_are_taken_as_utc() {
+        let expected = timestamp("2024-05-01T10:00:00Z").unwrap();
+        assert_eq!(timestamp("2024-05-01 10:00:00").unwrap(), expected);
+        assert_eq!(timestamp("2024-05-01T10:00:00").unwrap(), expected);
+    }
+
+    #[test]
+    fn a_bare_date_is_midnight_utc() {
+        let midnight = timestamp("2024-05-01").unwrap();
+        assert_eq!(midnight.to_rfc3339(), "2024-05-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn ambiguous_or_impossible_dates_are_rejected() {
+        for bad in [
+            "01/05/2024",
+            "2024-5-1",
+            "24-05-01",
+            "2024-02-30",
+            "2024-05-01T10:00",
+            "soon",
+        ] {
+            assert_eq!(
+                timestamp(bad).unwrap_err(),
+                "updated_at must be a date like 2024-05-01 or a time like 2024-05-01T10:00:00Z",
+                "{bad:?}"
+            );
+        }
+    }
+}
