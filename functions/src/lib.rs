@@ -1,1 +1,14 @@
-pub fn y() {}
+//! Retail AI Advisor's function app: the custom handler the Azure Functions host calls, one
+//! module per function, and the local host that plays the Functions host on a laptop.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod local_host;
+pub mod telemetry;
+
+mod enrich_product;
+mod health;
+mod ingest_partner_file;
+mod problem;
+mod products;

@@ -1,0 +1,248 @@
+//! The handler server: `GET /` for the host's readiness probe and `POST /{FunctionName}` for
+//! every function, dispatched by one `match`. A failed or panicking invocation answers non-2xx
+//! (the host's signal to retry) and the process lives on.
+
+use std::any::Any;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use shared::ai::AiEngine;
+use shared::blobs::Blobs;
+use shared::protocol::{InvocationRequest, InvocationResponse, ProtocolError};
+use shared::settings::{BlobSettings, Settings, StoreSettings};
+use shared::store::sqlite::SqliteStore;
+use shared::store::{Store, StoreError};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::Instrument;
+
+use crate::{enrich_product, health, ingest_partner_file, products};
+
+/// Every function this binary serves; each has a `functions/<Name>/function.json`.
+pub const FUNCTIONS: &[&str] = &["Health", "Products", "IngestPartnerFile", "EnrichProduct"];
+
+/// The largest invocation body accepted. The host inlines HTTP bodies; feeds and videos travel
+/// by blob, so this only bounds what an app may push through an HTTP function.
+const MAX_INVOCATION_BYTES: usize = 64 * 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The settings read at start-up.
+    pub settings: Arc<Settings>,
+    /// The SQL store.
+    pub store: Arc<dyn Store>,
+    /// The blob store.
+    pub blobs: Blobs,
+    /// The AI engine.
+    pub ai: AiEngine,
+}
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The store could not be opened or migrated.
+    #[error("the store could not be opened: {0}")]
+    Store(#[from] StoreError),
+    /// The blob store could not be opened.
+    #[error("the blob store could not be opened: {0}")]
+    Blobs(#[from] shared::blobs::BlobError),
+    /// The listener could not bind.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl AppState {
+    /// Opens the adapters the settings choose, applies migrations, and in local mode makes sure
+    /// the well-known tenant exists.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let store: Arc<dyn Store> = match &settings.store {
+            StoreSettings::Sqlite { path } => Arc::new(SqliteStore::open(path)?),
+        };
+        store.migrate().await?;
+        let blobs = match &settings.blobs {
+            BlobSettings::LocalFolder { root } => Blobs::local_folder(root)?,
+        };
+        if let Some(dev) = &settings.dev_credentials {
+            store
+                .ensure_tenant(&dev.tenant, "Demo tenant (local only)")
+                .await?;
+        }
+        let ai = AiEngine::from_settings(&settings.ai);
+        Ok(Self {
+            settings: Arc::new(settings),
+            store,
+            blobs,
+            ai,
+        })
+    }
+}
+
+/// The handler's router: the seam the tests drive.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(ready))
+        .route("/{function}", post(invoke))
+        .layer(DefaultBodyLimit::max(MAX_INVOCATION_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+/// The readiness probe: the host polls it every 25 ms at start-up, so it does nothing.
+async fn ready() -> &'static str {
+    "ready"
+}
+
+/// A failed invocation. The status is the only thing the host reads: any non-2xx fails the
+/// invocation, so Service Bus redelivers and eventually dead-letters the message.
+#[derive(Debug, thiserror::Error)]
+pub enum FunctionError {
+    /// The payload does not have the protocol's shape: a bug on the sending side.
+    #[error(transparent)]
+    BadPayload(#[from] ProtocolError),
+    /// A dependency failed in a way that may pass: try again.
+    #[error("temporarily unavailable: {0}")]
+    Transient(String),
+    /// Anything else.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl FunctionError {
+    /// Classifies `error` by whether a retry may help.
+    pub fn from_cause(error: impl std::error::Error, transient: bool) -> Self {
+        let text = error.to_string();
+        if transient {
+            FunctionError::Transient(text)
+        } else {
+            FunctionError::Internal(text)
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            FunctionError::BadPayload(_) => StatusCode::BAD_REQUEST,
+            FunctionError::Transient(_) => StatusCode::SERVICE_UNAVAILABLE,
+            FunctionError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+async fn invoke(
+    State(state): State<AppState>,
+    Path(function): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let invocation_id = headers
+        .get("x-azure-functions-invocationid")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let span =
+        tracing::info_span!("invocation", function = %function, invocation_id = %invocation_id);
+    async move {
+        if !FUNCTIONS.contains(&function.as_str()) {
+            return json_response(
+                StatusCode::NOT_FOUND,
+                &json!({"error": format!("no function named `{function}`")}),
+            );
+        }
+        let result = match InvocationRequest::from_slice(&body) {
+            Ok(request) => dispatch(&state, &function, request).await,
+            Err(error) => Err(FunctionError::BadPayload(error)),
+        };
+        match result {
+            Ok(response) => json_response(StatusCode::OK, &response),
+            Err(error) => {
+                tracing::error!(%error, "invocation failed");
+                json_response(error.status(), &json!({"error": error.to_string()}))
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Runs `function`, one of [`FUNCTIONS`].
+async fn dispatch(
+    state: &AppState,
+    function: &str,
+    request: InvocationRequest,
+) -> Result<InvocationResponse, FunctionError> {
+    match function {
+        "Health" => health::run(state, request).await,
+        "Products" => products::run(state, request).await,
+        "IngestPartnerFile" => ingest_partner_file::run(state, request).await,
+        "EnrichProduct" => enrich_product::run(state, request).await,
+        other => Err(FunctionError::Internal(format!(
+            "`{other}` is listed in FUNCTIONS but has no handler"
+        ))),
+    }
+}
+
+/// Every answer to the host is JSON and never empty (§3.1: an empty body hangs the invocation).
+fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "invocation panicked");
+    json_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &json!({"error": "internal error"}),
+    )
+}
+
+/// The handler server, listening.
+#[derive(Debug)]
+pub struct HandlerServer {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl HandlerServer {
+    /// Binds `addr` (port 0 picks a free port).
+    pub async fn bind(state: AppState, addr: SocketAddr) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self { listener, state })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight invocations finish.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

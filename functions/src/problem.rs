@@ -1,0 +1,104 @@
+//! HTTP API errors as RFC 9457 `application/problem+json`. Client errors keep their message;
+//! internal ones say "internal error" and the cause is logged once, here.
+
+use serde_json::json;
+use shared::auth::AuthError;
+use shared::protocol::HttpResponse;
+use shared::store::StoreError;
+
+/// An error an HTTP function answers with.
+#[derive(Debug)]
+pub struct ApiError {
+    status: u16,
+    title: &'static str,
+    detail: String,
+    retry_after: Option<u32>,
+}
+
+impl ApiError {
+    /// 400 with `detail`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            title: "Bad request",
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 404 with `detail`.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self {
+            status: 404,
+            title: "Not found",
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 405 for a method the route does not serve.
+    pub fn method_not_allowed(method: &str) -> Self {
+        Self {
+            status: 405,
+            title: "Method not allowed",
+            detail: format!("{method} is not served here"),
+            retry_after: None,
+        }
+    }
+
+    /// 500, for a failure that is ours; the caller sees no detail.
+    pub fn internal() -> Self {
+        Self {
+            status: 500,
+            title: "Internal server error",
+            detail: "internal error".into(),
+            retry_after: None,
+        }
+    }
+
+    /// The response.
+    pub fn into_response(self) -> HttpResponse {
+        let body = json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        });
+        let response = HttpResponse::new(self.status, "application/problem+json", body.to_string());
+        match self.retry_after {
+            Some(seconds) => response.with_header("Retry-After", seconds.to_string()),
+            None => response,
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Store(e) => e.into(),
+            AuthError::Missing | AuthError::Invalid => Self {
+                status: 401,
+                title: "Unauthorized",
+                detail: error.to_string(),
+                retry_after: None,
+            },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if error.is_transient() {
+            tracing::warn!(%error, "store unavailable");
+            Self {
+                status: 503,
+                title: "Service unavailable",
+                detail: "the service is busy; try again shortly".into(),
+                retry_after: Some(2),
+            }
+        } else {
+            tracing::error!(%error, "store failed");
+            Self::internal()
+        }
+    }
+}

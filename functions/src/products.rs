@@ -1,0 +1,221 @@
+//! `Products` — `GET /api/products` (cursor pagination, `limit`, filters `q`, `category`,
+//! `updated_since`) and `GET /api/products/{sku}`, each product with its enrichment. The caller
+//! authenticates with a tenant API key; another tenant's SKU is simply not found.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use shared::auth::{API_KEY_HEADER, authenticate_api_key};
+use shared::domain::{Gtin, Money, Sku, TenantId};
+use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
+use shared::store::{EnrichmentRecord, ProductQuery, ProductView};
+
+use crate::app::{AppState, FunctionError};
+use crate::problem::ApiError;
+
+/// Page size when the caller names none.
+const DEFAULT_LIMIT: u32 = 50;
+/// The largest page a caller may ask for.
+const MAX_LIMIT: u32 = 200;
+/// Cursors carry a version so their format can change without breaking old ones silently.
+const CURSOR_PREFIX: &str = "v1:";
+
+/// Runs the function.
+pub async fn run(
+    state: &AppState,
+    request: InvocationRequest,
+) -> Result<InvocationResponse, FunctionError> {
+    let http = request.http("req")?;
+    let response = handle(state, &http)
+        .await
+        .unwrap_or_else(ApiError::into_response);
+    Ok(InvocationResponse::empty().with_http("res", response))
+}
+
+async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
+    let tenant = authenticate_api_key(
+        state.store.as_ref(),
+        state.settings.dev_credentials.as_ref(),
+        http.header(API_KEY_HEADER),
+    )
+    .await?;
+    if !http.method.eq_ignore_ascii_case("GET") {
+        return Err(ApiError::method_not_allowed(&http.method));
+    }
+    match http.param("sku").filter(|s| !s.is_empty()) {
+        Some(sku) => get_one(state, &tenant, sku).await,
+        None => list(state, &tenant, http).await,
+    }
+}
+
+async fn get_one(
+    state: &AppState,
+    tenant: &TenantId,
+    raw_sku: &str,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::not_found(format!("no product with SKU `{raw_sku}`"));
+    let sku = Sku::parse(raw_sku).map_err(|_| not_found())?;
+    let product = state
+        .store
+        .get_product(tenant, &sku)
+        .await?
+        .ok_or_else(not_found)?;
+    json(200, &ProductBody::from(product))
+}
+
+async fn list(
+    state: &AppState,
+    tenant: &TenantId,
+    http: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = parse_query(http)?;
+    let mut page = state
+        .store
+        .list_products(
+            tenant,
+            &ProductQuery {
+                limit: query.limit + 1,
+                ..query.clone()
+            },
+        )
+        .await?;
+    let next_cursor = if page.len() > query.limit as usize {
+        page.truncate(query.limit as usize);
+        page.last().map(|p| encode_cursor(p.sku.as_str()))
+    } else {
+        None
+    };
+    let items: Vec<ProductBody> = page.into_iter().map(ProductBody::from).collect();
+    json(200, &ListBody { items, next_cursor })
+}
+
+fn parse_query(http: &HttpRequest) -> Result<ProductQuery, ApiError> {
+    let limit = match http.query("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "limit must be a whole number from 1 to {MAX_LIMIT}, not `{raw}`"
+                ))
+            })?,
+    };
+    let after_sku = http.query("cursor").map(decode_cursor).transpose()?;
+    let updated_since = http
+        .query("updated_since")
+        .map(|raw| {
+            DateTime::parse_from_rfc3339(raw.trim())
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| ApiError::bad_request(format!("updated_since must be an RFC 3339 time like 2024-05-01T00:00:00Z, not `{raw}`")))
+        })
+        .transpose()?;
+    let text_filter = |name: &str| {
+        http.query(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let text = text_filter("q");
+    if text.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::bad_request("q must be at most 200 characters"));
+    }
+    Ok(ProductQuery {
+        after_sku,
+        limit,
+        text,
+        category: text_filter("category"),
+        updated_since,
+    })
+}
+
+fn encode_cursor(sku: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{sku}"))
+}
+
+fn decode_cursor(raw: &str) -> Result<String, ApiError> {
+    let invalid =
+        || ApiError::bad_request("cursor is not one this API returned; start again without it");
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix(CURSOR_PREFIX)
+        .map(str::to_owned)
+        .ok_or_else(invalid)
+}
+
+fn json<T: Serialize>(status: u16, body: &T) -> Result<HttpResponse, ApiError> {
+    HttpResponse::json(status, body).map_err(|e| {
+        tracing::error!(error = %e, "response could not be serialised");
+        ApiError::internal()
+    })
+}
+
+#[derive(Serialize)]
+struct ListBody {
+    items: Vec<ProductBody>,
+    next_cursor: Option<String>,
+}
+
+/// A product as the API shows it.
+#[derive(Serialize)]
+struct ProductBody {
+    sku: Sku,
+    title: String,
+    description: Option<String>,
+    price: Option<Money>,
+    quantity: Option<i64>,
+    brand: Option<String>,
+    category: Option<String>,
+    gtin: Option<Gtin>,
+    image_url: Option<String>,
+    source: String,
+    source_updated_at: Option<DateTime<Utc>>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    enrichment: Option<EnrichmentBody>,
+}
+
+/// The enrichment beside the merchant's originals, saying whether it is for the current content.
+#[derive(Serialize)]
+struct EnrichmentBody {
+    current: bool,
+    generated_by: String,
+    created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    content: serde_json::Value,
+}
+
+impl From<ProductView> for ProductBody {
+    fn from(p: ProductView) -> Self {
+        let enrichment = p
+            .enrichment
+            .clone()
+            .map(|e: EnrichmentRecord| EnrichmentBody {
+                current: e.content_hash == p.content_hash,
+                generated_by: e.generated_by,
+                created_at: e.created_at,
+                content: e.payload,
+            });
+        Self {
+            sku: p.sku,
+            title: p.title,
+            description: p.description,
+            price: p.price,
+            quantity: p.quantity,
+            brand: p.brand,
+            category: p.category,
+            gtin: p.gtin,
+            image_url: p.image_url,
+            source: p.source,
+            source_updated_at: p.source_updated_at,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            enrichment,
+        }
+    }
+}
