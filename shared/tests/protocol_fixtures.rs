@@ -2,6 +2,9 @@
 //! typed view a handler uses, and the host-side encoder rebuilds the very same JSON from it.
 //! Together they pin the wire format in both directions.
 
+// Helpers outside #[test] functions unwrap too: a panic is a failed test with its backtrace.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use serde_json::{Map, Value};
 use shared::protocol::host::{self, ServiceBusDelivery, Sys};
 use shared::protocol::{

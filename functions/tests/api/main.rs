@@ -1,1 +1,14 @@
+//! Black-box tests: the app started on free ports, driven through the local host or through
+//! the custom-handler protocol, as the Functions host would.
 
+// Helpers outside #[test] functions unwrap too: a panic is a failed test with its backtrace.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod dependencies;
+mod enrich_product;
+mod handler;
+mod health;
+mod helpers;
+mod ingest_partner_file;
+mod local_host;
+mod products;

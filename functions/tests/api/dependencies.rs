@@ -1,0 +1,203 @@
+//! Every handler facing a store that is down: the host is told to retry (non-2xx) for queue
+//! triggers, HTTP callers get 503 problem+json with `Retry-After`, and `Health` says which part
+//! is down. Nothing crashes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use advisor::app::{AppState, HandlerServer};
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use shared::domain::{Sku, TenantId};
+use shared::protocol::HttpRequest;
+use shared::protocol::host::{self, ServiceBusDelivery, Sys};
+use shared::store::*;
+
+/// A store whose database is unreachable.
+#[derive(Debug)]
+struct DownStore;
+
+fn down<T>() -> Result<T, StoreError> {
+    Err(StoreError::Unavailable("connection refused".into()))
+}
+
+#[async_trait]
+impl Store for DownStore {
+    fn describe(&self) -> String {
+        "a store that is down".into()
+    }
+    async fn migrate(&self) -> Result<usize, StoreError> {
+        down()
+    }
+    async fn check(&self) -> Result<(), StoreError> {
+        down()
+    }
+    async fn ensure_tenant(&self, _: &TenantId, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    async fn tenant_exists(&self, _: &TenantId) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn add_api_key(&self, _: &TenantId, _: &str, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    async fn tenant_for_key_hash(&self, _: &str) -> Result<Option<TenantId>, StoreError> {
+        down()
+    }
+    async fn begin_ingest_run(&self, _: &IngestRunStart) -> Result<IngestRun, StoreError> {
+        down()
+    }
+    async fn apply_ingest_batch(
+        &self,
+        _: &IngestRun,
+        _: &[ProductUpsert],
+        _: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        down()
+    }
+    async fn ingest_run_changes(&self, _: &IngestRun) -> Result<Vec<ProductChange>, StoreError> {
+        down()
+    }
+    async fn finish_ingest_run(
+        &self,
+        _: &IngestRun,
+        _: &IngestRunFinish,
+    ) -> Result<IngestRun, StoreError> {
+        down()
+    }
+    async fn list_products(
+        &self,
+        _: &TenantId,
+        _: &ProductQuery,
+    ) -> Result<Vec<ProductView>, StoreError> {
+        down()
+    }
+    async fn get_product(&self, _: &TenantId, _: &Sku) -> Result<Option<ProductView>, StoreError> {
+        down()
+    }
+    async fn save_enrichment(
+        &self,
+        _: &TenantId,
+        _: &Sku,
+        _: &EnrichmentRecord,
+    ) -> Result<SaveOutcome, StoreError> {
+        down()
+    }
+}
+
+/// The handler over a store that is down; returns its URL.
+async fn handler_with_store_down() -> (String, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let settings = shared::settings::Settings::from_environment(
+        &shared::settings::Environment::default(),
+        data.path(),
+    )
+    .unwrap();
+    let state = AppState {
+        settings: Arc::new(settings),
+        store: Arc::new(DownStore),
+        blobs: shared::blobs::Blobs::local_folder(&data.path().join("blobs")).unwrap(),
+        ai: shared::ai::AiEngine::Offline,
+    };
+    let server = HandlerServer::bind(state, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    tokio::spawn(server.serve(std::future::pending()));
+    (url, data)
+}
+
+fn http_get(path: &str) -> Value {
+    let mut request = HttpRequest {
+        url: format!("http://localhost:7071/api/{path}"),
+        method: "GET".into(),
+        ..HttpRequest::default()
+    };
+    request
+        .headers
+        .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    serde_json::to_value(host::http_invocation("req", &request, &Sys::now("F"))).unwrap()
+}
+
+fn service_bus(body: &str) -> Value {
+    let delivery = ServiceBusDelivery {
+        body: body.into(),
+        message_id: "m".into(),
+        delivery_count: 1,
+        sequence_number: 1,
+        lock_token: "t".into(),
+        content_type: None,
+        enqueued_time: chrono::Utc::now(),
+        expires_at: chrono::Utc::now(),
+        application_properties: serde_json::Map::new(),
+        namespace: "test".into(),
+    };
+    serde_json::to_value(host::service_bus_invocation(
+        "message",
+        &delivery,
+        &Sys::now("F"),
+    ))
+    .unwrap()
+}
+
+async fn invoke(url: &str, function: &str, payload: &Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{url}/{function}"))
+        .json(payload)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn health_reports_the_store_down_with_503() {
+    let (url, _data) = handler_with_store_down().await;
+    let (status, result) = invoke(&url, "Health", &http_get("health")).await;
+    assert_eq!(status, 200, "the invocation itself succeeds");
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "503");
+    let body: Value = serde_json::from_str(res["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (
+            body["status"].clone(),
+            body["store"]["ok"].clone(),
+            body["blobs"]["ok"].clone()
+        ),
+        (json!("degraded"), json!(false), json!(true))
+    );
+}
+
+#[tokio::test]
+async fn products_answers_503_problem_json_with_retry_after_when_the_store_is_down() {
+    let (url, _data) = handler_with_store_down().await;
+    let (status, result) = invoke(&url, "Products", &http_get("products")).await;
+    assert_eq!(status, 200);
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "503");
+    assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
+    assert_eq!(res["headers"]["Retry-After"], "2");
+    assert!(
+        !res["body"].as_str().unwrap().contains("connection refused"),
+        "causes are logged, not shown"
+    );
+}
+
+#[tokio::test]
+async fn queue_triggered_functions_ask_the_host_to_retry_when_the_store_is_down() {
+    let (url, _data) = handler_with_store_down().await;
+    let enrich = json!({"tenant": "demo", "sku": "A", "content_hash": "x"}).to_string();
+    let (status, _) = invoke(&url, "EnrichProduct", &service_bus(&enrich)).await;
+    assert_eq!(status, 503);
+    let event = std::fs::read_to_string(
+        crate::helpers::app_root().join("tests/fixtures/service-bus-blob-created.json"),
+    )
+    .unwrap();
+    let (status, _) = invoke(
+        &url,
+        "IngestPartnerFile",
+        &serde_json::from_str(&event).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 503);
+}

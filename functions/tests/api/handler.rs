@@ -1,0 +1,220 @@
+//! The handler as the Functions host meets it: every function folder served, malformed
+//! payloads refused with their JSON path, and the executable started alone under
+//! `FUNCTIONS_CUSTOMHANDLER_PORT`.
+
+use std::collections::BTreeSet;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use advisor::app::FUNCTIONS;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, app_root, eventually};
+
+#[test]
+fn every_function_folder_has_a_handler_and_every_handler_a_folder() {
+    let folders: BTreeSet<String> = std::fs::read_dir(app_root().join("functions"))
+        .expect("functions dir")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.join("function.json").is_file())
+        .filter_map(|path| path.file_name().and_then(|n| n.to_str()).map(str::to_owned))
+        .collect();
+    let handlers: BTreeSet<String> = FUNCTIONS.iter().map(|f| (*f).to_owned()).collect();
+    assert_eq!(folders, handlers);
+}
+
+#[tokio::test]
+async fn every_listed_function_is_routed_and_an_unknown_one_is_404() {
+    let app = TestApp::spawn().await;
+    for function in FUNCTIONS {
+        let response = app
+            .client
+            .post(format!("{}/{function}", app.handler_url))
+            .body(r#"{"Data":{},"Metadata":{}}"#)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            400,
+            "{function} is routed and names its missing binding"
+        );
+    }
+    let response = app
+        .client
+        .post(format!("{}/Nope", app.handler_url))
+        .body("{}")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_malformed_invocation_gets_a_clear_400_and_the_process_lives_on() {
+    let app = TestApp::spawn().await;
+    for (body, path) in [
+        ("not json", "$"),
+        (r#"{"Data": [], "Metadata": {}}"#, "Data"),
+        (
+            r#"{"Data": {"req": {"Url": 5}}, "Metadata": {}}"#,
+            "Data.req.Url",
+        ),
+        (
+            r#"{"Data": {"req": {"Url": "u", "Method": "GET", "Headers": {"a": "not-an-array"}}}, "Metadata": {}}"#,
+            "Data.req.Headers.a",
+        ),
+    ] {
+        let response = app
+            .client
+            .post(format!("{}/Products", app.handler_url))
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 400, "{body}");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let error: Value = response.json().await.expect("json");
+        assert!(
+            error["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&format!("`{path}`")),
+            "{body}: {error}"
+        );
+    }
+    let ready = app
+        .client
+        .get(format!("{}/", app.handler_url))
+        .send()
+        .await
+        .expect("request");
+    assert!(ready.status().is_success());
+    app.stop().await;
+}
+
+/// The executable, started as the Functions host starts it.
+struct Handler {
+    child: Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Handler {
+    fn start(env: &[(&str, String)]) -> Child {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_advisor"));
+        command
+            .current_dir(app_root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .env_remove("RUST_LOG");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.spawn().expect("spawn advisor")
+    }
+
+    async fn spawn() -> Self {
+        let data = tempfile::tempdir().expect("temp");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Self::start(&[
+            ("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string()),
+            (
+                "ADVISOR_SQLITE_PATH",
+                data.path().join("advisor.db").display().to_string(),
+            ),
+            (
+                "ADVISOR_BLOB_DIR",
+                data.path().join("blobs").display().to_string(),
+            ),
+        ]);
+        let url = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        eventually(30, "the readiness probe", || async {
+            client.get(format!("{url}/")).send().await.ok().map(|_| ())
+        })
+        .await;
+        Self {
+            child,
+            url,
+            _data: data,
+        }
+    }
+
+    async fn invoke(&self, function: &str, fixture: &str) -> (u16, Value) {
+        let body = std::fs::read_to_string(app_root().join("tests/fixtures").join(fixture))
+            .expect("fixture");
+        let response = reqwest::Client::new()
+            .post(format!("{}/{function}", self.url))
+            .header("content-type", "application/json; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .expect("invoke");
+        (
+            response.status().as_u16(),
+            response.json().await.expect("json"),
+        )
+    }
+}
+
+#[tokio::test]
+async fn the_handler_alone_answers_the_host_s_payloads_and_has_no_dev_key() {
+    let mut handler = Handler::spawn().await;
+    let (status, products) = handler.invoke("Products", "http-get-products.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        products["Outputs"]["res"]["statusCode"], "401",
+        "the well-known key exists only in local mode"
+    );
+    let (status, enrich) = handler
+        .invoke("EnrichProduct", "service-bus-enrich.json")
+        .await;
+    assert_eq!(status, 200, "{enrich}");
+    let (status, ingest) = handler
+        .invoke("IngestPartnerFile", "service-bus-blob-created.json")
+        .await;
+    assert_eq!(
+        status, 200,
+        "an unknown tenant's file is not retried: {ingest}"
+    );
+    assert!(
+        ingest["Logs"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unknown tenant")
+    );
+
+    // SIGTERM: the process stops cleanly.
+    let pid = handler.child.id().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let status = tokio::task::spawn_blocking(move || handler.child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn under_the_host_a_missing_setting_stops_start_up_and_is_named() {
+    let child = Handler::start(&[("FUNCTIONS_CUSTOMHANDLER_PORT", "1".to_owned())]);
+    let output = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    .expect("exits")
+    .expect("join")
+    .expect("output");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ADVISOR_SQLITE_PATH"), "{stderr}");
+}
