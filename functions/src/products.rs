@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::auth::{API_KEY_HEADER, authenticate_api_key};
-use shared::domain::{Gtin, Money, Sku, TenantId};
+use shared::domain::{ProductContent, Sku, TenantId};
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 use shared::store::{EnrichmentRecord, ProductQuery, ProductView};
 
@@ -82,7 +82,7 @@ async fn list(
         .await?;
     let next_cursor = if page.len() > query.limit as usize {
         page.truncate(query.limit as usize);
-        page.last().map(|p| encode_cursor(p.sku.as_str()))
+        page.last().map(|p| encode_cursor(p.content.sku.as_str()))
     } else {
         None
     };
@@ -162,15 +162,8 @@ struct ListBody {
 /// A product as the API shows it.
 #[derive(Serialize)]
 struct ProductBody {
-    sku: Sku,
-    title: String,
-    description: Option<String>,
-    price: Option<Money>,
-    quantity: Option<i64>,
-    brand: Option<String>,
-    category: Option<String>,
-    gtin: Option<Gtin>,
-    image_url: Option<String>,
+    #[serde(flatten)]
+    content: ProductContent,
     source: String,
     source_updated_at: Option<DateTime<Utc>>,
     version: i64,
@@ -201,15 +194,7 @@ impl From<ProductView> for ProductBody {
                 content: e.payload,
             });
         Self {
-            sku: p.sku,
-            title: p.title,
-            description: p.description,
-            price: p.price,
-            quantity: p.quantity,
-            brand: p.brand,
-            category: p.category,
-            gtin: p.gtin,
-            image_url: p.image_url,
+            content: p.content,
             source: p.source,
             source_updated_at: p.source_updated_at,
             version: p.version,

@@ -67,14 +67,15 @@ impl AiEngine {
     pub async fn enrich(&self, product: &ProductView) -> Result<Enrichment, AiError> {
         match self {
             AiEngine::Offline => {
+                let content = &product.content;
                 let input = offline::EnrichInput {
-                    title: product.title.clone(),
-                    description: product.description.clone(),
-                    brand: product.brand.clone(),
-                    category: product.category.clone(),
-                    has_price: product.price.is_some(),
-                    has_gtin: product.gtin.is_some(),
-                    has_image: product.image_url.is_some(),
+                    title: content.title.clone(),
+                    description: content.description.clone(),
+                    brand: content.brand.clone(),
+                    category: content.category.clone(),
+                    has_price: content.price.is_some(),
+                    has_gtin: content.gtin.is_some(),
+                    has_image: content.image_url.is_some(),
                 };
                 let result = offline::enrich(&input);
                 let payload =

@@ -5,9 +5,6 @@
 //! so it is always verified. The digits are kept as given, without padding to 14, because
 //! partners search for the code printed on their box.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::DomainError;
@@ -68,33 +65,7 @@ pub fn check_digit(body: &str) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
-impl fmt::Display for Gtin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for Gtin {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for Gtin {
-    type Error = DomainError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl AsRef<str> for Gtin {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+super::text_newtype!(Gtin);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -8,14 +8,51 @@
 //! [`DomainError`] messages end up verbatim in the rejected-rows report a partner reads, so they
 //! are short, name the field and say what is expected.
 
+/// The traits every validated text newtype has — `Display`, `FromStr` and `TryFrom<String>`
+/// through its `parse`, and `AsRef<str>` — written once.
+macro_rules! text_newtype {
+    ($name:ident) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::domain::DomainError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::domain::DomainError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+    };
+}
+pub(crate) use text_newtype;
+
 mod currencies;
 pub mod gtin;
 pub mod money;
+pub mod product;
 pub mod sku;
 pub mod tenant;
 
 pub use gtin::Gtin;
 pub use money::{Currency, Money};
+pub use product::ProductContent;
 pub use sku::Sku;
 pub use tenant::TenantId;
 

@@ -5,9 +5,6 @@
 //! different: surrounding whitespace (trimmed away), control characters and invisible
 //! formatting characters.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::DomainError;
@@ -57,33 +54,7 @@ fn is_unprintable(c: char) -> bool {
         )
 }
 
-impl fmt::Display for Sku {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for Sku {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for Sku {
-    type Error = DomainError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl AsRef<str> for Sku {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+super::text_newtype!(Sku);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -4,9 +4,6 @@
 //! is kept to what is safe in every store and URL without escaping: lower-case ASCII letters,
 //! digits and `-`. A leading `-` is refused because tools read it as an option.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::DomainError;
@@ -49,33 +46,7 @@ fn is_tenant_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 }
 
-impl fmt::Display for TenantId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for TenantId {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for TenantId {
-    type Error = DomainError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl AsRef<str> for TenantId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+super::text_newtype!(TenantId);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -23,7 +23,7 @@ use std::io::Read;
 use chrono::{DateTime, Utc};
 use csv::{ByteRecord, ReaderBuilder};
 
-use crate::domain::{Gtin, Money, Sku};
+use crate::domain::ProductContent;
 pub use columns::ColumnMapping;
 use columns::Layout;
 pub use errors::{FeedError, RowError};
@@ -35,24 +35,8 @@ use lines::LineTracker;
 pub struct ProductRecord {
     /// 1-based physical line where the record starts (the header is line 1).
     pub line: u64,
-    /// The partner's SKU.
-    pub sku: Sku,
-    /// The title as given (trimmed; cleaning is the enrichment's job).
-    pub title: String,
-    /// The description as given (trimmed, line breaks normalised to `\n`).
-    pub description: Option<String>,
-    /// The price in the row's currency.
-    pub price: Option<Money>,
-    /// Units in stock.
-    pub quantity: Option<i64>,
-    /// Brand or vendor.
-    pub brand: Option<String>,
-    /// Category name or path.
-    pub category: Option<String>,
-    /// Barcode.
-    pub gtin: Option<Gtin>,
-    /// Absolute http(s) URL of the main image.
-    pub image_url: Option<String>,
+    /// What the row says about the product.
+    pub content: ProductContent,
     /// When the partner last changed the product.
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -203,25 +187,29 @@ mod tests {
         );
         let record = read_all(csv.as_bytes()).remove(0).unwrap();
         assert_eq!(
-            (record.line, record.sku.as_str(), record.title.as_str()),
+            (
+                record.line,
+                record.content.sku.as_str(),
+                record.content.title.as_str()
+            ),
             (2, "AB-1", "Mug")
         );
-        assert_eq!(record.description.as_deref(), Some("<p>Blue</p>"));
+        assert_eq!(record.content.description.as_deref(), Some("<p>Blue</p>"));
         assert_eq!(
-            record.price.map(|p| p.to_string()).as_deref(),
+            record.content.price.map(|p| p.to_string()).as_deref(),
             Some("12.50 EUR")
         );
         assert_eq!(
-            (record.quantity, record.brand.as_deref()),
+            (record.content.quantity, record.content.brand.as_deref()),
             (Some(3), Some("Kettle & Oak"))
         );
-        assert_eq!(record.category.as_deref(), Some("Home"));
+        assert_eq!(record.content.category.as_deref(), Some("Home"));
         assert_eq!(
-            record.gtin.map(|g| g.to_string()).as_deref(),
+            record.content.gtin.map(|g| g.to_string()).as_deref(),
             Some("4006381333931")
         );
         assert_eq!(
-            record.image_url.as_deref(),
+            record.content.image_url.as_deref(),
             Some("https://cdn.example-shop.com/a.jpg")
         );
         assert_eq!(
@@ -236,7 +224,10 @@ mod tests {
         let results = read_all(csv.as_bytes());
         assert_eq!(lines(&results), [2, 5, 6]);
         let first = results[0].as_ref().unwrap();
-        assert_eq!(first.description.as_deref(), Some("first\nsecond\nthird"));
+        assert_eq!(
+            first.content.description.as_deref(),
+            Some("first\nsecond\nthird")
+        );
     }
 
     #[test]
@@ -245,8 +236,8 @@ mod tests {
         let results = read_all(csv.as_bytes());
         assert_eq!(lines(&results), [2, 4, 5]);
         let first = results[0].as_ref().unwrap();
-        assert_eq!(first.description.as_deref(), Some("a\nb"));
-        assert_eq!(results[2].as_ref().unwrap().title, "Three");
+        assert_eq!(first.content.description.as_deref(), Some("a\nb"));
+        assert_eq!(results[2].as_ref().unwrap().content.title, "Three");
     }
 
     #[test]
@@ -298,7 +289,7 @@ mod tests {
             results[1].as_ref().unwrap_err()[0].reason,
             "row has 1 field, header has 2"
         );
-        assert_eq!(results[2].as_ref().unwrap().sku.as_str(), "C");
+        assert_eq!(results[2].as_ref().unwrap().content.sku.as_str(), "C");
     }
 
     #[test]

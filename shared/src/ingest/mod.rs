@@ -286,21 +286,7 @@ fn parse_feed<R: io::Read>(source: R, sender: &mpsc::Sender<FeedEvent>) {
 }
 
 fn to_upsert(record: ProductRecord, source: &str) -> ProductUpsert {
-    ProductUpsert {
-        sku: record.sku,
-        title: record.title,
-        description: record.description,
-        price: record.price,
-        quantity: record.quantity,
-        brand: record.brand,
-        category: record.category,
-        gtin: record.gtin,
-        image_url: record.image_url,
-        source_updated_at: record.updated_at,
-        source: source.to_owned(),
-        content_hash: String::new(),
-    }
-    .with_content_hash()
+    ProductUpsert::new(record.content, record.updated_at, source)
 }
 
 fn to_rejected(error: RowError) -> RejectedRow {

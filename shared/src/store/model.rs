@@ -2,58 +2,36 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::domain::{Gtin, Money, Sku, TenantId};
+use crate::domain::{ProductContent, Sku, TenantId};
 
 /// A product as an ingestion batch wants it stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductUpsert {
-    /// The tenant's SKU.
-    pub sku: Sku,
-    /// Title as the partner sent it.
-    pub title: String,
-    /// Description as the partner sent it.
-    pub description: Option<String>,
-    /// Price.
-    pub price: Option<Money>,
-    /// Stock on hand.
-    pub quantity: Option<i64>,
-    /// Brand.
-    pub brand: Option<String>,
-    /// The partner's category text.
-    pub category: Option<String>,
-    /// GTIN / EAN / UPC.
-    pub gtin: Option<Gtin>,
-    /// Main image.
-    pub image_url: Option<String>,
+    /// What it says.
+    pub content: ProductContent,
     /// The partner's last-modified time.
     pub source_updated_at: Option<DateTime<Utc>>,
     /// Where this version came from.
     pub source: String,
-    /// SHA-256 of the canonical content, set by [`ProductUpsert::with_content_hash`].
+    /// [`ProductContent::content_hash`] of `content`.
     pub content_hash: String,
 }
 
 impl ProductUpsert {
-    /// Sets `content_hash` from the product's content. The partner's timestamp and the source
-    /// are not content: a feed re-exported unchanged must not count as a change.
-    pub fn with_content_hash(mut self) -> Self {
-        let canonical = serde_json::json!([
-            self.sku.as_str(),
-            self.title,
-            self.description,
-            self.price
-                .as_ref()
-                .map(|m| (m.minor(), m.currency().as_str().to_owned())),
-            self.quantity,
-            self.brand,
-            self.category,
-            self.gtin.as_ref().map(|g| g.as_str().to_owned()),
-            self.image_url,
-        ]);
-        self.content_hash = hex::encode(Sha256::digest(canonical.to_string().as_bytes()));
-        self
+    /// An upsert of `content` from `source`, with its hash.
+    pub fn new(
+        content: ProductContent,
+        source_updated_at: Option<DateTime<Utc>>,
+        source: &str,
+    ) -> Self {
+        let content_hash = content.content_hash();
+        Self {
+            content,
+            source_updated_at,
+            source: source.to_owned(),
+            content_hash,
+        }
     }
 }
 
@@ -194,24 +172,9 @@ pub struct ProductQuery {
 /// A stored product with its enrichment, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProductView {
-    /// The SKU.
-    pub sku: Sku,
-    /// Title as the partner sent it.
-    pub title: String,
-    /// Description as the partner sent it.
-    pub description: Option<String>,
-    /// Price.
-    pub price: Option<Money>,
-    /// Stock on hand.
-    pub quantity: Option<i64>,
-    /// Brand.
-    pub brand: Option<String>,
-    /// The partner's category.
-    pub category: Option<String>,
-    /// GTIN.
-    pub gtin: Option<Gtin>,
-    /// Main image.
-    pub image_url: Option<String>,
+    /// What it says, as the merchant or partner sent it.
+    #[serde(flatten)]
+    pub content: ProductContent,
     /// Where the current version came from.
     pub source: String,
     /// The partner's last-modified time.

@@ -10,7 +10,7 @@ use super::columns::Layout;
 use super::fields::Field;
 use super::values;
 use super::{ProductRecord, RowError};
-use crate::domain::{Currency, Gtin, Money, Sku, money};
+use crate::domain::{Currency, Gtin, Money, ProductContent, Sku, money};
 
 /// A cell's text: `raw` as in the file (for the report), `value` trimmed (for parsing).
 #[derive(Clone, Copy)]
@@ -69,8 +69,7 @@ pub(super) fn parse_row(
     let (Some(sku), Some(title), true) = (sku, title, row.errors.is_empty()) else {
         return Err(row.errors);
     };
-    Ok(ProductRecord {
-        line,
+    let content = ProductContent {
         sku,
         title,
         description,
@@ -80,6 +79,10 @@ pub(super) fn parse_row(
         category,
         gtin,
         image_url,
+    };
+    Ok(ProductRecord {
+        line,
+        content,
         updated_at,
     })
 }
@@ -226,20 +229,28 @@ mod tests {
     fn a_minimal_row_becomes_a_record_with_absent_optionals() {
         let record = parse([b" AB-1 ", b"Mug", b"", b"", b"", b""]).unwrap();
         assert_eq!(
-            (record.line, record.sku.as_str(), &*record.title),
+            (
+                record.line,
+                record.content.sku.as_str(),
+                &*record.content.title
+            ),
             (7, "AB-1", "Mug")
         );
         assert_eq!(
-            (record.price, record.gtin, record.brand),
+            (
+                record.content.price,
+                record.content.gtin,
+                record.content.brand
+            ),
             (None, None, None)
         );
-        assert_eq!((record.quantity, record.updated_at), (None, None));
+        assert_eq!((record.content.quantity, record.updated_at), (None, None));
     }
 
     #[test]
     fn a_price_with_its_currency_becomes_money() {
         let record = parse([b"A", b"Mug", b"12.5", b"eur", b"", b""]).unwrap();
-        assert_eq!(record.price.unwrap().to_string(), "12.50 EUR");
+        assert_eq!(record.content.price.unwrap().to_string(), "12.50 EUR");
     }
 
     #[test]

@@ -90,7 +90,12 @@ pub(super) fn apply_batch(
                     "INSERT INTO ingest_run_changes (run_id, sku, content_hash, change)
                      VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (run_id, sku) DO UPDATE SET content_hash = excluded.content_hash",
-                    params![run.id, product.sku.as_str(), product.content_hash, change],
+                    params![
+                        run.id,
+                        product.content.sku.as_str(),
+                        product.content_hash,
+                        change
+                    ],
                 )
                 .map_err(map_error)?;
             }
@@ -112,10 +117,11 @@ pub(super) fn apply_batch(
 fn upsert_product(
     tx: &rusqlite::Transaction<'_>,
     run: &IngestRun,
-    p: &ProductUpsert,
+    upsert: &ProductUpsert,
     now: &str,
 ) -> Result<Option<&'static str>, StoreError> {
     let tenant = run.tenant.as_str();
+    let p = &upsert.content;
     let stored: Option<String> = tx
         .query_row(
             "SELECT content_hash FROM products WHERE tenant_id = ?1 AND sku = ?2",
@@ -124,12 +130,12 @@ fn upsert_product(
         )
         .optional()
         .map_err(map_error)?;
-    if stored.as_deref() == Some(p.content_hash.as_str()) {
+    if stored.as_deref() == Some(upsert.content_hash.as_str()) {
         return Ok(None);
     }
     let price_minor = p.price.as_ref().map(|m| m.minor());
     let currency = p.price.as_ref().map(|m| m.currency().as_str().to_owned());
-    let source_updated_at = p.source_updated_at.as_ref().map(to_db_time);
+    let source_updated_at = upsert.source_updated_at.as_ref().map(to_db_time);
     let gtin = p.gtin.as_ref().map(|g| g.as_str().to_owned());
     tx.execute(
         "INSERT INTO products (tenant_id, sku, title, description, price_minor, currency, quantity,
@@ -155,9 +161,9 @@ fn upsert_product(
             p.category,
             gtin,
             p.image_url,
-            p.source,
+            upsert.source,
             source_updated_at,
-            p.content_hash,
+            upsert.content_hash,
             now
         ],
     )

@@ -4,7 +4,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::{from_db_time, map_error, to_db_time};
-use crate::domain::{Currency, Gtin, Money, Sku};
+use crate::domain::{Currency, Gtin, Money, ProductContent, Sku};
 use crate::store::*;
 
 const SELECT: &str = "SELECT p.sku, p.title, p.description, p.price_minor, p.currency, p.quantity,
@@ -145,7 +145,7 @@ impl RawProduct {
                 created_at: from_db_time(&at)?,
             }),
         };
-        Ok(ProductView {
+        let content = ProductContent {
             sku: Sku::parse(&self.sku).map_err(corrupt("sku"))?,
             title: self.title,
             description: self.description,
@@ -160,6 +160,9 @@ impl RawProduct {
                 .transpose()
                 .map_err(corrupt("gtin"))?,
             image_url: self.image_url,
+        };
+        Ok(ProductView {
+            content,
             source: self.source,
             source_updated_at: self
                 .source_updated_at
