@@ -296,7 +296,7 @@ fn decide(evidence: &[Evidence]) -> Option<CategoryGuess> {
         .collect();
     Some(CategoryGuess {
         path: RULES[r].path.to_string(),
-        confidence: ((best * 100.0).round() / 100.0) as f32,
+        confidence: (best * 100.0).round() / 100.0,
         rule: notes.join(" + "),
     })
 }

@@ -73,7 +73,7 @@ pub struct CategoryGuess {
     /// Taxonomy path, e.g. "Apparel & Accessories > Clothing > Shirts & Tops".
     pub path: String,
     /// How sure the rules are, 0.7 to 0.95 (never 1.0), rounded to two decimals.
-    pub confidence: f32,
+    pub confidence: f64,
     /// Which keyword(s) decided it, e.g. `title head noun "t-shirt" + partner category "tee"`.
     pub rule: String,
 }
