@@ -13,12 +13,21 @@ use shared::protocol::HttpRequest;
 use shared::protocol::host::{self, ServiceBusDelivery, Sys};
 use shared::store::*;
 
-/// A store whose database is unreachable.
-#[derive(Debug)]
-struct DownStore;
+/// A store whose database is unreachable, slow to say so, or hitting a bug.
+#[derive(Debug, Default)]
+struct DownStore {
+    panics: bool,
+    delay: Option<std::time::Duration>,
+}
 
-fn down<T>() -> Result<T, StoreError> {
-    Err(StoreError::Unavailable("connection refused".into()))
+impl DownStore {
+    async fn fail<T>(&self) -> Result<T, StoreError> {
+        if let Some(delay) = self.delay {
+            tokio::time::sleep(delay).await;
+        }
+        assert!(!self.panics, "a bug in the store");
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
 }
 
 #[async_trait]
@@ -27,25 +36,25 @@ impl Store for DownStore {
         "a store that is down".into()
     }
     async fn migrate(&self) -> Result<usize, StoreError> {
-        down()
+        self.fail().await
     }
     async fn check(&self) -> Result<(), StoreError> {
-        down()
+        self.fail().await
     }
     async fn ensure_tenant(&self, _: &TenantId, _: &str) -> Result<(), StoreError> {
-        down()
+        self.fail().await
     }
     async fn tenant_exists(&self, _: &TenantId) -> Result<bool, StoreError> {
-        down()
+        self.fail().await
     }
     async fn add_api_key(&self, _: &TenantId, _: &str, _: &str) -> Result<(), StoreError> {
-        down()
+        self.fail().await
     }
     async fn tenant_for_key_hash(&self, _: &str) -> Result<Option<TenantId>, StoreError> {
-        down()
+        self.fail().await
     }
     async fn begin_ingest_run(&self, _: &IngestRunStart) -> Result<IngestRun, StoreError> {
-        down()
+        self.fail().await
     }
     async fn apply_ingest_batch(
         &self,
@@ -53,27 +62,27 @@ impl Store for DownStore {
         _: &[ProductUpsert],
         _: &[RejectedRow],
     ) -> Result<BatchOutcome, StoreError> {
-        down()
+        self.fail().await
     }
     async fn ingest_run_changes(&self, _: &IngestRun) -> Result<Vec<ProductChange>, StoreError> {
-        down()
+        self.fail().await
     }
     async fn finish_ingest_run(
         &self,
         _: &IngestRun,
         _: &IngestRunFinish,
     ) -> Result<IngestRun, StoreError> {
-        down()
+        self.fail().await
     }
     async fn list_products(
         &self,
         _: &TenantId,
         _: &ProductQuery,
     ) -> Result<Vec<ProductView>, StoreError> {
-        down()
+        self.fail().await
     }
     async fn get_product(&self, _: &TenantId, _: &Sku) -> Result<Option<ProductView>, StoreError> {
-        down()
+        self.fail().await
     }
     async fn save_enrichment(
         &self,
@@ -81,12 +90,18 @@ impl Store for DownStore {
         _: &Sku,
         _: &EnrichmentRecord,
     ) -> Result<SaveOutcome, StoreError> {
-        down()
+        self.fail().await
     }
 }
 
-/// The handler over a store that is down; returns its URL.
-async fn handler_with_store_down() -> (String, tempfile::TempDir) {
+/// A running handler: it serves until this is dropped or told to stop.
+type Server = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+/// The handler over `store`; returns its URL.
+async fn handler_with(store: DownStore) -> (String, tempfile::TempDir, Server) {
     let data = tempfile::tempdir().unwrap();
     let settings = shared::settings::Settings::from_environment(
         &shared::settings::Environment::default(),
@@ -95,7 +110,7 @@ async fn handler_with_store_down() -> (String, tempfile::TempDir) {
     .unwrap();
     let state = AppState {
         settings: Arc::new(settings),
-        store: Arc::new(DownStore),
+        store: Arc::new(store),
         blobs: shared::blobs::Blobs::local_folder(&data.path().join("blobs")).unwrap(),
         ai: shared::ai::AiEngine::Offline,
     };
@@ -103,8 +118,11 @@ async fn handler_with_store_down() -> (String, tempfile::TempDir) {
         .await
         .unwrap();
     let url = format!("http://{}", server.local_addr());
-    tokio::spawn(server.serve(std::future::pending()));
-    (url, data)
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve(async move {
+        let _ = stopped.await;
+    }));
+    (url, data, (stop, task))
 }
 
 fn http_get(path: &str) -> Value {
@@ -152,7 +170,7 @@ async fn invoke(url: &str, function: &str, payload: &Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn health_reports_the_store_down_with_503() {
-    let (url, _data) = handler_with_store_down().await;
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
     let (status, result) = invoke(&url, "Health", &http_get("health")).await;
     assert_eq!(status, 200, "the invocation itself succeeds");
     let res = &result["Outputs"]["res"];
@@ -170,7 +188,7 @@ async fn health_reports_the_store_down_with_503() {
 
 #[tokio::test]
 async fn products_answers_503_problem_json_with_retry_after_when_the_store_is_down() {
-    let (url, _data) = handler_with_store_down().await;
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
     let (status, result) = invoke(&url, "Products", &http_get("products")).await;
     assert_eq!(status, 200);
     let res = &result["Outputs"]["res"];
@@ -185,7 +203,7 @@ async fn products_answers_503_problem_json_with_retry_after_when_the_store_is_do
 
 #[tokio::test]
 async fn queue_triggered_functions_ask_the_host_to_retry_when_the_store_is_down() {
-    let (url, _data) = handler_with_store_down().await;
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
     let enrich = json!({"tenant": "demo", "sku": "A", "content_hash": "x"}).to_string();
     let (status, _) = invoke(&url, "EnrichProduct", &service_bus(&enrich)).await;
     assert_eq!(status, 503);
@@ -200,4 +218,43 @@ async fn queue_triggered_functions_ask_the_host_to_retry_when_the_store_is_down(
     )
     .await;
     assert_eq!(status, 503);
+}
+
+#[tokio::test]
+async fn a_panic_inside_an_invocation_answers_500_and_the_process_lives_on() {
+    let (url, _data, _server) = handler_with(DownStore {
+        panics: true,
+        ..DownStore::default()
+    })
+    .await;
+    let (status, body) = invoke(&url, "Products", &http_get("products")).await;
+    assert_eq!(status, 500);
+    assert_eq!(
+        body,
+        json!({"error": "internal error"}),
+        "no panic message leaks"
+    );
+    let (status, _) = invoke(&url, "Products", &http_get("products")).await;
+    assert_eq!(status, 500, "the next invocation is served too");
+    let ready = reqwest::get(format!("{url}/")).await.unwrap();
+    assert!(ready.status().is_success());
+}
+
+#[tokio::test]
+async fn shutting_down_lets_an_invocation_in_flight_finish() {
+    let slow = DownStore {
+        delay: Some(std::time::Duration::from_millis(300)),
+        ..DownStore::default()
+    };
+    let (url, _data, (stop, task)) = handler_with(slow).await;
+    let in_flight = tokio::spawn(async move { invoke(&url, "Health", &http_get("health")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    let (status, result) = in_flight.await.unwrap();
+    assert_eq!(
+        status, 200,
+        "the invocation started before shutdown is answered"
+    );
+    assert_eq!(result["Outputs"]["res"]["statusCode"], "503");
+    task.await.unwrap().unwrap();
 }
