@@ -2,6 +2,8 @@
 //! [`Store`]; SQLite is the embedded adapter, Azure SQL the cloud one. Handlers and pipelines
 //! see only the trait.
 
+#[cfg(test)]
+mod conformance;
 mod model;
 pub mod sqlite;
 
@@ -62,7 +64,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError>;
 
     /// Finds the run for `run_key`, or starts one. A finished run is returned as it is, so a
-    /// redelivered event can tell it has nothing left to do.
+    /// redelivered event can tell it has nothing left to do; a run still running is being
+    /// redone, and its recorded rejected rows are cleared to be recorded again.
     async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError>;
 
     /// Upserts a batch of products for `run` in one transaction: an unchanged product is not

@@ -37,6 +37,12 @@ pub(super) fn begin_run(
             read_run,
         )
         .map_err(map_error)??;
+    if run.status == RunStatus::Running {
+        // A run found still running is being redone: its rejected rows are recorded afresh,
+        // so what an interrupted attempt recorded (a read failure mid-file) does not linger.
+        tx.execute("DELETE FROM ingest_errors WHERE run_id = ?1", [&run.id])
+            .map_err(map_error)?;
+    }
     tx.commit().map_err(map_error)?;
     Ok(run)
 }

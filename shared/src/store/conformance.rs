@@ -1,0 +1,246 @@
+//! What every [`Store`] must do, written against the trait so each backend runs the same
+//! checks. SQLite runs them here.
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::*;
+use crate::domain::{Currency, Money, ProductContent};
+
+fn tenant(id: &str) -> TenantId {
+    TenantId::parse(id).unwrap()
+}
+
+fn product(sku: &str, title: &str, price: &str) -> ProductUpsert {
+    let content = ProductContent {
+        sku: Sku::parse(sku).unwrap(),
+        title: title.into(),
+        description: None,
+        price: Some(Money::parse(price, Currency::parse("EUR").unwrap()).unwrap()),
+        quantity: Some(1),
+        brand: None,
+        category: Some("Kitchen".into()),
+        gtin: None,
+        image_url: None,
+    };
+    ProductUpsert::new(content, None, "ingest:test.csv")
+}
+
+fn rejected(line: u64) -> RejectedRow {
+    RejectedRow {
+        line,
+        column: "price".into(),
+        value: "-1".into(),
+        reason: "price must not be negative".into(),
+    }
+}
+
+async fn start(store: &dyn Store, tenant_id: &TenantId, key: &str) -> IngestRun {
+    let start = IngestRunStart {
+        tenant: tenant_id.clone(),
+        run_key: key.into(),
+        blob_name: "demo/test.csv".into(),
+    };
+    store.begin_ingest_run(&start).await.unwrap()
+}
+
+fn finish(rows: u64) -> IngestRunFinish {
+    IngestRunFinish {
+        status: RunStatus::Succeeded,
+        rows_total: rows,
+        rejected: 0,
+        error: None,
+        report_blob: "demo/test.report.json".into(),
+    }
+}
+
+async fn upserts_write_only_what_changed(store: &dyn Store) {
+    let demo = tenant("demo");
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    let run = start(store, &demo, "event-1").await;
+    let batch = [product("A", "Mug", "3.00"), product("B", "Cup", "2.00")];
+    let outcome = store.apply_ingest_batch(&run, &batch, &[]).await.unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.updated, outcome.unchanged),
+        (2, 0, 0)
+    );
+    store.finish_ingest_run(&run, &finish(2)).await.unwrap();
+
+    let run = start(store, &demo, "event-2").await;
+    let batch = [product("A", "Mug", "3.00"), product("B", "Cup", "2.50")];
+    let outcome = store.apply_ingest_batch(&run, &batch, &[]).await.unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.updated, outcome.unchanged),
+        (0, 1, 1)
+    );
+    let changes = store.ingest_run_changes(&run).await.unwrap();
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.sku.as_str(), c.inserted))
+            .collect::<Vec<_>>(),
+        vec![("B", false)]
+    );
+    let b = store
+        .get_product(&demo, &Sku::parse("B").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (b.version, b.content.price.unwrap().amount_string()),
+        (2, "2.50".to_owned())
+    );
+}
+
+async fn a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes(store: &dyn Store) {
+    let demo = tenant("demo");
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    let run = start(store, &demo, "event-x").await;
+    store
+        .apply_ingest_batch(&run, &[product("C", "Plate", "4.00")], &[rejected(3)])
+        .await
+        .unwrap();
+    // The attempt crashes here; the redelivery finds the same run, still running.
+    let again = start(store, &demo, "event-x").await;
+    assert_eq!(
+        (again.id.as_str(), again.status),
+        (run.id.as_str(), RunStatus::Running)
+    );
+    let outcome = store
+        .apply_ingest_batch(&again, &[product("C", "Plate", "4.00")], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.unchanged, 1,
+        "what landed before the crash is not written twice"
+    );
+    let changes = store.ingest_run_changes(&again).await.unwrap();
+    assert_eq!(
+        changes.len(),
+        1,
+        "but the run still owes its enrichment message"
+    );
+    let done = store.finish_ingest_run(&again, &finish(1)).await.unwrap();
+    assert_eq!(done.status, RunStatus::Succeeded);
+    let replay = start(store, &demo, "event-x").await;
+    assert_eq!(
+        replay.status,
+        RunStatus::Succeeded,
+        "a finished run is returned as it is"
+    );
+}
+
+async fn enrichments_are_saved_once_per_content(store: &dyn Store) {
+    let demo = tenant("demo");
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    let run = start(store, &demo, "event-e").await;
+    let mug = product("E", "Mug", "3.00");
+    store
+        .apply_ingest_batch(&run, std::slice::from_ref(&mug), &[])
+        .await
+        .unwrap();
+    let sku = Sku::parse("E").unwrap();
+    let record = |hash: &str| EnrichmentRecord {
+        content_hash: hash.into(),
+        generated_by: "offline".into(),
+        payload: json!({"title": "Mug"}),
+        created_at: Utc::now(),
+    };
+    assert_eq!(
+        store
+            .save_enrichment(&demo, &sku, &record("stale"))
+            .await
+            .unwrap(),
+        SaveOutcome::Stale
+    );
+    assert_eq!(
+        store
+            .save_enrichment(&demo, &sku, &record(&mug.content_hash))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store
+            .save_enrichment(&demo, &sku, &record(&mug.content_hash))
+            .await
+            .unwrap(),
+        SaveOutcome::AlreadyCurrent
+    );
+    let view = store.get_product(&demo, &sku).await.unwrap().unwrap();
+    assert!(view.enrichment.as_ref().unwrap().is_current_for(&view));
+    let missing = Sku::parse("NOPE").unwrap();
+    assert_eq!(
+        store
+            .save_enrichment(&demo, &missing, &record("x"))
+            .await
+            .unwrap(),
+        SaveOutcome::Stale
+    );
+}
+
+async fn tenants_never_see_each_other(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    store.ensure_tenant(&acme, "Acme").await.unwrap();
+    store
+        .add_api_key(&acme, "test", "hash-of-acme-key")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tenant_for_key_hash("hash-of-acme-key").await.unwrap(),
+        Some(acme.clone())
+    );
+    assert_eq!(store.tenant_for_key_hash("unknown").await.unwrap(), None);
+    let run = start(store, &demo, "event-t").await;
+    store
+        .apply_ingest_batch(&run, &[product("T", "Demo only", "1.00")], &[])
+        .await
+        .unwrap();
+    let sku = Sku::parse("T").unwrap();
+    assert!(store.get_product(&acme, &sku).await.unwrap().is_none());
+    let query = ProductQuery {
+        limit: 10,
+        ..ProductQuery::default()
+    };
+    assert!(store.list_products(&acme, &query).await.unwrap().is_empty());
+    assert!(!store.list_products(&demo, &query).await.unwrap().is_empty());
+}
+
+/// Runs every check on a fresh SQLite store each.
+mod sqlite {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    async fn fresh() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        assert_eq!(store.migrate().await.unwrap(), 1);
+        assert_eq!(store.migrate().await.unwrap(), 0, "migrations apply once");
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn upserts_write_only_what_changed_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        upserts_write_only_what_changed(&store).await;
+    }
+
+    #[tokio::test]
+    async fn a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes(&store).await;
+    }
+
+    #[tokio::test]
+    async fn enrichments_are_saved_once_per_content_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        enrichments_are_saved_once_per_content(&store).await;
+    }
+
+    #[tokio::test]
+    async fn tenants_never_see_each_other_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        tenants_never_see_each_other(&store).await;
+    }
+}
