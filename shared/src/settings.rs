@@ -33,6 +33,13 @@ pub const SETTING_NAMES: &[&str] = &[
     RUST_LOG,
 ];
 
+/// Settings in `local.settings.sample.json` that the Functions host reads, not this code.
+pub const HOST_SETTINGS: &[&str] = &[
+    "FUNCTIONS_WORKER_RUNTIME",
+    "AzureWebJobsStorage",
+    "ServiceBusConnection__fullyQualifiedNamespace",
+];
+
 /// The well-known local tenant, as Azurite has its well-known account.
 pub const DEV_TENANT: &str = "demo";
 /// The well-known local API key; accepted only in local mode.
@@ -335,6 +342,26 @@ mod tests {
         let env = Environment::from_pairs([(ADVISOR_AI_ENGINE, "gpt")]);
         let err = Settings::from_environment(&env, Path::new(".")).unwrap_err();
         assert!(err.to_string().contains("gpt"));
+    }
+
+    #[test]
+    fn the_sample_settings_file_names_exactly_the_settings_read_here_and_by_the_host() {
+        let sample: serde_json::Value =
+            serde_json::from_str(include_str!("../../local.settings.sample.json")).unwrap();
+        let in_sample: std::collections::BTreeSet<&str> = sample["Values"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        // The host sets the port itself; it never belongs in a settings file.
+        let expected: std::collections::BTreeSet<&str> = SETTING_NAMES
+            .iter()
+            .chain(HOST_SETTINGS)
+            .copied()
+            .filter(|name| *name != FUNCTIONS_CUSTOMHANDLER_PORT)
+            .collect();
+        assert_eq!(in_sample, expected);
     }
 
     #[test]
