@@ -218,3 +218,57 @@ async fn under_the_host_a_missing_setting_stops_start_up_and_is_named() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("ADVISOR_SQLITE_PATH"), "{stderr}");
 }
+
+#[test]
+fn advisor_queues_shows_dead_letters_and_replays_them() {
+    use advisor::local_host::queue::{NewMessage, QueueStore};
+    let data = tempfile::tempdir().unwrap();
+    let store = QueueStore::open(&advisor::local_host::queue_db_path(data.path())).unwrap();
+    store.set_max_delivery_count("enrich", 1).unwrap();
+    store
+        .send(
+            "enrich",
+            NewMessage::new("{\"sku\":\"A\"}"),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let message = store
+        .receive("enrich", Duration::from_secs(60), chrono::Utc::now())
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .abandon(&message.lock_token, chrono::Utc::now())
+            .unwrap()
+    );
+
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_advisor"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(data.path())
+            .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let listing = run(&["queues"]);
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["enrich", "0", "0", "1"]),
+        "{listing}"
+    );
+    assert!(listing.contains("MaxDeliveryCountExceeded"), "{listing}");
+    assert!(
+        run(&["queues", "replay", "enrich"]).starts_with("1 dead-lettered message(s) put back")
+    );
+    let depth = store
+        .depths(chrono::Utc::now())
+        .unwrap()
+        .into_iter()
+        .find(|d| d.queue == "enrich")
+        .unwrap();
+    assert_eq!((depth.active, depth.dead_lettered), (1, 0));
+}
