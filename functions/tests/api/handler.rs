@@ -272,3 +272,21 @@ fn advisor_queues_shows_dead_letters_and_replays_them() {
         .unwrap();
     assert_eq!((depth.active, depth.dead_lettered), (1, 0));
 }
+
+#[test]
+fn advisor_migrate_applies_each_migration_once() {
+    let data = tempfile::tempdir().unwrap();
+    let migrate = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_advisor"))
+            .args(["migrate", "--data-dir"])
+            .arg(data.path())
+            .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(migrate().contains(": 1 migration(s) applied"));
+    assert!(migrate().contains(": 0 migration(s) applied"));
+    assert!(data.path().join("advisor.db").exists());
+}
