@@ -220,6 +220,13 @@ async fn a_handler_that_always_fails_gets_its_message_dead_lettered_after_ten_de
     host.shutdown().await;
 }
 
+/// 2024-05-01 at `h:m:s` UTC.
+fn at(h: u32, m: u32, s: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, h, m, s)
+        .single()
+        .expect("time")
+}
+
 #[tokio::test]
 async fn a_timer_fires_on_its_schedule_with_the_host_s_timer_info() {
     let root = app_root(&[(
@@ -228,11 +235,7 @@ async fn a_timer_fires_on_its_schedule_with_the_host_s_timer_info() {
     )]);
     let data = tempfile::tempdir().expect("temp");
     let (handler, url) = TestHandler::spawn(Arc::new(|_, _| (StatusCode::OK, json!({})))).await;
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2024, 5, 1, 10, 2, 30)
-            .single()
-            .expect("time"),
-    ));
+    let clock = Arc::new(ManualClock::new(at(10, 2, 30)));
     let host = host_for(root.path(), data.path(), &url, clock.clone()).await;
 
     eventually(10, "the timer waiting", || async {
@@ -240,11 +243,7 @@ async fn a_timer_fires_on_its_schedule_with_the_host_s_timer_info() {
     })
     .await;
     assert!(handler.calls().is_empty(), "nothing fires before its time");
-    clock.set(
-        Utc.with_ymd_and_hms(2024, 5, 1, 10, 5, 0)
-            .single()
-            .expect("time"),
-    );
+    clock.set(at(10, 5, 0));
     eventually(10, "the first occurrence", || async {
         (handler.calls().len() == 1).then_some(())
     })
@@ -253,11 +252,7 @@ async fn a_timer_fires_on_its_schedule_with_the_host_s_timer_info() {
         (clock.sleepers() == 1).then_some(())
     })
     .await;
-    clock.set(
-        Utc.with_ymd_and_hms(2024, 5, 1, 10, 10, 0)
-            .single()
-            .expect("time"),
-    );
+    clock.set(at(10, 10, 0));
     eventually(10, "the second occurrence", || async {
         (handler.calls().len() == 2).then_some(())
     })
@@ -270,18 +265,8 @@ async fn a_timer_fires_on_its_schedule_with_the_host_s_timer_info() {
     let status = second
         .schedule_status
         .expect("the monitor is on for a five-minute schedule");
-    assert_eq!(
-        status.last,
-        Utc.with_ymd_and_hms(2024, 5, 1, 10, 5, 0)
-            .single()
-            .expect("time")
-    );
-    assert_eq!(
-        status.next,
-        Utc.with_ymd_and_hms(2024, 5, 1, 10, 15, 0)
-            .single()
-            .expect("time")
-    );
+    assert_eq!(status.last, at(10, 5, 0));
+    assert_eq!(status.next, at(10, 15, 0));
     assert!(first.schedule.adjust_for_dst && !first.is_past_due);
     host.shutdown().await;
 }
