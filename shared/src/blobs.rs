@@ -2,7 +2,7 @@
 //! streams and written whole. Locally a folder with one sub-folder per container, through
 //! object_store's `LocalFileSystem`; in Azure, Blob Storage through the same crate.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -41,11 +41,6 @@ impl Container {
             Container::Videos => "videos",
             Container::VideoFrames => "video-frames",
         }
-    }
-
-    /// The container called `name`, if it is one of ours.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
     }
 }
 
@@ -156,16 +151,6 @@ impl Blobs {
         Ok(())
     }
 
-    /// Whether blob `name` of `container` exists.
-    pub async fn exists(&self, container: Container, name: &str) -> Result<bool, BlobError> {
-        let path = object_path(container, name)?;
-        match self.store.head(&path).await {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(e) => Err(BlobError::Storage(e)),
-        }
-    }
-
     /// Checks that storage answers, for `Health`.
     pub async fn check(&self) -> Result<(), BlobError> {
         let probe = ObjectPath::from(Container::IngestReports.name());
@@ -206,11 +191,6 @@ fn map_error(error: object_store::Error, container: Container, name: &str) -> Bl
         },
         other => BlobError::Storage(other),
     }
-}
-
-/// The folder of `container` under a local blob root (the local host watches these).
-pub fn local_container_dir(root: &Path, container: Container) -> PathBuf {
-    root.join(container.name())
 }
 
 #[cfg(test)]
@@ -269,11 +249,5 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, BlobError::NotFound { .. }));
-        assert!(
-            !blobs
-                .exists(Container::Ingest, "demo/none.csv")
-                .await
-                .unwrap()
-        );
     }
 }

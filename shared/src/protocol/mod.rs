@@ -85,12 +85,6 @@ impl InvocationRequest {
     pub fn service_bus(&self, name: &str) -> Result<ServiceBusMessage, ProtocolError> {
         ServiceBusMessage::decode(name, self.binding(name)?, &self.metadata)
     }
-
-    /// The function's name as the host states it in `Metadata.sys.MethodName`, when present.
-    pub fn method_name(&self) -> Option<String> {
-        let sys = self.metadata.get("sys")?.as_object()?;
-        sys.get("MethodName").and_then(decode_scalar)
-    }
 }
 
 /// The response body the host reads back (§3.2): `{"Outputs": {...}, "Logs": [...],
