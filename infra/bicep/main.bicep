@@ -11,9 +11,9 @@ targetScope = 'resourceGroup'
 @allowed(['dev', 'prod'])
 param environmentName string
 
-@description('Short workload name: part of every resource name.')
+@description('Short workload name: part of every resource name (9 characters at most keeps the Key Vault name within 24).')
 @minLength(3)
-@maxLength(10)
+@maxLength(9)
 param workloadName string = 'advisor'
 
 @description('Region for every resource. Must offer Flex Consumption (az functionapp list-flexconsumption-locations).')

@@ -58,6 +58,9 @@ resource credentialsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (
 
 output name string = vault.name
 output id string = vault.id
-// Versionless URIs: a new secret version is picked up without a redeploy.
+// Versionless URIs: a new secret version is picked up without a redeploy. They locate secrets;
+// they do not contain them.
+#disable-next-line outputs-should-not-contain-secrets
 output openAiApiKeySecretUri string = '${vault.properties.vaultUri}secrets/openai-api-key'
+#disable-next-line outputs-should-not-contain-secrets
 output credentialsEncryptionKeySecretUri string = '${vault.properties.vaultUri}secrets/credentials-encryption-key'
