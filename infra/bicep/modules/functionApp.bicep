@@ -1,10 +1,11 @@
 // The Flex Consumption plan and the function app: Linux, custom handler runtime, code from a
 // blob container read with the user-assigned identity, every connection by that identity.
 //
-// Flex Consumption rejects or ignores the classic settings FUNCTIONS_WORKER_RUNTIME,
-// FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENT* and linuxFxVersion:
-// the runtime is functionAppConfig.runtime, the package location functionAppConfig.deployment.
-// So none of them appear below.
+// Flex Consumption deprecates the classic settings (functions-app-settings, "Flex Consumption
+// plan deprecations"): FUNCTIONS_WORKER_RUNTIME and linuxFxVersion are replaced by
+// functionAppConfig.runtime, FUNCTIONS_EXTENSION_VERSION is set by the platform (4.x only),
+// WEBSITE_RUN_FROM_PACKAGE and WEBSITE_CONTENT* by functionAppConfig.deployment,
+// WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT by maximumInstanceCount. None of them appear below.
 //
 // appSettings is one literal array, one setting per line: a test compares its names with the
 // settings the code reads (and with local.settings.sample.json). ARM replaces the whole
