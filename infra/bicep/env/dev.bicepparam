@@ -1,0 +1,41 @@
+// Development: scale to zero, serverless SQL that pauses, no always-ready instances.
+// Values that differ per person or subscription come from the environment (see docs/deploy.md);
+// secrets are passed only when they are to be set or rotated.
+using '../main.bicep'
+
+param environmentName = 'dev'
+param workloadName = 'advisor'
+
+param instanceMemoryMB = 2048
+param maximumInstanceCount = 40
+param alwaysReady = []
+
+param storageSku = 'Standard_LRS'
+param blobLifecycle = {
+  ingestCoolAfterDays: 30
+  ingestDeleteAfterDays: 365
+  ingestReportsDeleteAfterDays: 180
+  videoFramesCoolAfterDays: 30
+  deadLetterDeleteAfterDays: 30
+}
+param messageTimeToLive = 'P14D'
+
+param sqlAdminLogin = readEnvironmentVariable('ADVISOR_SQL_ADMIN_LOGIN', '')
+param sqlAdminObjectId = readEnvironmentVariable('ADVISOR_SQL_ADMIN_OBJECT_ID', '')
+param sqlAdminPrincipalType = readEnvironmentVariable('ADVISOR_SQL_ADMIN_TYPE', 'User')
+param sqlSku = {
+  name: 'GP_S_Gen5'
+  tier: 'GeneralPurpose'
+  family: 'Gen5'
+  capacity: 1
+}
+param sqlAutoPauseDelayMinutes = 60
+param sqlMinCapacity = '0.5'
+param sqlMaxSizeGb = 32
+param sqlClientIpAddress = readEnvironmentVariable('ADVISOR_SQL_CLIENT_IP', '')
+
+param keyVaultPurgeProtection = false
+param openAiApiKey = readEnvironmentVariable('ADVISOR_OPENAI_API_KEY', '')
+param credentialsEncryptionKey = readEnvironmentVariable('ADVISOR_CREDENTIALS_KEY', '')
+
+param logRetentionInDays = 30
