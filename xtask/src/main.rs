@@ -15,6 +15,9 @@ const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
 /// Where function folders live in the repository.
 const FUNCTIONS_DIR: &str = "functions";
 
+#[cfg(test)]
+mod infra;
+
 #[derive(Parser)]
 #[command(name = "xtask", about = "Build chores for Retail AI Advisor")]
 struct Cli {
@@ -135,7 +138,8 @@ fn assemble(root: &Path, binary: &Path, out: &Path) -> Result<Vec<String>, Strin
         add(format!("{name}/function.json"), function_json, 0o644)?;
     }
     add(executable, &program, 0o755)?;
-    zip.finish().map_err(|e| format!("{}: {e}", out.display()))?;
+    zip.finish()
+        .map_err(|e| format!("{}: {e}", out.display()))?;
     Ok(entries)
 }
 
@@ -262,7 +266,8 @@ mod tests {
     fn the_executable_name_comes_from_host_json_and_must_sit_at_the_root() {
         let host = br#"{"customHandler":{"description":{"defaultExecutablePath":"advisor"}}}"#;
         assert_eq!(executable_name(host).unwrap(), "advisor");
-        let nested = br#"{"customHandler":{"description":{"defaultExecutablePath":"bin/advisor"}}}"#;
+        let nested =
+            br#"{"customHandler":{"description":{"defaultExecutablePath":"bin/advisor"}}}"#;
         assert!(executable_name(nested).is_err());
         assert!(executable_name(b"{}").is_err());
     }
