@@ -266,9 +266,18 @@ impl Store for MssqlStore {
 pub(crate) mod test_database {
     use super::*;
 
+    /// A store on `master` of the server `ado` names: the database the string names may not
+    /// exist, and is not where databases are created or dropped from.
+    fn admin(ado: &str) -> Result<MssqlStore, StoreError> {
+        let config = MssqlConfig::from_ado_string(ado)?
+            .with_database("master")
+            .max_connections(1);
+        Ok(MssqlStore::new(config))
+    }
+
     /// Creates a fresh database on the server `ado` names; returns its name and a config for it.
     pub(crate) async fn create(ado: &str) -> Result<(String, MssqlConfig), StoreError> {
-        let admin = MssqlStore::new(MssqlConfig::from_ado_string(ado)?.max_connections(1));
+        let admin = admin(ado)?;
         let name = format!("advisor_test_{}", uuid::Uuid::new_v4().simple());
         let statement = sql::create_database(&name);
         unit_of_work!(admin, |c| run_batch(c, &statement))?;
@@ -278,7 +287,7 @@ pub(crate) mod test_database {
 
     /// Drops database `name`, closing whatever sessions are still open on it.
     pub(crate) async fn drop(ado: &str, name: &str) -> Result<(), StoreError> {
-        let admin = MssqlStore::new(MssqlConfig::from_ado_string(ado)?.max_connections(1));
+        let admin = admin(ado)?;
         for statement in sql::drop_database(name) {
             unit_of_work!(admin, |c| run_batch(c, &statement))?;
         }
