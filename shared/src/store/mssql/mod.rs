@@ -17,7 +17,7 @@ mod rows;
 mod sql;
 
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -292,5 +292,63 @@ pub(crate) mod test_database {
             unit_of_work!(admin, |c| run_batch(c, &statement))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    /// Fails every sign-in the way it is told to, counting them: one per connection attempt.
+    #[derive(Debug)]
+    struct FailingTokens {
+        transient: bool,
+        asked: AtomicU32,
+    }
+
+    #[async_trait]
+    impl TokenSource for FailingTokens {
+        async fn token(&self) -> Result<String, StoreError> {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            if self.transient {
+                Err(StoreError::Unavailable("identity endpoint busy".into()))
+            } else {
+                Err(StoreError::Database("no such identity".into()))
+            }
+        }
+    }
+
+    fn store_with(transient: bool) -> (Arc<FailingTokens>, MssqlStore) {
+        let tokens = Arc::new(FailingTokens {
+            transient,
+            asked: AtomicU32::new(0),
+        });
+        let config =
+            MssqlConfig::with_token_source("127.0.0.1,9", "advisor", tokens.clone()).unwrap();
+        (tokens, MssqlStore::new(config))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_unit_of_work_that_keeps_failing_transiently_is_tried_five_times_then_unavailable() {
+        let (tokens, store) = store_with(true);
+        let error = store.check().await.unwrap_err();
+        assert!(error.is_transient(), "{error}");
+        assert_eq!(tokens.asked.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_unit_of_work_that_fails_for_good_is_not_retried() {
+        let (tokens, store) = store_with(false);
+        let error = store.tenant_exists(&TenantId::parse("demo").unwrap()).await;
+        assert!(matches!(error, Err(StoreError::Database(_))));
+        assert_eq!(tokens.asked.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_store_describes_its_server_without_secrets() {
+        let (_, store) = store_with(true);
+        assert_eq!(store.describe(), "Azure SQL 127.0.0.1:9/advisor");
     }
 }
