@@ -80,6 +80,7 @@ macro_rules! unit_of_work {
                 Err(error) => match pause_before_retry(error, attempt, started.elapsed(), jitter())
                 {
                     Some(pause) => {
+                        $store.pool.discard_idle();
                         tracing::warn!(attempt, %error, ?pause, "Azure SQL unavailable, retrying");
                         tokio::time::sleep(pause).await;
                     }

@@ -1,18 +1,28 @@
 //! A small pool of signed-in connections. A connection goes back to the pool only after a unit
 //! of work succeeded on it; after any failure (or if the work is cancelled) it is dropped,
 //! which closes it and makes the server roll back whatever transaction it had open.
+//!
+//! Idle connections go stale (Azure SQL closes sessions idle for about 30 minutes, a failover
+//! drops them all), so one idle too long is not handed out, and a transient failure empties
+//! the pool before the retry.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::Instant;
 
 use super::config::{Connection, MssqlConfig};
 use crate::store::StoreError;
 
+/// A connection idle longer than this is closed rather than reused.
+const MAX_IDLE: Duration = Duration::from_secs(5 * 60);
+
 /// Connections to one database.
 pub(super) struct Pool {
     config: MssqlConfig,
-    idle: Mutex<Vec<Connection>>,
+    /// Each with the time it was returned.
+    idle: Mutex<Vec<(Connection, Instant)>>,
     permits: Semaphore,
 }
 
@@ -38,6 +48,12 @@ impl Pool {
         &self.config
     }
 
+    /// Closes every idle connection: after a failover or a dropped connection they are likely
+    /// dead too, and a retry should not spend its attempts finding that out one by one.
+    pub(super) fn discard_idle(&self) {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// A connection of the pool, opened if none is idle; waits while all are in use.
     pub(super) async fn lease(&self) -> Result<Lease<'_>, StoreError> {
         let permit = self
@@ -45,9 +61,13 @@ impl Pool {
             .acquire()
             .await
             .map_err(|_| StoreError::Unavailable("the store is shutting down".into()))?;
-        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let idle = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.retain(|(_, since)| since.elapsed() < MAX_IDLE);
+            idle.pop()
+        };
         let connection = match idle {
-            Some(connection) => connection,
+            Some((connection, _)) => connection,
             None => self.config.connect().await?,
         };
         Ok(Lease {
@@ -75,7 +95,7 @@ impl Lease<'_> {
                 .idle
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push(self.connection);
+                .push((self.connection, Instant::now()));
         }
     }
 }
