@@ -1,5 +1,5 @@
 //! What every [`Store`] must do, written against the trait so each backend runs the same
-//! checks. SQLite runs them here.
+//! checks. SQLite runs them here; Azure SQL too when `ADVISOR_TEST_MSSQL` names a server.
 
 use chrono::Utc;
 use serde_json::json;
@@ -242,5 +242,94 @@ mod sqlite {
     async fn tenants_never_see_each_other_on_sqlite() {
         let (_dir, store) = fresh().await;
         tenants_never_see_each_other(&store).await;
+    }
+}
+
+/// Runs every check on a fresh SQL Server database each, when `ADVISOR_TEST_MSSQL` holds an
+/// ADO.NET connection string (e.g. `server=tcp:localhost,1433;user=sa;password=…;
+/// TrustServerCertificate=true`). Each test creates `advisor_test_<uuid>` and drops it after,
+/// even when the check fails.
+mod mssql {
+    use std::future::Future;
+
+    use super::*;
+    use crate::store::mssql::{MssqlStore, test_database};
+
+    const VARIABLE: &str = "ADVISOR_TEST_MSSQL";
+
+    /// Runs `check` on a fresh database, or says why it did not.
+    async fn on_fresh_database<F, Fut>(test: &str, check: F)
+    where
+        F: FnOnce(MssqlStore) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Ok(ado) = std::env::var(VARIABLE) else {
+            eprintln!(
+                "{test}: skipped, {VARIABLE} is not set (an ADO.NET connection string to a SQL Server)"
+            );
+            return;
+        };
+        let (name, config) = test_database::create(&ado).await.unwrap();
+        let store = MssqlStore::new(config);
+        // A panic inside the spawned task is caught, so the database is dropped either way.
+        let outcome = tokio::spawn({
+            let store = store.clone();
+            let checked = check(store.clone());
+            async move {
+                assert_eq!(store.migrate().await.unwrap(), 1);
+                assert_eq!(store.migrate().await.unwrap(), 0, "migrations apply once");
+                checked.await;
+            }
+        })
+        .await;
+        drop(store);
+        test_database::drop(&ado, &name).await.unwrap();
+        if let Err(failure) = outcome {
+            std::panic::resume_unwind(failure.into_panic());
+        }
+    }
+
+    #[tokio::test]
+    async fn upserts_write_only_what_changed_on_mssql() {
+        on_fresh_database(
+            "upserts_write_only_what_changed_on_mssql",
+            |store| async move {
+                upserts_write_only_what_changed(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes_on_mssql() {
+        on_fresh_database(
+            "a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes_on_mssql",
+            |store| async move {
+                a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn enrichments_are_saved_once_per_content_on_mssql() {
+        on_fresh_database(
+            "enrichments_are_saved_once_per_content_on_mssql",
+            |store| async move {
+                enrichments_are_saved_once_per_content(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn tenants_never_see_each_other_on_mssql() {
+        on_fresh_database(
+            "tenants_never_see_each_other_on_mssql",
+            |store| async move {
+                tenants_never_see_each_other(&store).await;
+            },
+        )
+        .await;
     }
 }

@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod conformance;
 mod model;
+pub mod mssql;
 pub mod sqlite;
 
 use async_trait::async_trait;

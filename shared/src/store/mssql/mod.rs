@@ -1,0 +1,355 @@
+//! The cloud store: Azure SQL (or any SQL Server 2016+) through tiberius, with the same
+//! observable behaviour as [`SqliteStore`](super::sqlite::SqliteStore): the conformance suite
+//! runs against both.
+//!
+//! Every call is one unit of work on a pooled connection, most of them one transaction. A unit
+//! that fails with a transient error (Azure SQL failover or throttling, a deadlock, a dropped
+//! connection) is redone from the start on a fresh connection, a bounded number of times with
+//! jittered exponential backoff; after that the call reports [`StoreError::Unavailable`].
+//! All the T-SQL lives in [`sql`].
+
+mod config;
+mod ingest;
+mod pool;
+mod products;
+mod retry;
+mod rows;
+mod sql;
+
+use std::sync::Arc;
+use tokio::time::Instant;
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+pub use self::config::{DEFAULT_MAX_CONNECTIONS, MssqlConfig, TokenSource};
+pub use self::retry::is_transient;
+
+use self::config::Connection;
+use self::pool::Pool;
+use self::retry::{jitter, map_error, pause_before_retry};
+use self::rows::{exec, query, run_batch, to_db_time};
+use super::*;
+
+/// The Azure SQL store.
+#[derive(Debug, Clone)]
+pub struct MssqlStore {
+    pool: Arc<Pool>,
+}
+
+impl MssqlStore {
+    /// A store for `config`. Nothing connects until the first call.
+    pub fn new(config: MssqlConfig) -> Self {
+        Self {
+            pool: Arc::new(Pool::new(config)),
+        }
+    }
+}
+
+/// Runs the unit of work `$work` (an expression using the connection `$c`) on a pooled
+/// connection, redoing all of it while it fails transiently and the retry budget lasts. With
+/// `transaction`, the work runs in a transaction committed when it succeeds; when it fails the
+/// connection is closed, which rolls the transaction back on the server. A macro rather than a
+/// function taking a closure, so the work can borrow the caller's arguments.
+macro_rules! unit_of_work {
+    ($store:expr, |$c:ident| $work:expr) => {
+        unit_of_work!(@run $store, |$c| $work)
+    };
+    ($store:expr, transaction |$c:ident| $work:expr) => {
+        unit_of_work!(@run $store, |$c| async {
+            $c.begin_transaction().await.map_err(map_error)?;
+            let value = $work.await?;
+            $c.commit_transaction().await.map_err(map_error)?;
+            Ok(value)
+        })
+    };
+    (@run $store:expr, |$c:ident| $work:expr) => {{
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = async {
+                let mut lease = $store.pool.lease().await?;
+                let $c = &mut lease.connection;
+                let result = $work.await;
+                lease.release(result.is_ok());
+                result
+            }
+            .await;
+            match &result {
+                Err(error) => match pause_before_retry(error, attempt, started.elapsed(), jitter())
+                {
+                    Some(pause) => {
+                        $store.pool.discard_idle();
+                        tracing::warn!(attempt, %error, ?pause, "Azure SQL unavailable, retrying");
+                        tokio::time::sleep(pause).await;
+                    }
+                    None => break result,
+                },
+                Ok(_) => break result,
+            }
+        }
+    }};
+}
+
+/// Applies migration `(version, name, script)` unless `schema_migrations` has it, under the
+/// migration lock; returns whether it ran. The caller holds the transaction.
+async fn apply_migration(
+    c: &mut Connection,
+    (version, name, script): (i64, &str, &str),
+) -> Result<bool, StoreError> {
+    lock_migrations(c).await?;
+    if !query(c, sql::MIGRATION_APPLIED, &[&version])
+        .await?
+        .is_empty()
+    {
+        return Ok(false);
+    }
+    for batch in sql::migration_batches(script) {
+        run_batch(c, &batch).await?;
+    }
+    let now = to_db_time(&Utc::now());
+    exec(c, sql::RECORD_MIGRATION, &[&version, &name, &now]).await?;
+    Ok(true)
+}
+
+/// Takes the migration lock for the current transaction; another instance migrating makes
+/// this wait (up to a minute) rather than race it.
+async fn lock_migrations(c: &mut Connection) -> Result<(), StoreError> {
+    run_batch(c, sql::LOCK_MIGRATIONS).await?;
+    let rows = query(c, sql::MIGRATION_LOCK_MODE, &[]).await?;
+    let mode = match rows.first() {
+        Some(row) => rows::text(row, 0, "applock mode")?,
+        None => None,
+    };
+    if mode.as_deref() != Some("Exclusive") {
+        return Err(StoreError::Unavailable(format!(
+            "another instance is migrating (migration lock: {mode:?})"
+        )));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for MssqlStore {
+    fn describe(&self) -> String {
+        self.pool.config().description().to_owned()
+    }
+
+    async fn migrate(&self) -> Result<usize, StoreError> {
+        unit_of_work!(
+            self,
+            transaction
+                | c
+                | async {
+                    lock_migrations(c).await?;
+                    run_batch(c, sql::CREATE_MIGRATIONS_TABLE).await
+                }
+        )?;
+        let mut applied = 0;
+        for &migration in sql::MIGRATIONS {
+            let ran = unit_of_work!(self, transaction | c | apply_migration(c, migration))?;
+            applied += usize::from(ran);
+        }
+        Ok(applied)
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        unit_of_work!(self, |c| async {
+            query(c, sql::CHECK, &[]).await.map(drop)
+        })
+    }
+
+    async fn ensure_tenant(&self, id: &TenantId, name: &str) -> Result<(), StoreError> {
+        let id = id.as_str();
+        unit_of_work!(self, |c| async {
+            let now = to_db_time(&Utc::now());
+            exec(c, sql::ENSURE_TENANT, &[&id, &name, &now])
+                .await
+                .map(drop)
+        })
+    }
+
+    async fn tenant_exists(&self, id: &TenantId) -> Result<bool, StoreError> {
+        let id = id.as_str();
+        unit_of_work!(self, |c| async {
+            Ok(!query(c, sql::TENANT_EXISTS, &[&id]).await?.is_empty())
+        })
+    }
+
+    async fn add_api_key(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        key_hash: &str,
+    ) -> Result<(), StoreError> {
+        let tenant = tenant.as_str();
+        unit_of_work!(self, |c| async {
+            let id = uuid::Uuid::new_v4().to_string();
+            let now = to_db_time(&Utc::now());
+            exec(c, sql::ADD_API_KEY, &[&id, &tenant, &key_hash, &name, &now])
+                .await
+                .map(drop)
+        })
+    }
+
+    async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError> {
+        let found = unit_of_work!(self, |c| async {
+            let rows = query(c, sql::TENANT_FOR_KEY_HASH, &[&key_hash]).await?;
+            rows.first()
+                .map(|row| rows::required_text(row, 0, "api_keys.tenant_id"))
+                .transpose()
+        })?;
+        found
+            .map(|id| TenantId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError> {
+        unit_of_work!(self, transaction | c | ingest::begin_run(c, start))
+    }
+
+    async fn apply_ingest_batch(
+        &self,
+        run: &IngestRun,
+        products: &[ProductUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        unit_of_work!(
+            self,
+            transaction | c | ingest::apply_batch(c, run, products, rejected)
+        )
+    }
+
+    async fn ingest_run_changes(&self, run: &IngestRun) -> Result<Vec<ProductChange>, StoreError> {
+        unit_of_work!(self, |c| ingest::run_changes(c, &run.id))
+    }
+
+    async fn finish_ingest_run(
+        &self,
+        run: &IngestRun,
+        finish: &IngestRunFinish,
+    ) -> Result<IngestRun, StoreError> {
+        unit_of_work!(self, transaction | c | ingest::finish_run(c, run, finish))
+    }
+
+    async fn list_products(
+        &self,
+        tenant: &TenantId,
+        query: &ProductQuery,
+    ) -> Result<Vec<ProductView>, StoreError> {
+        unit_of_work!(self, |c| products::list(c, tenant, query))
+    }
+
+    async fn get_product(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+    ) -> Result<Option<ProductView>, StoreError> {
+        unit_of_work!(self, |c| products::get(c, tenant, sku))
+    }
+
+    async fn save_enrichment(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        enrichment: &EnrichmentRecord,
+    ) -> Result<SaveOutcome, StoreError> {
+        unit_of_work!(
+            self,
+            transaction | c | { products::save_enrichment(c, tenant, sku, enrichment) }
+        )
+    }
+}
+
+/// Test databases: each conformance run gets its own, dropped afterwards.
+#[cfg(test)]
+pub(crate) mod test_database {
+    use super::*;
+
+    /// A store on `master` of the server `ado` names: the database the string names may not
+    /// exist, and is not where databases are created or dropped from.
+    fn admin(ado: &str) -> Result<MssqlStore, StoreError> {
+        let config = MssqlConfig::from_ado_string(ado)?
+            .with_database("master")
+            .max_connections(1);
+        Ok(MssqlStore::new(config))
+    }
+
+    /// Creates a fresh database on the server `ado` names; returns its name and a config for it.
+    pub(crate) async fn create(ado: &str) -> Result<(String, MssqlConfig), StoreError> {
+        let admin = admin(ado)?;
+        let name = format!("advisor_test_{}", uuid::Uuid::new_v4().simple());
+        let statement = sql::create_database(&name);
+        unit_of_work!(admin, |c| run_batch(c, &statement))?;
+        let config = MssqlConfig::from_ado_string(ado)?.with_database(&name);
+        Ok((name, config))
+    }
+
+    /// Drops database `name`, closing whatever sessions are still open on it.
+    pub(crate) async fn drop(ado: &str, name: &str) -> Result<(), StoreError> {
+        let admin = admin(ado)?;
+        for statement in sql::drop_database(name) {
+            unit_of_work!(admin, |c| run_batch(c, &statement))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    /// Fails every sign-in the way it is told to, counting them: one per connection attempt.
+    #[derive(Debug)]
+    struct FailingTokens {
+        transient: bool,
+        asked: AtomicU32,
+    }
+
+    #[async_trait]
+    impl TokenSource for FailingTokens {
+        async fn token(&self) -> Result<String, StoreError> {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            if self.transient {
+                Err(StoreError::Unavailable("identity endpoint busy".into()))
+            } else {
+                Err(StoreError::Database("no such identity".into()))
+            }
+        }
+    }
+
+    fn store_with(transient: bool) -> (Arc<FailingTokens>, MssqlStore) {
+        let tokens = Arc::new(FailingTokens {
+            transient,
+            asked: AtomicU32::new(0),
+        });
+        let config =
+            MssqlConfig::with_token_source("127.0.0.1,9", "advisor", tokens.clone()).unwrap();
+        (tokens, MssqlStore::new(config))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_unit_of_work_that_keeps_failing_transiently_is_tried_five_times_then_unavailable() {
+        let (tokens, store) = store_with(true);
+        let error = store.check().await.unwrap_err();
+        assert!(error.is_transient(), "{error}");
+        assert_eq!(tokens.asked.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_unit_of_work_that_fails_for_good_is_not_retried() {
+        let (tokens, store) = store_with(false);
+        let error = store.tenant_exists(&TenantId::parse("demo").unwrap()).await;
+        assert!(matches!(error, Err(StoreError::Database(_))));
+        assert_eq!(tokens.asked.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_store_describes_its_server_without_secrets() {
+        let (_, store) = store_with(true);
+        assert_eq!(store.describe(), "Azure SQL 127.0.0.1:9/advisor");
+    }
+}
