@@ -125,6 +125,12 @@ impl AzureCredential {
         Ok(Self::from_source(source, NAME))
     }
 
+    /// Any other `azure_identity` credential (workload identity, client secret), or a stand-in
+    /// that hands out tokens in tests; `name` says which in errors and `Debug`.
+    pub fn from_token_credential(credential: Arc<dyn TokenCredential>, name: &'static str) -> Self {
+        Self::from_source(credential, name)
+    }
+
     fn from_source(source: Arc<dyn TokenCredential>, source_name: &'static str) -> Self {
         Self {
             source,

@@ -9,7 +9,7 @@ use object_store::azure::{
     AzureCredential as StoreCredential, AzureCredentialProvider, MicrosoftAzure,
     MicrosoftAzureBuilder,
 };
-use object_store::{ClientOptions, CredentialProvider};
+use object_store::{Certificate, ClientOptions, CredentialProvider};
 use url::Url;
 
 use super::{BlobError, Container};
@@ -43,18 +43,25 @@ pub(super) struct AzureContainers {
 
 impl AzureContainers {
     /// The stores for every container of `account` at `endpoint` (its blob service URL,
-    /// e.g. `https://{account}.blob.core.windows.net`).
+    /// e.g. `https://{account}.blob.core.windows.net`), trusting `extra_root_pem` (a PEM CA
+    /// certificate) besides the system's roots if given.
     pub(super) fn connect(
         account: &str,
         endpoint: &Url,
         authorization: &Authorization<'_>,
+        extra_root_pem: Option<&[u8]>,
     ) -> Result<Self, BlobError> {
+        let mut options = client_options(endpoint);
+        if let Some(pem) = extra_root_pem {
+            let root = Certificate::from_pem(pem).map_err(BlobError::Configure)?;
+            options = options.with_root_certificate(root);
+        }
         let build = |container: Container| -> Result<Arc<MicrosoftAzure>, BlobError> {
             let builder = MicrosoftAzureBuilder::new()
                 .with_account(account)
                 .with_endpoint(endpoint.as_str().trim_end_matches('/').to_owned())
                 .with_container_name(container.name())
-                .with_client_options(client_options(endpoint));
+                .with_client_options(options.clone());
             let builder = match authorization {
                 Authorization::Bearer(credential) => {
                     builder.with_credentials(storage_credentials(credential.clone()))

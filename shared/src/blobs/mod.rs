@@ -84,11 +84,24 @@ impl Blobs {
     pub fn azure(account: &str, credential: Arc<AzureCredential>) -> Result<Self, BlobError> {
         let endpoint = Url::parse(&format!("https://{account}.blob.core.windows.net"))
             .map_err(|e| invalid_config(format!("account name `{account}`: {e}")))?;
+        Self::azure_with_endpoint(&endpoint, account, credential, None)
+    }
+
+    /// Blob Storage account `account` at `endpoint` (its blob service URL), with bearer tokens
+    /// from `credential`, trusting `extra_root_pem` (a PEM CA certificate) besides the
+    /// system's roots: for Azurite over HTTPS, which takes bearer tokens only there.
+    pub fn azure_with_endpoint(
+        endpoint: &Url,
+        account: &str,
+        credential: Arc<AzureCredential>,
+        extra_root_pem: Option<&[u8]>,
+    ) -> Result<Self, BlobError> {
+        let authorization = Authorization::Bearer(credential);
         let containers =
-            AzureContainers::connect(account, &endpoint, &Authorization::Bearer(credential))?;
+            AzureContainers::connect(account, endpoint, &authorization, extra_root_pem)?;
         Ok(Self {
             backend: Backend::Azure(Arc::new(containers)),
-            description: format!("Azure Blob Storage account {account}"),
+            description: format!("Azure Blob Storage account {account} at {endpoint}"),
         })
     }
 
@@ -101,7 +114,7 @@ impl Blobs {
         key: &Secret,
     ) -> Result<Self, BlobError> {
         let containers =
-            AzureContainers::connect(account, endpoint, &Authorization::AccountKey(key))?;
+            AzureContainers::connect(account, endpoint, &Authorization::AccountKey(key), None)?;
         Ok(Self {
             backend: Backend::Azure(Arc::new(containers)),
             description: format!("Azure Blob Storage at {endpoint} (account {account}, key)"),

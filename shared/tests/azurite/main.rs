@@ -1,187 +1,19 @@
 //! The Azure Blob Storage adapter against Azurite, the Blob Storage emulator. Each test starts
 //! its own Azurite (`npm ci` at the repository root installs it; Node.js 20+ runs it) on a free
 //! port with its data in a temporary folder, creates the containers, and stops it when done.
+//! These tests authorise with the account key; `user_delegation` has the bearer-token path.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+mod user_delegation;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use std::time::Duration;
+
 use bytes::Bytes;
 use futures::TryStreamExt;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use shared::blobs::{AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY, BlobError, Blobs, Container};
-use shared::settings::Secret;
-use url::Url;
+use shared::blobs::{AZURITE_ACCOUNT, BlobError, Container};
 
-const INSTALL_HINT: &str = "the Azurite tests need Node.js 20+ on PATH and Azurite installed: \
-     run `npm ci` at the repository root (it installs azurite from package-lock.json)";
-
-/// A running Azurite blob service, stopped on drop.
-struct Azurite {
-    child: Child,
-    port: u16,
-    _data: tempfile::TempDir,
-}
-
-impl Azurite {
-    /// Starts Azurite on a free port and waits until it accepts connections.
-    fn start() -> Self {
-        require_node();
-        let executable = azurite_executable();
-        let data = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = Command::new(&executable)
-            .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
-            .arg("--location")
-            .arg(data.path())
-            .args(["--silent", "--skipApiVersionCheck", "--loose"])
-            .arg("--disableTelemetry")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {}: {e}; {INSTALL_HINT}", executable.display())
-            });
-        let mut azurite = Self {
-            child,
-            port,
-            _data: data,
-        };
-        azurite.wait_until_listening();
-        azurite
-    }
-
-    fn wait_until_listening(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("Azurite exited before listening ({status}); {INSTALL_HINT}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "Azurite did not listen on port {} within 30 s",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The development account's blob service URL.
-    fn endpoint(&self) -> Url {
-        Url::parse(&format!("http://127.0.0.1:{}/{AZURITE_ACCOUNT}", self.port)).unwrap()
-    }
-
-    /// The adapter over this Azurite, with every container created.
-    async fn blobs(&self) -> Blobs {
-        for container in Container::ALL {
-            self.create_container(container.name()).await;
-        }
-        let key = Secret::new(AZURITE_ACCOUNT_KEY);
-        Blobs::azure_with_account_key(&self.endpoint(), AZURITE_ACCOUNT, &key).unwrap()
-    }
-
-    /// `PUT ?restype=container`, signed with the account key (object_store cannot create one).
-    async fn create_container(&self, name: &str) {
-        const VERSION: &str = "2023-11-03";
-        let date = chrono::Utc::now()
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string();
-        let string_to_sign = format!(
-            "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{VERSION}\n\
-             /{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{name}\nrestype:container"
-        );
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&BASE64.decode(AZURITE_ACCOUNT_KEY).unwrap()).unwrap();
-        mac.update(string_to_sign.as_bytes());
-        let signature = BASE64.encode(mac.finalize().into_bytes());
-        let response = reqwest::Client::new()
-            .put(format!("{}/{name}?restype=container", self.endpoint()))
-            .header("x-ms-date", date)
-            .header("x-ms-version", VERSION)
-            .header("content-length", "0")
-            .header(
-                "authorization",
-                format!("SharedKey {AZURITE_ACCOUNT}:{signature}"),
-            )
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        assert_eq!(status, 201, "{}", response.text().await.unwrap());
-    }
-}
-
-impl Drop for Azurite {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn require_node() {
-    let output = Command::new("node")
-        .arg("--version")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `node --version` ({e}); {INSTALL_HINT}"));
-    let version = String::from_utf8_lossy(&output.stdout);
-    let major: u32 = version
-        .trim()
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    assert!(
-        major >= 20,
-        "Node.js {} is too old; {INSTALL_HINT}",
-        version.trim()
-    );
-}
-
-/// `<workspace root>/node_modules/.bin/azurite-blob`, else `azurite-blob` on PATH.
-fn azurite_executable() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let local = root.join("node_modules/.bin/azurite-blob");
-    if local.exists() {
-        return local;
-    }
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|dir| dir.join("azurite-blob"))
-        .find(|candidate| candidate.exists());
-    on_path.unwrap_or_else(|| panic!("Azurite is not installed; {INSTALL_HINT}"))
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// Blob Storage's error code for a failed request.
-fn error_code(response: &reqwest::Response) -> &str {
-    response
-        .headers()
-        .get("x-ms-error-code")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-/// Bytes that differ from one position to the next, so a misplaced range shows.
-fn sample(len: usize) -> Bytes {
-    (0..len)
-        .map(|i| (i % 251) as u8)
-        .collect::<Vec<u8>>()
-        .into()
-}
+use support::{Azurite, error_code, sample};
 
 #[tokio::test]
 async fn a_blob_written_to_azurite_streams_back_whole() {
@@ -298,7 +130,7 @@ async fn an_upload_url_lets_its_holder_put_exactly_that_blob_and_nothing_else() 
     let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
     assert_eq!(query["sp"], "w", "write permission only");
     assert_eq!(query["sr"], "b", "one blob, not the container");
-    let client = reqwest::Client::new();
+    let client = azurite.client();
 
     let put = client
         .put(url.clone())
