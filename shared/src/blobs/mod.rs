@@ -82,6 +82,16 @@ impl Blobs {
     /// bearer tokens from `credential` (the managed identity in Azure). The containers must
     /// exist (deployment creates them).
     pub fn azure(account: &str, credential: Arc<AzureCredential>) -> Result<Self, BlobError> {
+        // Checked before it becomes a host name: `a.b/c` would point somewhere else entirely.
+        let valid = (3..=24).contains(&account.len())
+            && account
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !valid {
+            return Err(invalid_config(format!(
+                "`{account}` is not a storage account name (3 to 24 lowercase letters and digits)"
+            )));
+        }
         let endpoint = Url::parse(&format!("https://{account}.blob.core.windows.net"))
             .map_err(|e| invalid_config(format!("account name `{account}`: {e}")))?;
         Self::azure_with_endpoint(&endpoint, account, credential, None)
@@ -385,5 +395,38 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_account_name_that_could_name_another_host_is_refused() {
+        let credential = Arc::new(AzureCredential::from_token_credential(
+            Arc::new(NoTokens),
+            "none",
+        ));
+        for account in ["evil.example/x", "UPPER", "ab", "a-b-c", ""] {
+            let err = Blobs::azure(account, credential.clone()).unwrap_err();
+            assert!(matches!(err, BlobError::Configure(_)), "{account}: {err}");
+            assert!(!err.is_transient());
+        }
+        let blobs = Blobs::azure("advisorprod01", credential).unwrap();
+        assert_eq!(
+            blobs.describe(),
+            "Azure Blob Storage account advisorprod01 at https://advisorprod01.blob.core.windows.net/"
+        );
+    }
+
+    /// A credential never asked for a token (building the stores does not fetch one).
+    #[derive(Debug)]
+    struct NoTokens;
+
+    #[async_trait::async_trait]
+    impl azure_core::credentials::TokenCredential for NoTokens {
+        async fn get_token(
+            &self,
+            _: &[&str],
+            _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+            panic!("no token expected")
+        }
     }
 }
