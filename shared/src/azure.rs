@@ -140,7 +140,8 @@ impl AzureCredential {
     }
 
     /// A token for `scope` (e.g. [`STORAGE_SCOPE`]): the cached one while it has more than a
-    /// few minutes left, else a new one.
+    /// few minutes left, else a new one. The cache stays locked during a fetch, so callers
+    /// waiting for the same refresh share its result.
     pub async fn token(&self, scope: &str) -> Result<AccessToken, AzureAuthError> {
         let mut cache = self.cache.lock().await;
         if let Some(token) = cache.get(scope).filter(|t| t.is_fresh_at(Utc::now())) {
@@ -159,7 +160,8 @@ impl AzureCredential {
             fresh.expires_on.unix_timestamp(),
             fresh.expires_on.nanosecond(),
         )
-        // Out of chrono's range only if the endpoint sent nonsense: then do not cache it.
+        // Out of chrono's range only if the endpoint sent nonsense: then it counts as expired,
+        // is used once and asked for again next time.
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let token = AccessToken {
             secret: Secret::new(fresh.token.secret()),
