@@ -1,10 +1,11 @@
 //! Retail AI Advisor's library: everything the handlers use, organised by what it is about —
-//! the host protocol, settings, the domain, the store and blob ports, the AI engine, and the
-//! ingestion and enrichment pipelines.
+//! the host protocol, settings, Azure credentials, the domain, the store and blob ports, the
+//! AI engine, and the ingestion and enrichment pipelines.
 #![forbid(unsafe_code)]
 
 pub mod ai;
 pub mod auth;
+pub mod azure;
 pub mod blobs;
 pub mod domain;
 pub mod enrich;

@@ -1,0 +1,432 @@
+//! The blob port: containers of files (partner feeds, reports, videos, thumbnails), read as
+//! streams (or in ranges) and written whole. Locally a folder with one sub-folder per
+//! container, through object_store's `LocalFileSystem`; in Azure, Blob Storage through the
+//! same crate's `MicrosoftAzure`, one store per container ([`azure`]).
+
+mod azure;
+mod container;
+mod error;
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::signer::Signer;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use url::Url;
+
+pub use azure::{AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY};
+use azure::{Authorization, AzureContainers};
+pub use container::Container;
+use container::blob_path;
+pub use error::BlobError;
+use error::{invalid_config, map_error};
+
+use crate::azure::AzureCredential;
+use crate::settings::Secret;
+
+/// The most bytes [`Blobs::read_range`] reads into memory at once.
+pub const MAX_RANGE_LEN: u64 = 64 * 1024 * 1024;
+
+/// The longest an upload URL may live.
+pub const MAX_UPLOAD_URL_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// A stream of a blob's bytes.
+pub type ByteStream = BoxStream<'static, Result<Bytes, BlobError>>;
+
+/// The blob store.
+#[derive(Clone)]
+pub struct Blobs {
+    backend: Backend,
+    description: String,
+}
+
+#[derive(Clone)]
+enum Backend {
+    /// One store over the folder; the container is the first path segment.
+    Local(Arc<dyn ObjectStore>),
+    /// One store per container.
+    Azure(Arc<AzureContainers>),
+}
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
+impl Blobs {
+    /// Blobs in the local folder `root`, with one sub-folder per container (created here).
+    pub fn local_folder(root: &Path) -> Result<Self, BlobError> {
+        for container in Container::ALL {
+            std::fs::create_dir_all(root.join(container.name())).map_err(|e| {
+                BlobError::Storage(object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: Box::new(e),
+                })
+            })?;
+        }
+        let store = LocalFileSystem::new_with_prefix(root).map_err(BlobError::Storage)?;
+        Ok(Self {
+            backend: Backend::Local(Arc::new(store)),
+            description: format!("local folder {}", root.display()),
+        })
+    }
+
+    /// Blob Storage account `account` at `https://{account}.blob.core.windows.net`, with
+    /// bearer tokens from `credential` (the managed identity in Azure). The containers must
+    /// exist (deployment creates them).
+    pub fn azure(account: &str, credential: Arc<AzureCredential>) -> Result<Self, BlobError> {
+        // Checked before it becomes a host name: `a.b/c` would point somewhere else entirely.
+        let valid = (3..=24).contains(&account.len())
+            && account
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !valid {
+            return Err(invalid_config(format!(
+                "`{account}` is not a storage account name (3 to 24 lowercase letters and digits)"
+            )));
+        }
+        let endpoint = Url::parse(&format!("https://{account}.blob.core.windows.net"))
+            .map_err(|e| invalid_config(format!("account name `{account}`: {e}")))?;
+        Self::azure_with_endpoint(&endpoint, account, credential, None)
+    }
+
+    /// Blob Storage account `account` at `endpoint` (its blob service URL), with bearer tokens
+    /// from `credential`, trusting `extra_root_pem` (a PEM CA certificate) besides the
+    /// system's roots: for Azurite over HTTPS, which takes bearer tokens only there.
+    pub fn azure_with_endpoint(
+        endpoint: &Url,
+        account: &str,
+        credential: Arc<AzureCredential>,
+        extra_root_pem: Option<&[u8]>,
+    ) -> Result<Self, BlobError> {
+        let authorization = Authorization::Bearer(credential);
+        let containers =
+            AzureContainers::connect(account, endpoint, &authorization, extra_root_pem)?;
+        Ok(Self {
+            backend: Backend::Azure(Arc::new(containers)),
+            description: format!("Azure Blob Storage account {account} at {endpoint}"),
+        })
+    }
+
+    /// Blob Storage at `endpoint` (the account's blob service URL; for Azurite
+    /// `http://127.0.0.1:10000/devstoreaccount1`) with the account key: for Azurite, with
+    /// [`AZURITE_ACCOUNT`] and [`AZURITE_ACCOUNT_KEY`].
+    pub fn azure_with_account_key(
+        endpoint: &Url,
+        account: &str,
+        key: &Secret,
+    ) -> Result<Self, BlobError> {
+        let containers =
+            AzureContainers::connect(account, endpoint, &Authorization::AccountKey(key), None)?;
+        Ok(Self {
+            backend: Backend::Azure(Arc::new(containers)),
+            description: format!("Azure Blob Storage at {endpoint} (account {account}, key)"),
+        })
+    }
+
+    /// What serves the blobs, for the banner and `Health`.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    /// Streams blob `name` of `container`, with its size.
+    pub async fn read(
+        &self,
+        container: Container,
+        name: &str,
+    ) -> Result<(u64, ByteStream), BlobError> {
+        let (store, path) = self.locate(container, name)?;
+        let result = store
+            .get(&path)
+            .await
+            .map_err(|e| map_error(e, container, name))?;
+        let size = result.meta.size;
+        let owned_name = name.to_owned();
+        let stream = result
+            .into_stream()
+            .map(move |chunk| chunk.map_err(|e| map_error(e, container, &owned_name)))
+            .boxed();
+        Ok((size, stream))
+    }
+
+    /// Writes blob `name` of `container` whole, replacing any previous version.
+    pub async fn write(
+        &self,
+        container: Container,
+        name: &str,
+        bytes: Bytes,
+    ) -> Result<(), BlobError> {
+        let (store, path) = self.locate(container, name)?;
+        store
+            .put(&path, PutPayload::from_bytes(bytes))
+            .await
+            .map_err(|e| map_error(e, container, name))?;
+        Ok(())
+    }
+
+    /// Bytes `range` of blob `name` of `container`, for callers that need only part of a blob
+    /// (an MP4's `moov` box), in memory: at most [`MAX_RANGE_LEN`] bytes. A range that runs
+    /// past the end is cut at the end; one that starts there is refused.
+    pub async fn read_range(
+        &self,
+        container: Container,
+        name: &str,
+        range: Range<u64>,
+    ) -> Result<Bytes, BlobError> {
+        let invalid = |reason: String| BlobError::InvalidRange {
+            container: container.name(),
+            name: name.to_owned(),
+            range: range.clone(),
+            reason,
+        };
+        if range.is_empty() {
+            return Err(invalid("the range is empty".to_owned()));
+        }
+        if range.end - range.start > MAX_RANGE_LEN {
+            return Err(invalid(format!(
+                "more than {MAX_RANGE_LEN} bytes: stream it"
+            )));
+        }
+        let (store, path) = self.locate(container, name)?;
+        // Both stores fail a range past the end with an untyped error, and the local one
+        // fails a range that is only partly there: ask the size first.
+        let size = store
+            .head(&path)
+            .await
+            .map_err(|e| map_error(e, container, name))?
+            .size;
+        if range.start >= size {
+            return Err(invalid(format!("the blob has {size} bytes")));
+        }
+        store
+            .get_range(&path, range.start..range.end.min(size))
+            .await
+            .map_err(|e| map_error(e, container, name))
+    }
+
+    /// The size in bytes of blob `name` of `container`.
+    pub async fn size(&self, container: Container, name: &str) -> Result<u64, BlobError> {
+        let (store, path) = self.locate(container, name)?;
+        let meta = store
+            .head(&path)
+            .await
+            .map_err(|e| map_error(e, container, name))?;
+        Ok(meta.size)
+    }
+
+    /// A URL that lets its holder create or overwrite exactly blob `name` of `container` for
+    /// `ttl` (at most [`MAX_UPLOAD_URL_TTL`]): a SAS with write permission only, no read, list
+    /// or delete. With a bearer credential it is a user delegation SAS, with an account key a
+    /// service SAS. The holder PUTs the bytes with `x-ms-blob-type: BlockBlob`.
+    pub async fn upload_url(
+        &self,
+        container: Container,
+        name: &str,
+        ttl: Duration,
+    ) -> Result<Url, BlobError> {
+        let path = blob_path(name)?;
+        if ttl < Duration::from_secs(1) || ttl > MAX_UPLOAD_URL_TTL {
+            return Err(BlobError::InvalidTtl {
+                requested: ttl,
+                max: MAX_UPLOAD_URL_TTL,
+            });
+        }
+        match &self.backend {
+            Backend::Local(_) => Err(BlobError::UploadUrlUnavailable {
+                store: "local folder",
+            }),
+            Backend::Azure(containers) => containers
+                .get(container)
+                .signed_url(http::Method::PUT, &path, ttl)
+                .await
+                .map_err(BlobError::Storage),
+        }
+    }
+
+    /// Checks that storage answers, for `Health`.
+    pub async fn check(&self) -> Result<(), BlobError> {
+        let mut listing = match &self.backend {
+            Backend::Local(store) => {
+                store.list(Some(&ObjectPath::from(Container::IngestReports.name())))
+            }
+            Backend::Azure(containers) => containers.get(Container::IngestReports).list(None),
+        };
+        match listing.next().await {
+            None | Some(Ok(_)) => Ok(()),
+            Some(Err(e)) => Err(BlobError::Storage(e)),
+        }
+    }
+}
+
+impl Blobs {
+    /// The store that holds `container` and the path of `name` in it.
+    fn locate(
+        &self,
+        container: Container,
+        name: &str,
+    ) -> Result<(&dyn ObjectStore, ObjectPath), BlobError> {
+        let path = blob_path(name)?;
+        match &self.backend {
+            Backend::Local(store) => {
+                let path = ObjectPath::from(container.name())
+                    .parts()
+                    .chain(path.parts())
+                    .collect();
+                Ok((store.as_ref(), path))
+            }
+            Backend::Azure(containers) => Ok((containers.get(container).as_ref(), path)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::TryStreamExt;
+
+    #[tokio::test]
+    async fn a_written_blob_streams_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local_folder(dir.path()).unwrap();
+        blobs
+            .write(
+                Container::IngestReports,
+                "demo/a.report.json",
+                Bytes::from_static(b"{}"),
+            )
+            .await
+            .unwrap();
+        let (size, stream) = blobs
+            .read(Container::IngestReports, "demo/a.report.json")
+            .await
+            .unwrap();
+        let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
+        assert_eq!(size, 2);
+        assert_eq!(chunks.concat(), b"{}");
+        assert!(
+            dir.path()
+                .join("ingest-reports/demo/a.report.json")
+                .exists()
+        );
+        blobs.check().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn names_that_could_escape_the_container_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local_folder(dir.path()).unwrap();
+        for name in ["../x", "demo/../../x", "", "a//b", "a/./b"] {
+            let err = blobs.read(Container::Ingest, name).await.err().unwrap();
+            assert!(
+                matches!(err, BlobError::InvalidName { .. }),
+                "{name}: {err}"
+            );
+            assert!(!err.is_transient());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_blob_is_not_found_and_not_transient() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local_folder(dir.path()).unwrap();
+        let err = blobs
+            .read(Container::Ingest, "demo/none.csv")
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(err, BlobError::NotFound { .. }));
+    }
+
+    #[tokio::test]
+    async fn a_byte_range_of_a_local_blob_is_cut_at_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local_folder(dir.path()).unwrap();
+        let content = Bytes::from_static(b"0123456789");
+        blobs
+            .write(Container::Videos, "demo/clip.mp4", content.clone())
+            .await
+            .unwrap();
+        let read = |range| blobs.read_range(Container::Videos, "demo/clip.mp4", range);
+        assert_eq!(read(2..5).await.unwrap(), content.slice(2..5));
+        assert_eq!(read(8..1_000).await.unwrap(), content.slice(8..));
+        for range in [10..11, 4..4, 0..MAX_RANGE_LEN + 1] {
+            let err = read(range.clone()).await.unwrap_err();
+            assert!(
+                matches!(err, BlobError::InvalidRange { .. }),
+                "{range:?}: {err}"
+            );
+            assert!(!err.is_transient());
+        }
+        assert_eq!(
+            blobs
+                .size(Container::Videos, "demo/clip.mp4")
+                .await
+                .unwrap(),
+            10
+        );
+    }
+
+    #[tokio::test]
+    async fn the_local_folder_hands_out_no_upload_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local_folder(dir.path()).unwrap();
+        let err = blobs
+            .upload_url(Container::Ingest, "demo/feed.csv", Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, BlobError::UploadUrlUnavailable { .. }),
+            "{err}"
+        );
+        assert!(!err.is_transient());
+        let err = blobs
+            .upload_url(
+                Container::Ingest,
+                "demo/feed.csv",
+                Duration::from_secs(7200),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_account_name_that_could_name_another_host_is_refused() {
+        let credential = Arc::new(AzureCredential::from_token_credential(
+            Arc::new(NoTokens),
+            "none",
+        ));
+        for account in ["evil.example/x", "UPPER", "ab", "a-b-c", ""] {
+            let err = Blobs::azure(account, credential.clone()).unwrap_err();
+            assert!(matches!(err, BlobError::Configure(_)), "{account}: {err}");
+            assert!(!err.is_transient());
+        }
+        let blobs = Blobs::azure("advisorprod01", credential).unwrap();
+        assert_eq!(
+            blobs.describe(),
+            "Azure Blob Storage account advisorprod01 at https://advisorprod01.blob.core.windows.net/"
+        );
+    }
+
+    /// A credential never asked for a token (building the stores does not fetch one).
+    #[derive(Debug)]
+    struct NoTokens;
+
+    #[async_trait::async_trait]
+    impl azure_core::credentials::TokenCredential for NoTokens {
+        async fn get_token(
+            &self,
+            _: &[&str],
+            _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+            panic!("no token expected")
+        }
+    }
+}

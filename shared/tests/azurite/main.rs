@@ -1,0 +1,211 @@
+//! The Azure Blob Storage adapter against Azurite, the Blob Storage emulator. Each test starts
+//! its own Azurite (`npm ci` at the repository root installs it; Node.js 20+ runs it) on a free
+//! port with its data in a temporary folder, creates the containers, and stops it when done.
+//! These tests authorise with the account key; `user_delegation` has the bearer-token path.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+mod user_delegation;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use shared::blobs::{AZURITE_ACCOUNT, BlobError, Container};
+
+use support::{Azurite, error_code, sample};
+
+#[tokio::test]
+async fn a_blob_written_to_azurite_streams_back_whole() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    let content = sample(3 * 1024 * 1024 + 17);
+    blobs
+        .write(Container::Videos, "demo/clip.mp4", content.clone())
+        .await
+        .unwrap();
+
+    let (size, stream) = blobs
+        .read(Container::Videos, "demo/clip.mp4")
+        .await
+        .unwrap();
+    let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
+    assert_eq!(size, content.len() as u64);
+    assert_eq!(chunks.concat(), content);
+    assert_eq!(
+        blobs
+            .size(Container::Videos, "demo/clip.mp4")
+            .await
+            .unwrap(),
+        size
+    );
+    // Containers are separate: the same name elsewhere is not there.
+    assert!(matches!(
+        blobs.size(Container::VideoFrames, "demo/clip.mp4").await,
+        Err(BlobError::NotFound { .. })
+    ));
+    blobs.check().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_byte_range_reads_only_those_bytes() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    let content = sample(10_000);
+    blobs
+        .write(Container::Videos, "demo/clip.mp4", content.clone())
+        .await
+        .unwrap();
+
+    let middle = blobs
+        .read_range(Container::Videos, "demo/clip.mp4", 4_000..4_100)
+        .await
+        .unwrap();
+    assert_eq!(middle, content.slice(4_000..4_100));
+    let tail = blobs
+        .read_range(Container::Videos, "demo/clip.mp4", 9_990..20_000)
+        .await
+        .unwrap();
+    assert_eq!(tail, content.slice(9_990..));
+    let err = blobs
+        .read_range(Container::Videos, "demo/clip.mp4", 50..50)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BlobError::InvalidRange { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_missing_blob_in_azurite_is_not_found_and_not_transient() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    let read = blobs.read(Container::Ingest, "demo/none.csv").await.err();
+    let range = blobs
+        .read_range(Container::Ingest, "demo/none.csv", 0..10)
+        .await
+        .err();
+    let size = blobs.size(Container::Ingest, "demo/none.csv").await.err();
+    for err in [read, range, size] {
+        let err = err.unwrap();
+        assert!(matches!(err, BlobError::NotFound { .. }), "{err}");
+        assert!(!err.is_transient());
+    }
+}
+
+#[tokio::test]
+async fn names_that_could_escape_a_container_are_refused_before_azurite_is_asked() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    for name in [
+        "../x",
+        "demo/../../x",
+        "",
+        "a//b",
+        "a/./b",
+        "demo/\u{7}bell",
+    ] {
+        let err = blobs.read(Container::Ingest, name).await.err().unwrap();
+        assert!(
+            matches!(err, BlobError::InvalidName { .. }),
+            "{name}: {err}"
+        );
+        let err = blobs
+            .upload_url(Container::Ingest, name, Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, BlobError::InvalidName { .. }),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_upload_url_lets_its_holder_put_exactly_that_blob_and_nothing_else() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    let url = blobs
+        .upload_url(Container::Ingest, "demo/feed.csv", Duration::from_secs(600))
+        .await
+        .unwrap();
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["sp"], "w", "write permission only");
+    assert_eq!(query["sr"], "b", "one blob, not the container");
+    let client = azurite.client();
+
+    let put = client
+        .put(url.clone())
+        .header("x-ms-blob-type", "BlockBlob")
+        .body("sku,price\nA-1,9.99\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201, "{}", put.text().await.unwrap());
+    let (_, stream) = blobs
+        .read(Container::Ingest, "demo/feed.csv")
+        .await
+        .unwrap();
+    let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
+    assert_eq!(chunks.concat(), b"sku,price\nA-1,9.99\n");
+
+    let get = client.get(url.clone()).send().await.unwrap();
+    assert_eq!(get.status(), 403, "the URL must not read");
+    assert_eq!(error_code(&get), "AuthorizationPermissionMismatch");
+    let delete = client.delete(url.clone()).send().await.unwrap();
+    assert_eq!(delete.status(), 403, "the URL must not delete");
+    assert_eq!(error_code(&delete), "AuthorizationPermissionMismatch");
+
+    let mut elsewhere = url.clone();
+    elsewhere.set_path(&url.path().replace("feed.csv", "other.csv"));
+    let put_elsewhere = client
+        .put(elsewhere)
+        .header("x-ms-blob-type", "BlockBlob")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put_elsewhere.status(),
+        403,
+        "the URL must not write another blob"
+    );
+    assert!(matches!(
+        blobs.size(Container::Ingest, "demo/other.csv").await,
+        Err(BlobError::NotFound { .. })
+    ));
+
+    let mut listing = url.clone();
+    listing.set_path(&format!("/{AZURITE_ACCOUNT}/ingest"));
+    listing
+        .query_pairs_mut()
+        .append_pair("restype", "container")
+        .append_pair("comp", "list");
+    let list = client.get(listing).send().await.unwrap();
+    assert_eq!(list.status(), 403, "the URL must not list the container");
+}
+
+#[tokio::test]
+async fn an_upload_url_lives_at_most_an_hour() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    let url = blobs
+        .upload_url(
+            Container::Videos,
+            "demo/clip.mp4",
+            Duration::from_secs(3600),
+        )
+        .await
+        .unwrap();
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let start = chrono::DateTime::parse_from_rfc3339(&query["st"]).unwrap();
+    let expiry = chrono::DateTime::parse_from_rfc3339(&query["se"]).unwrap();
+    assert!(expiry - start <= chrono::TimeDelta::hours(1));
+
+    for ttl in [Duration::from_secs(3601), Duration::ZERO] {
+        let err = blobs
+            .upload_url(Container::Videos, "demo/clip.mp4", ttl)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
+        assert!(!err.is_transient());
+    }
+}

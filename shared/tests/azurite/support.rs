@@ -1,0 +1,256 @@
+//! Starts and stops Azurite's blob service for one test, and talks to it directly where the
+//! adapter cannot (creating containers).
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use hmac::{Hmac, Mac};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use sha2::Sha256;
+use shared::blobs::{AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY, Blobs, Container};
+use shared::settings::Secret;
+use url::Url;
+
+const INSTALL_HINT: &str = "the Azurite tests need Node.js 20+ on PATH and Azurite installed: \
+     run `npm ci` at the repository root (it installs azurite from package-lock.json)";
+
+/// A running Azurite blob service, stopped on drop.
+pub struct Azurite {
+    child: Child,
+    port: u16,
+    tls: Option<Tls>,
+    _data: tempfile::TempDir,
+}
+
+/// A throwaway CA, and the certificate for 127.0.0.1 it signed that Azurite serves.
+struct Tls {
+    ca_pem: String,
+}
+
+impl Azurite {
+    /// Plain HTTP, account key and SAS only.
+    pub fn start() -> Self {
+        Self::spawn(false)
+    }
+
+    /// HTTPS with `--oauth basic`, so bearer tokens (and user delegation keys) work: Azurite
+    /// takes them only over HTTPS, and checks their claims but not their signature.
+    pub fn start_with_oauth() -> Self {
+        Self::spawn(true)
+    }
+
+    fn spawn(oauth: bool) -> Self {
+        require_node();
+        let executable = azurite_executable();
+        let data = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut command = Command::new(&executable);
+        command
+            .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
+            .arg("--location")
+            .arg(data.path())
+            .args(["--silent", "--skipApiVersionCheck", "--loose"])
+            .arg("--disableTelemetry");
+        let tls = oauth.then(|| {
+            let (tls, cert, key) = write_tls_files(data.path());
+            command.arg("--cert").arg(cert).arg("--key").arg(key);
+            command.args(["--oauth", "basic"]);
+            tls
+        });
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {}: {e}; {INSTALL_HINT}", executable.display())
+            });
+        let mut azurite = Self {
+            child,
+            port,
+            tls,
+            _data: data,
+        };
+        azurite.wait_until_listening();
+        azurite
+    }
+
+    fn wait_until_listening(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("Azurite exited before listening ({status}); {INSTALL_HINT}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Azurite did not listen on port {} within 30 s",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The development account's blob service URL.
+    pub fn endpoint(&self) -> Url {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        Url::parse(&format!(
+            "{scheme}://127.0.0.1:{}/{AZURITE_ACCOUNT}",
+            self.port
+        ))
+        .unwrap()
+    }
+
+    /// The CA that signed Azurite's certificate, PEM (HTTPS only).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.ca_pem.as_str())
+    }
+
+    /// An HTTP client that trusts this Azurite.
+    pub fn client(&self) -> reqwest::Client {
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = self.ca_pem() {
+            let ca = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+            builder = builder.tls_certs_merge([ca]);
+        }
+        builder.build().unwrap()
+    }
+
+    /// Creates every container.
+    pub async fn create_containers(&self) {
+        for container in Container::ALL {
+            self.create_container(container.name()).await;
+        }
+    }
+
+    /// The adapter over this Azurite with the account key, every container created.
+    pub async fn blobs(&self) -> Blobs {
+        self.create_containers().await;
+        let key = Secret::new(AZURITE_ACCOUNT_KEY);
+        Blobs::azure_with_account_key(&self.endpoint(), AZURITE_ACCOUNT, &key).unwrap()
+    }
+
+    /// `PUT ?restype=container`, signed with the account key (object_store cannot create one).
+    async fn create_container(&self, name: &str) {
+        const VERSION: &str = "2023-11-03";
+        let date = chrono::Utc::now()
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        let string_to_sign = format!(
+            "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{VERSION}\n\
+             /{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{name}\nrestype:container"
+        );
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&BASE64.decode(AZURITE_ACCOUNT_KEY).unwrap()).unwrap();
+        mac.update(string_to_sign.as_bytes());
+        let signature = BASE64.encode(mac.finalize().into_bytes());
+        let response = self
+            .client()
+            .put(format!("{}/{name}?restype=container", self.endpoint()))
+            .header("x-ms-date", date)
+            .header("x-ms-version", VERSION)
+            .header("content-length", "0")
+            .header(
+                "authorization",
+                format!("SharedKey {AZURITE_ACCOUNT}:{signature}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert_eq!(status, 201, "{}", response.text().await.unwrap());
+    }
+}
+
+impl Drop for Azurite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes a certificate for 127.0.0.1 and its key into `dir`, signed by a new CA.
+fn write_tls_files(dir: &Path) -> (Tls, PathBuf, PathBuf) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let cert_path = dir.join("azurite-cert.pem");
+    let key_path = dir.join("azurite-key.pem");
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let tls = Tls { ca_pem: ca.pem() };
+    (tls, cert_path, key_path)
+}
+
+fn require_node() {
+    let output = Command::new("node")
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `node --version` ({e}); {INSTALL_HINT}"));
+    let version = String::from_utf8_lossy(&output.stdout);
+    let major: u32 = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        major >= 20,
+        "Node.js {} is too old; {INSTALL_HINT}",
+        version.trim()
+    );
+}
+
+/// `<workspace root>/node_modules/.bin/azurite-blob`, else `azurite-blob` on PATH.
+fn azurite_executable() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let local = root.join("node_modules/.bin/azurite-blob");
+    if local.exists() {
+        return local;
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dir| dir.join("azurite-blob"))
+        .find(|candidate| candidate.exists());
+    on_path.unwrap_or_else(|| {
+        panic!(
+            "Azurite is not installed (no {} and no azurite-blob on PATH); {INSTALL_HINT}",
+            local.display()
+        )
+    })
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Blob Storage's error code for a failed request.
+pub fn error_code(response: &reqwest::Response) -> &str {
+    response
+        .headers()
+        .get("x-ms-error-code")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Bytes that differ from one position to the next, so a misplaced range shows.
+pub fn sample(len: usize) -> Bytes {
+    (0..len)
+        .map(|i| (i % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+}
