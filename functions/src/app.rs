@@ -15,9 +15,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 use shared::ai::AiEngine;
+use shared::azure::{AzureAuthError, AzureCredential};
 use shared::blobs::Blobs;
 use shared::protocol::{InvocationRequest, InvocationResponse, ProtocolError};
-use shared::settings::{BlobSettings, Settings, StoreSettings};
+use shared::settings::{AzureIdentity, BlobSettings, Settings, StoreSettings};
+use shared::store::mssql::{MssqlConfig, MssqlStore};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -55,6 +57,9 @@ pub enum StartupError {
     /// The blob store could not be opened.
     #[error("the blob store could not be opened: {0}")]
     Blobs(#[from] shared::blobs::BlobError),
+    /// The Azure identity could not be set up.
+    #[error("the Azure identity could not be set up: {0}")]
+    Azure(#[from] AzureAuthError),
     /// The listener could not bind.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -69,12 +74,12 @@ impl AppState {
     /// Opens the adapters the settings choose, applies migrations, and in local mode makes sure
     /// the well-known tenant exists.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let store: Arc<dyn Store> = match &settings.store {
-            StoreSettings::Sqlite { path } => Arc::new(SqliteStore::open(path)?),
-        };
+        let azure = LazyCredential::new(&settings.identity);
+        let store = open_store(&settings.store, &azure)?;
         store.migrate().await?;
         let blobs = match &settings.blobs {
             BlobSettings::LocalFolder { root } => Blobs::local_folder(root)?,
+            BlobSettings::Azure { account } => Blobs::azure(account, azure.get()?)?,
         };
         if let Some(dev) = &settings.dev_credentials {
             store
@@ -88,6 +93,47 @@ impl AppState {
             blobs,
             ai,
         })
+    }
+}
+
+/// Opens the store the settings choose (without migrating it).
+pub fn open_store(
+    settings: &StoreSettings,
+    azure: &LazyCredential,
+) -> Result<Arc<dyn Store>, StartupError> {
+    Ok(match settings {
+        StoreSettings::Sqlite { path } => Arc::new(SqliteStore::open(path)?),
+        StoreSettings::AzureSql { server, database } => {
+            let config = MssqlConfig::with_token_source(server, database, azure.get()?)?;
+            Arc::new(MssqlStore::new(config))
+        }
+    })
+}
+
+/// The one Azure credential the adapters share (so they share its token cache), made only when
+/// an Azure adapter asks for it: the embedded adapters need no identity at all.
+#[derive(Debug)]
+pub struct LazyCredential {
+    identity: AzureIdentity,
+    credential: std::sync::OnceLock<Arc<AzureCredential>>,
+}
+
+impl LazyCredential {
+    /// Nothing is set up until [`LazyCredential::get`].
+    pub fn new(identity: &AzureIdentity) -> Self {
+        Self {
+            identity: identity.clone(),
+            credential: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The credential, set up on first use.
+    pub fn get(&self) -> Result<Arc<AzureCredential>, AzureAuthError> {
+        if let Some(credential) = self.credential.get() {
+            return Ok(credential.clone());
+        }
+        let credential = Arc::new(AzureCredential::for_identity(&self.identity)?);
+        Ok(self.credential.get_or_init(|| credential).clone())
     }
 }
 

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use shared::settings::{BlobSettings, Environment, Mode, Settings, StoreSettings};
+use shared::settings::{BlobSettings, Environment, Mode, Settings};
 
-use crate::app::{AppState, HandlerServer};
+use crate::app::{AppState, HandlerServer, LazyCredential, open_store};
 use crate::local_host::clock::SystemClock;
 use crate::local_host::definitions::Trigger;
 use crate::local_host::queue::QueueStore;
@@ -104,6 +104,14 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
 async fn serve_locally(args: ServeArgs, state: AppState) -> Result<(), Box<dyn std::error::Error>> {
     let blob_root = match &state.settings.blobs {
         BlobSettings::LocalFolder { root } => root.clone(),
+        BlobSettings::Azure { account } => {
+            return Err(format!(
+                "the local host raises blob events from a local folder, but blobs are in the \
+                 storage account `{account}`: unset ADVISOR_STORAGE_ACCOUNT, or run under the \
+                 Functions host (`func start`)"
+            )
+            .into());
+        }
     };
     if let Some(dev) = &state.settings.dev_credentials {
         // The demo tenant's drop folder, so a partner feed can be copied straight in.
@@ -143,9 +151,7 @@ fn print_banner(
     blob_root: &Path,
 ) {
     let api = format!("http://{}/api", host.addr());
-    let store = match &state.settings.store {
-        StoreSettings::Sqlite { path } => format!("SQLite {}", path.display()),
-    };
+    let store = state.store.describe();
     println!(
         "\nRetail AI Advisor {} — local function app\n",
         env!("CARGO_PKG_VERSION")
@@ -192,14 +198,9 @@ fn print_banner(
 
 async fn migrate(data: &DataArgs) -> Result<(), Box<dyn std::error::Error>> {
     let settings = load_settings(data)?;
-    let store = match &settings.store {
-        StoreSettings::Sqlite { path } => shared::store::sqlite::SqliteStore::open(path)?,
-    };
-    let applied = shared::store::Store::migrate(&store).await?;
-    println!(
-        "{}: {applied} migration(s) applied",
-        shared::store::Store::describe(&store)
-    );
+    let store = open_store(&settings.store, &LazyCredential::new(&settings.identity))?;
+    let applied = store.migrate().await?;
+    println!("{}: {applied} migration(s) applied", store.describe());
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use azure_identity::{
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::Mutex;
 
-use crate::settings::Secret;
+use crate::settings::{AzureIdentity, Secret};
 
 /// The scope of a token for Blob Storage's data plane.
 pub const STORAGE_SCOPE: &str = "https://storage.azure.com/.default";
@@ -112,6 +112,17 @@ impl AzureCredential {
             }
         })?;
         Ok(Self::from_source(source, NAME))
+    }
+
+    /// The credential the settings choose: the managed identity under the host, the
+    /// developer's own sign-in locally.
+    pub fn for_identity(identity: &AzureIdentity) -> Result<Self, AzureAuthError> {
+        match identity {
+            AzureIdentity::ManagedIdentity { client_id } => {
+                Self::managed_identity(client_id.as_deref())
+            }
+            AzureIdentity::Developer => Self::developer_tools(),
+        }
     }
 
     /// The developer's own sign-in on a laptop: `az login`, else `azd auth login`.

@@ -23,21 +23,167 @@ pub const ADVISOR_AI_ENGINE: &str = "ADVISOR_AI_ENGINE";
 /// `tracing` filter directives, e.g. `info,shared=debug`.
 pub const RUST_LOG: &str = "RUST_LOG";
 
-/// Every setting the code reads, for the check that the sample settings file, the code and the
-/// deployment name the same set.
-pub const SETTING_NAMES: &[&str] = &[
-    FUNCTIONS_CUSTOMHANDLER_PORT,
-    ADVISOR_SQLITE_PATH,
-    ADVISOR_BLOB_DIR,
-    ADVISOR_AI_ENGINE,
-    RUST_LOG,
-];
+/// Azure SQL logical server, e.g. `advisor-prod.database.windows.net` (chooses Azure SQL).
+pub const ADVISOR_SQL_SERVER: &str = "ADVISOR_SQL_SERVER";
+/// The Azure SQL database on [`ADVISOR_SQL_SERVER`].
+pub const ADVISOR_SQL_DATABASE: &str = "ADVISOR_SQL_DATABASE";
+/// Storage account name for blobs (chooses Azure Blob Storage).
+pub const ADVISOR_STORAGE_ACCOUNT: &str = "ADVISOR_STORAGE_ACCOUNT";
+/// Client id of the user-assigned managed identity the code authenticates as in Azure.
+pub const AZURE_CLIENT_ID: &str = "AZURE_CLIENT_ID";
+/// Where OpenTelemetry sends traces, logs and metrics; unset → no export.
+pub const APPLICATIONINSIGHTS_CONNECTION_STRING: &str = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
-/// Settings in `local.settings.sample.json` that the Functions host reads, not this code.
-pub const HOST_SETTINGS: &[&str] = &[
-    "FUNCTIONS_WORKER_RUNTIME",
-    "AzureWebJobsStorage",
-    "ServiceBusConnection__fullyQualifiedNamespace",
+/// Who reads a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadBy {
+    /// This code, in [`Settings::from_environment`].
+    Code,
+    /// The Functions host (its storage and Service Bus connections).
+    Host,
+    /// Deployed already, read by a capability still to come; named so the deployment and the
+    /// code cannot drift apart unnoticed.
+    Reserved,
+}
+
+/// One app setting, and where it must appear.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownSetting {
+    /// The name.
+    pub name: &'static str,
+    /// Who reads it.
+    pub read_by: ReadBy,
+    /// Whether `local.settings.sample.json` names it.
+    pub local: bool,
+    /// Whether the Bicep's app settings name it.
+    pub azure: bool,
+    /// Why it is missing from one of the two, when it is.
+    pub note: &'static str,
+}
+
+const fn setting(
+    name: &'static str,
+    read_by: ReadBy,
+    local: bool,
+    azure: bool,
+    note: &'static str,
+) -> KnownSetting {
+    KnownSetting {
+        name,
+        read_by,
+        local,
+        azure,
+        note,
+    }
+}
+
+/// Every app setting there is: the one list that the code, `local.settings.sample.json` and the
+/// Bicep's app settings are checked against.
+pub const KNOWN_SETTINGS: &[KnownSetting] = &[
+    setting(
+        FUNCTIONS_CUSTOMHANDLER_PORT,
+        ReadBy::Code,
+        false,
+        false,
+        "set by the host itself",
+    ),
+    setting(
+        ADVISOR_SQLITE_PATH,
+        ReadBy::Code,
+        true,
+        false,
+        "embedded store only",
+    ),
+    setting(
+        ADVISOR_BLOB_DIR,
+        ReadBy::Code,
+        true,
+        false,
+        "embedded store only",
+    ),
+    setting(ADVISOR_SQL_SERVER, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_SQL_DATABASE, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_STORAGE_ACCOUNT, ReadBy::Code, true, true, ""),
+    setting(AZURE_CLIENT_ID, ReadBy::Code, true, true, ""),
+    setting(
+        APPLICATIONINSIGHTS_CONNECTION_STRING,
+        ReadBy::Code,
+        true,
+        true,
+        "",
+    ),
+    setting(ADVISOR_AI_ENGINE, ReadBy::Code, true, true, ""),
+    setting(RUST_LOG, ReadBy::Code, true, true, ""),
+    setting(
+        "FUNCTIONS_WORKER_RUNTIME",
+        ReadBy::Host,
+        true,
+        false,
+        "Flex Consumption takes the runtime from functionAppConfig and refuses this setting",
+    ),
+    setting(
+        "AzureWebJobsStorage",
+        ReadBy::Host,
+        true,
+        false,
+        "a connection string (Azurite) locally; identity-based __ settings in Azure",
+    ),
+    setting(
+        "AzureWebJobsStorage__accountName",
+        ReadBy::Host,
+        false,
+        true,
+        "identity-based, Azure only",
+    ),
+    setting(
+        "AzureWebJobsStorage__credential",
+        ReadBy::Host,
+        false,
+        true,
+        "identity-based, Azure only",
+    ),
+    setting(
+        "AzureWebJobsStorage__clientId",
+        ReadBy::Host,
+        false,
+        true,
+        "identity-based, Azure only",
+    ),
+    setting(
+        "ServiceBusConnection__fullyQualifiedNamespace",
+        ReadBy::Host,
+        true,
+        true,
+        "",
+    ),
+    setting(
+        "ServiceBusConnection__credential",
+        ReadBy::Host,
+        false,
+        true,
+        "locally `func start` uses the developer's own identity",
+    ),
+    setting(
+        "ServiceBusConnection__clientId",
+        ReadBy::Host,
+        false,
+        true,
+        "locally `func start` uses the developer's own identity",
+    ),
+    setting(
+        "OPENAI_API_KEY",
+        ReadBy::Reserved,
+        false,
+        true,
+        "a Key Vault reference; read once the AI providers land (issue 5)",
+    ),
+    setting(
+        "ADVISOR_CREDENTIALS_KEY",
+        ReadBy::Reserved,
+        false,
+        true,
+        "a Key Vault reference; encrypts platform credentials once sync lands (issue 7)",
+    ),
 ];
 
 /// The well-known local tenant, as Azurite has its well-known account.
@@ -118,6 +264,13 @@ pub enum StoreSettings {
         /// The database file.
         path: PathBuf,
     },
+    /// Azure SQL, reached with an Entra ID token (no passwords in settings).
+    AzureSql {
+        /// The logical server's host name.
+        server: String,
+        /// The database.
+        database: String,
+    },
 }
 
 /// The blob store adapter.
@@ -128,6 +281,24 @@ pub enum BlobSettings {
         /// The folder.
         root: PathBuf,
     },
+    /// Azure Blob Storage, reached with an Entra ID token.
+    Azure {
+        /// The storage account's name.
+        account: String,
+    },
+}
+
+/// How the code proves who it is to Azure services (SQL, Storage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AzureIdentity {
+    /// Under the host: the app's managed identity; the user-assigned one with this client id,
+    /// or the system-assigned one.
+    ManagedIdentity {
+        /// The user-assigned identity's client id.
+        client_id: Option<String>,
+    },
+    /// Locally: the developer's own sign-in (`az login`, `azd auth login`).
+    Developer,
 }
 
 /// The AI engine.
@@ -159,13 +330,21 @@ pub struct Settings {
     pub ai: AiSettings,
     /// The well-known local tenant's key; `None` under a host, always.
     pub dev_credentials: Option<DevCredentials>,
+    /// How Azure adapters authenticate; used only when one is chosen.
+    pub identity: AzureIdentity,
+    /// Application Insights' connection string; `None` → no OpenTelemetry export.
+    pub app_insights: Option<Secret>,
     /// `tracing` filter directives.
     pub log_filter: Option<String>,
 }
 
-/// The raw settings: process environment over the `Values` of `local.settings.json`.
-#[derive(Debug, Clone, Default)]
-pub struct Environment(BTreeMap<String, String>);
+/// The raw settings: process environment over the `Values` of `local.settings.json`. Remembers
+/// which names were asked for, so a test can hold the code to [`KNOWN_SETTINGS`].
+#[derive(Debug, Default)]
+pub struct Environment {
+    values: BTreeMap<String, String>,
+    asked: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
 
 impl Environment {
     /// The process environment, over `local.settings.json`'s `Values` if `local_settings` names
@@ -176,7 +355,7 @@ impl Environment {
             _ => BTreeMap::new(),
         };
         values.extend(std::env::vars());
-        Ok(Self(values))
+        Ok(Self::from_pairs(values))
     }
 
     /// The process environment; in local mode (no `FUNCTIONS_CUSTOMHANDLER_PORT`) over the
@@ -195,20 +374,32 @@ impl Environment {
         K: Into<String>,
         V: Into<String>,
     {
-        Self(
-            pairs
+        Self {
+            values: pairs
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
-        )
+            asked: Default::default(),
+        }
     }
 
     /// The non-empty value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        if let Ok(mut asked) = self.asked.lock() {
+            asked.insert(name.to_owned());
+        }
+        self.values
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.trim().is_empty())
+    }
+
+    /// Every name [`Environment::get`] has been asked for.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked
+            .lock()
+            .map(|asked| asked.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -248,30 +439,8 @@ impl Settings {
             },
         };
         let local = mode == Mode::Local;
-        let store = match env.get(ADVISOR_SQLITE_PATH) {
-            Some(path) => StoreSettings::Sqlite { path: path.into() },
-            None if local => StoreSettings::Sqlite {
-                path: data_dir.join("advisor.db"),
-            },
-            None => {
-                return Err(SettingsError::Missing {
-                    name: ADVISOR_SQLITE_PATH,
-                    hint: "the path of the SQLite database file the handler should use",
-                });
-            }
-        };
-        let blobs = match env.get(ADVISOR_BLOB_DIR) {
-            Some(root) => BlobSettings::LocalFolder { root: root.into() },
-            None if local => BlobSettings::LocalFolder {
-                root: data_dir.join("blobs"),
-            },
-            None => {
-                return Err(SettingsError::Missing {
-                    name: ADVISOR_BLOB_DIR,
-                    hint: "the folder that holds one sub-folder per blob container",
-                });
-            }
-        };
+        let store = store_settings(env, local, data_dir)?;
+        let blobs = blob_settings(env, local, data_dir)?;
         let ai = match env.get(ADVISOR_AI_ENGINE).map(str::trim) {
             None | Some("offline") => AiSettings::Offline,
             Some(other) => {
@@ -292,13 +461,89 @@ impl Settings {
             blobs,
             ai,
             dev_credentials,
+            identity: match env.get(AZURE_CLIENT_ID) {
+                Some(id) => AzureIdentity::ManagedIdentity {
+                    client_id: Some(id.trim().to_owned()),
+                },
+                None if local => AzureIdentity::Developer,
+                None => AzureIdentity::ManagedIdentity { client_id: None },
+            },
+            app_insights: env
+                .get(APPLICATIONINSIGHTS_CONNECTION_STRING)
+                .map(Secret::new),
             log_filter: env.get(RUST_LOG).map(str::to_owned),
         })
     }
 }
 
+/// Azure SQL when its server is set, else SQLite: named explicitly, or the local default.
+fn store_settings(
+    env: &Environment,
+    local: bool,
+    data_dir: &Path,
+) -> Result<StoreSettings, SettingsError> {
+    let server = env.get(ADVISOR_SQL_SERVER);
+    let sqlite = env.get(ADVISOR_SQLITE_PATH);
+    match (server, sqlite) {
+        (Some(server), None) => {
+            let database = env
+                .get(ADVISOR_SQL_DATABASE)
+                .ok_or(SettingsError::Missing {
+                    name: ADVISOR_SQL_DATABASE,
+                    hint: "the Azure SQL database on ADVISOR_SQL_SERVER",
+                })?;
+            Ok(StoreSettings::AzureSql {
+                server: server.trim().to_owned(),
+                database: database.trim().to_owned(),
+            })
+        }
+        (Some(server), Some(_)) => Err(SettingsError::Invalid {
+            name: ADVISOR_SQL_SERVER,
+            value: server.to_owned(),
+            reason: "ADVISOR_SQLITE_PATH is set too; choose one store".into(),
+        }),
+        (None, Some(path)) => Ok(StoreSettings::Sqlite { path: path.into() }),
+        (None, None) if local => Ok(StoreSettings::Sqlite {
+            path: data_dir.join("advisor.db"),
+        }),
+        (None, None) => Err(SettingsError::Missing {
+            name: ADVISOR_SQL_SERVER,
+            hint: "the Azure SQL server (with ADVISOR_SQL_DATABASE), or ADVISOR_SQLITE_PATH for \
+                   the embedded SQLite store",
+        }),
+    }
+}
+
+/// Azure Blob Storage when its account is set, else a local folder.
+fn blob_settings(
+    env: &Environment,
+    local: bool,
+    data_dir: &Path,
+) -> Result<BlobSettings, SettingsError> {
+    match (env.get(ADVISOR_STORAGE_ACCOUNT), env.get(ADVISOR_BLOB_DIR)) {
+        (Some(account), None) => Ok(BlobSettings::Azure {
+            account: account.trim().to_owned(),
+        }),
+        (Some(account), Some(_)) => Err(SettingsError::Invalid {
+            name: ADVISOR_STORAGE_ACCOUNT,
+            value: account.to_owned(),
+            reason: "ADVISOR_BLOB_DIR is set too; choose one blob store".into(),
+        }),
+        (None, Some(root)) => Ok(BlobSettings::LocalFolder { root: root.into() }),
+        (None, None) if local => Ok(BlobSettings::LocalFolder {
+            root: data_dir.join("blobs"),
+        }),
+        (None, None) => Err(SettingsError::Missing {
+            name: ADVISOR_STORAGE_ACCOUNT,
+            hint: "the storage account for blobs, or ADVISOR_BLOB_DIR for a local folder",
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -319,6 +564,7 @@ mod tests {
     fn under_the_host_a_missing_store_setting_is_named() {
         let env = Environment::from_pairs([(FUNCTIONS_CUSTOMHANDLER_PORT, "7000")]);
         let err = Settings::from_environment(&env, Path::new(".local")).unwrap_err();
+        assert!(err.to_string().contains(ADVISOR_SQL_SERVER), "{err}");
         assert!(err.to_string().contains(ADVISOR_SQLITE_PATH), "{err}");
     }
 
@@ -345,23 +591,160 @@ mod tests {
     }
 
     #[test]
-    fn the_sample_settings_file_names_exactly_the_settings_read_here_and_by_the_host() {
+    fn under_the_host_azure_settings_choose_azure_sql_blob_storage_and_the_managed_identity() {
+        let env = Environment::from_pairs([
+            (FUNCTIONS_CUSTOMHANDLER_PORT, "7000"),
+            (ADVISOR_SQL_SERVER, "advisor.database.windows.net"),
+            (ADVISOR_SQL_DATABASE, "advisor"),
+            (ADVISOR_STORAGE_ACCOUNT, "advisorprod"),
+            (AZURE_CLIENT_ID, "00000000-0000-0000-0000-000000000001"),
+            (
+                APPLICATIONINSIGHTS_CONNECTION_STRING,
+                "InstrumentationKey=x",
+            ),
+        ]);
+        let settings = Settings::from_environment(&env, Path::new(".local")).unwrap();
+        assert_eq!(
+            settings.store,
+            StoreSettings::AzureSql {
+                server: "advisor.database.windows.net".into(),
+                database: "advisor".into()
+            }
+        );
+        assert_eq!(
+            settings.blobs,
+            BlobSettings::Azure {
+                account: "advisorprod".into()
+            }
+        );
+        assert_eq!(
+            settings.identity,
+            AzureIdentity::ManagedIdentity {
+                client_id: Some("00000000-0000-0000-0000-000000000001".into())
+            }
+        );
+        assert!(settings.app_insights.is_some());
+    }
+
+    #[test]
+    fn a_server_without_a_database_or_two_stores_at_once_are_refused_by_name() {
+        let env = Environment::from_pairs([(ADVISOR_SQL_SERVER, "s.database.windows.net")]);
+        let err = Settings::from_environment(&env, Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains(ADVISOR_SQL_DATABASE), "{err}");
+        let env = Environment::from_pairs([
+            (ADVISOR_SQL_SERVER, "s.database.windows.net"),
+            (ADVISOR_SQL_DATABASE, "d"),
+            (ADVISOR_SQLITE_PATH, "a.db"),
+        ]);
+        let err = Settings::from_environment(&env, Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("choose one store"), "{err}");
+        let env =
+            Environment::from_pairs([(ADVISOR_STORAGE_ACCOUNT, "a"), (ADVISOR_BLOB_DIR, "b")]);
+        let err = Settings::from_environment(&env, Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("choose one blob store"), "{err}");
+    }
+
+    #[test]
+    fn locally_azure_adapters_authenticate_as_the_developer() {
+        let settings =
+            Settings::from_environment(&Environment::default(), Path::new(".local")).unwrap();
+        assert_eq!(settings.identity, AzureIdentity::Developer);
+        assert_eq!(settings.app_insights, None);
+    }
+
+    fn names(filter: impl Fn(&KnownSetting) -> bool) -> BTreeSet<String> {
+        KNOWN_SETTINGS
+            .iter()
+            .filter(|s| filter(s))
+            .map(|s| s.name.to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_code_reads_exactly_the_settings_the_list_says_it_reads() {
+        // Every path through `from_environment`: local, hosted embedded, hosted Azure.
+        let mut asked = BTreeSet::new();
+        for pairs in [
+            vec![],
+            vec![
+                (FUNCTIONS_CUSTOMHANDLER_PORT, "7000"),
+                (ADVISOR_SQLITE_PATH, "a.db"),
+                (ADVISOR_BLOB_DIR, "b"),
+            ],
+            vec![
+                (FUNCTIONS_CUSTOMHANDLER_PORT, "7000"),
+                (ADVISOR_SQL_SERVER, "s"),
+                (ADVISOR_SQL_DATABASE, "d"),
+                (ADVISOR_STORAGE_ACCOUNT, "a"),
+            ],
+        ] {
+            let env = Environment::from_pairs(pairs);
+            Settings::from_environment(&env, Path::new(".")).unwrap();
+            asked.extend(env.asked());
+        }
+        assert_eq!(asked, names(|s| s.read_by == ReadBy::Code));
+    }
+
+    #[test]
+    fn the_sample_settings_file_names_exactly_the_local_settings() {
         let sample: serde_json::Value =
             serde_json::from_str(include_str!("../../local.settings.sample.json")).unwrap();
-        let in_sample: std::collections::BTreeSet<&str> = sample["Values"]
+        let in_sample: BTreeSet<String> = sample["Values"]
             .as_object()
             .unwrap()
             .keys()
-            .map(String::as_str)
+            .cloned()
             .collect();
-        // The host sets the port itself; it never belongs in a settings file.
-        let expected: std::collections::BTreeSet<&str> = SETTING_NAMES
-            .iter()
-            .chain(HOST_SETTINGS)
-            .copied()
-            .filter(|name| *name != FUNCTIONS_CUSTOMHANDLER_PORT)
+        assert_eq!(in_sample, names(|s| s.local));
+    }
+
+    #[test]
+    fn the_bicep_app_settings_name_exactly_the_azure_settings() {
+        let bicep = include_str!("../../infra/bicep/modules/functionApp.bicep");
+        assert_eq!(bicep_app_settings(bicep), names(|s| s.azure));
+    }
+
+    #[test]
+    fn every_setting_left_out_somewhere_says_why() {
+        for s in KNOWN_SETTINGS {
+            let everywhere = s.local && s.azure;
+            assert_eq!(
+                everywhere,
+                s.note.is_empty(),
+                "{}: note `{}`",
+                s.name,
+                s.note
+            );
+        }
+    }
+
+    /// The `name: '…'` entries of the `appSettings: [ … ]` array.
+    fn bicep_app_settings(bicep: &str) -> BTreeSet<String> {
+        let start = bicep.find("appSettings: [").expect("an appSettings array");
+        let mut depth = 0;
+        let mut end = start;
+        for (i, c) in bicep[start..].char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = start + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let block = &bicep[start..end];
+        let names: BTreeSet<String> = block
+            .split("name: '")
+            .skip(1)
+            .filter_map(|rest| rest.split('\'').next())
+            .map(str::to_owned)
             .collect();
-        assert_eq!(in_sample, expected);
+        assert!(!names.is_empty(), "no app settings found in {block}");
+        names
     }
 
     #[test]

@@ -31,6 +31,20 @@ pub trait TokenSource: Send + Sync + std::fmt::Debug {
     async fn token(&self) -> Result<String, StoreError>;
 }
 
+/// The scope of a token for Azure SQL.
+pub const SQL_SCOPE: &str = "https://database.windows.net/.default";
+
+#[async_trait]
+impl TokenSource for crate::azure::AzureCredential {
+    async fn token(&self) -> Result<String, StoreError> {
+        match crate::azure::AzureCredential::token(self, SQL_SCOPE).await {
+            Ok(token) => Ok(token.secret.expose().to_owned()),
+            Err(e) if e.is_transient() => Err(StoreError::Unavailable(e.to_string())),
+            Err(e) => Err(StoreError::Database(e.to_string())),
+        }
+    }
+}
+
 /// How to reach the database.
 #[derive(Clone)]
 pub struct MssqlConfig {
