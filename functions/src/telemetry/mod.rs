@@ -68,7 +68,9 @@ pub fn init(filter: Option<&str>, connection_string: Option<&str>) -> Telemetry 
     let (exporters, export_error) = match connection_string.filter(|c| !c.trim().is_empty()) {
         None => (None, None),
         Some(connection_string) => {
-            match Exporters::build(connection_string, reqwest::Client::new()) {
+            match export::https_client()
+                .and_then(|client| Exporters::build(connection_string, client))
+            {
                 Ok(exporters) => (Some(exporters), None),
                 Err(error) => (None, Some(error)),
             }
@@ -82,7 +84,7 @@ pub fn init(filter: Option<&str>, connection_string: Option<&str>) -> Telemetry 
         .try_init()
         .is_ok();
     if let Some(error) = export_error {
-        tracing::error!(%error, "Application Insights export is off: the connection string is not valid");
+        tracing::error!(%error, "Application Insights export could not be set up and is off");
     }
     if installed && let Some(exporters) = &exporters {
         let _ = METRICS.set(exporters.metrics());
