@@ -198,8 +198,8 @@ async fn invoke(
 /// The header the host names the invocation with (§2.1; header names are case-insensitive).
 const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 
-/// Times an invocation; one that never finishes (its future dropped while a panic unwinds
-/// through it) counts as a panic.
+/// Times an invocation. One that never finishes had its future dropped: by a panic unwinding
+/// through it, or by the host giving up on the request.
 struct InvocationTimer {
     span: tracing::Span,
     function: String,
@@ -232,8 +232,15 @@ impl InvocationTimer {
 
 impl Drop for InvocationTimer {
     fn drop(&mut self) {
-        if !self.finished {
+        if self.finished {
+            return;
+        }
+        if std::thread::panicking() {
             self.finish(StatusCode::INTERNAL_SERVER_ERROR, Outcome::Panic);
+        } else {
+            // 499, "client closed request": nobody reads this answer.
+            let closed = StatusCode::from_u16(499).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            self.finish(closed, Outcome::Cancelled);
         }
     }
 }

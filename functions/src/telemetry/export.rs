@@ -48,6 +48,8 @@ pub enum Outcome {
     Internal,
     /// The handler panicked (500).
     Panic,
+    /// The host dropped the request before the answer.
+    Cancelled,
 }
 
 impl Outcome {
@@ -59,6 +61,7 @@ impl Outcome {
             Outcome::Transient => "transient",
             Outcome::Internal => "internal",
             Outcome::Panic => "panic",
+            Outcome::Cancelled => "cancelled",
         }
     }
 }
