@@ -12,13 +12,17 @@
 mod export;
 mod invocation_logs;
 
+use std::fmt;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use tracing::field::{Field, Visit};
 use tracing::{Level, Span, Subscriber};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::field::{RecordFields, VisitOutput};
+use tracing_subscriber::fmt::format::{DefaultVisitor, Writer};
 use tracing_subscriber::fmt::writer::MakeWriterExt;
+use tracing_subscriber::fmt::{FormatFields, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -166,6 +170,7 @@ where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let fmt = tracing_subscriber::fmt::layer()
+        .fmt_fields(WithoutExportFields)
         .with_writer(writer)
         .with_target(false)
         .with_ansi(ansi);
@@ -174,6 +179,43 @@ where
         .with(fmt)
         .with(InvocationLogsLayer)
         .with(export.map(ExportLayers::into_layer))
+}
+
+/// The default field format without the `otel.*` fields, which only steer the export.
+struct WithoutExportFields;
+
+impl<'w> FormatFields<'w> for WithoutExportFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'w>, fields: R) -> fmt::Result {
+        let mut visitor = SkipExportFields(DefaultVisitor::new(writer, true));
+        fields.record(&mut visitor);
+        visitor.0.finish()
+    }
+}
+
+struct SkipExportFields<'w>(DefaultVisitor<'w>);
+
+fn is_export_field(field: &Field) -> bool {
+    field.name().starts_with("otel.")
+}
+
+impl Visit for SkipExportFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if !is_export_field(field) {
+            self.0.record_str(field, value);
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if !is_export_field(field) {
+            self.0.record_error(field, value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if !is_export_field(field) {
+            self.0.record_debug(field, value);
+        }
+    }
 }
 
 #[cfg(test)]

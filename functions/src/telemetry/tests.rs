@@ -84,6 +84,24 @@ fn without_a_valid_connection_string_nothing_is_exported() {
     assert!(METRICS.get().is_none());
 }
 
+#[test]
+fn stdout_lines_name_the_invocation_without_the_export_only_fields() {
+    let stdout = Buffer::default();
+    let writer = split_writer(Buffer::default(), stdout.clone());
+    tracing::subscriber::with_default(subscriber(env_filter(None), writer, false, None), || {
+        let span = invocation_span("EnrichProduct", "inv-7");
+        span.record("tenant", "demo");
+        span.in_scope(|| tracing::info!(sku = "A-1", "enrichment handled"));
+    });
+    let line = stdout.text();
+    assert!(
+        line.contains(
+            r#"invocation{function="EnrichProduct" invocation_id="inv-7" tenant="demo"}: enrichment handled sku="A-1""#
+        ),
+        "{line}"
+    );
+}
+
 #[tokio::test]
 async fn concurrent_invocations_each_get_exactly_their_own_lines() {
     let _default = tracing::subscriber::set_default(quiet_subscriber(None));
