@@ -6,6 +6,7 @@ use std::any::Any;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -26,6 +27,7 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
+use crate::telemetry::{self, Outcome};
 use crate::{enrich_product, health, ingest_partner_file, products};
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -178,6 +180,14 @@ impl FunctionError {
         }
     }
 
+    fn outcome(&self) -> Outcome {
+        match self {
+            FunctionError::BadPayload(_) => Outcome::BadPayload,
+            FunctionError::Transient(_) => Outcome::Transient,
+            FunctionError::Internal(_) => Outcome::Internal,
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             FunctionError::BadPayload(_) => StatusCode::BAD_REQUEST,
@@ -193,34 +203,92 @@ async fn invoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if !FUNCTIONS.contains(&function.as_str()) {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no function named `{function}`")}),
+        );
+    }
     let invocation_id = headers
-        .get("x-azure-functions-invocationid")
+        .get(INVOCATION_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
-    let span =
-        tracing::info_span!("invocation", function = %function, invocation_id = %invocation_id);
-    async move {
-        if !FUNCTIONS.contains(&function.as_str()) {
-            return json_response(
-                StatusCode::NOT_FOUND,
-                &json!({"error": format!("no function named `{function}`")}),
-            );
-        }
-        let result = match InvocationRequest::from_slice(&body) {
+        .unwrap_or("-");
+    let span = telemetry::invocation_span(&function, invocation_id);
+    let mut timer = InvocationTimer::start(&span, &function);
+    let result = async {
+        match InvocationRequest::from_slice(&body) {
             Ok(request) => dispatch(&state, &function, request).await,
             Err(error) => Err(FunctionError::BadPayload(error)),
-        };
-        match result {
-            Ok(response) => json_response(StatusCode::OK, &response),
-            Err(error) => {
-                tracing::error!(%error, "invocation failed");
-                json_response(error.status(), &json!({"error": error.to_string()}))
-            }
         }
     }
-    .instrument(span)
-    .await
+    .instrument(span.clone())
+    .await;
+    match result {
+        Ok(mut response) => {
+            // The handler's own summary lines first, then what it logged along the way.
+            response.logs.extend(telemetry::take_invocation_logs(&span));
+            timer.finish(StatusCode::OK, Outcome::Ok);
+            json_response(StatusCode::OK, &response)
+        }
+        Err(error) => {
+            // The host ignores the body of a failed invocation (§3.1), so this line reaches
+            // it only through stderr and Application Insights.
+            span.in_scope(|| tracing::error!(%error, "invocation failed"));
+            let status = error.status();
+            timer.finish(status, error.outcome());
+            json_response(status, &json!({"error": error.to_string()}))
+        }
+    }
+}
+
+/// The header the host names the invocation with (§2.1; header names are case-insensitive).
+const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
+
+/// Times an invocation. One that never finishes had its future dropped: by a panic unwinding
+/// through it, or by the host giving up on the request.
+struct InvocationTimer {
+    span: tracing::Span,
+    function: String,
+    started: Instant,
+    finished: bool,
+}
+
+impl InvocationTimer {
+    fn start(span: &tracing::Span, function: &str) -> Self {
+        Self {
+            span: span.clone(),
+            function: function.to_owned(),
+            started: Instant::now(),
+            finished: false,
+        }
+    }
+
+    fn finish(&mut self, status: StatusCode, outcome: Outcome) {
+        self.finished = true;
+        let elapsed = self.started.elapsed();
+        telemetry::finish_invocation(
+            &self.span,
+            &self.function,
+            status.as_u16(),
+            outcome,
+            elapsed,
+        );
+    }
+}
+
+impl Drop for InvocationTimer {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if std::thread::panicking() {
+            self.finish(StatusCode::INTERNAL_SERVER_ERROR, Outcome::Panic);
+        } else {
+            // 499, "client closed request": nobody reads this answer.
+            let closed = StatusCode::from_u16(499).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            self.finish(closed, Outcome::Cancelled);
+        }
+    }
 }
 
 /// Runs `function`, one of [`FUNCTIONS`].

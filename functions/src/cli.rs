@@ -86,7 +86,15 @@ fn load_settings(data: &DataArgs) -> Result<Settings, Box<dyn std::error::Error>
 
 async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let settings = load_settings(&args.data)?;
-    telemetry::init(settings.log_filter.as_deref());
+    // The Application Insights connection string is not a setting yet: no export until it is.
+    let telemetry = telemetry::init(settings.log_filter.as_deref(), None);
+    let result = serve_app(args, settings).await;
+    // After the server has drained, so the last invocations' telemetry goes out too.
+    telemetry.shutdown().await;
+    result
+}
+
+async fn serve_app(args: ServeArgs, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let mode = settings.mode.clone();
     let state = AppState::build(settings).await?;
     match mode {

@@ -15,6 +15,7 @@ pub async fn run(
     // A body that is not an enrichment request never will be: 400 lets Service Bus
     // dead-letter it after its deliveries, where a person can see it.
     let work: EnrichRequest = message.json("message")?;
+    tracing::Span::current().record("tenant", work.tenant.as_str());
     let outcome = enrich_product(state.store.as_ref(), &state.ai, &work)
         .await
         .map_err(|e| {

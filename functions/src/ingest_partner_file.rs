@@ -29,6 +29,7 @@ pub async fn run(
         }
         Err(error) => return Err(classify(error)),
     };
+    tracing::Span::current().record("tenant", file.tenant.as_str());
     let outcome = ingest_partner_file(store, &state.blobs, &file)
         .await
         .map_err(classify)?;

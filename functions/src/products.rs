@@ -40,6 +40,7 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
         http.header(API_KEY_HEADER),
     )
     .await?;
+    tracing::Span::current().record("tenant", tenant.as_str());
     if !http.method.eq_ignore_ascii_case("GET") {
         return Err(ApiError::method_not_allowed(&http.method));
     }
