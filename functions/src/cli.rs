@@ -86,8 +86,10 @@ fn load_settings(data: &DataArgs) -> Result<Settings, Box<dyn std::error::Error>
 
 async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let settings = load_settings(&args.data)?;
-    // The Application Insights connection string is not a setting yet: no export until it is.
-    let telemetry = telemetry::init(settings.log_filter.as_deref(), None);
+    let telemetry = telemetry::init(
+        settings.log_filter.as_deref(),
+        settings.app_insights.as_ref().map(|s| s.expose()),
+    );
     let result = serve_app(args, settings).await;
     // After the server has drained, so the last invocations' telemetry goes out too.
     telemetry.shutdown().await;
