@@ -3,7 +3,7 @@
 //   az group create -n <rg> -l <region>
 //   az deployment group create -g <rg> -p infra/bicep/env/dev.bicepparam
 //
-// See docs/deploy.md for the whole path from an empty subscription.
+// See README.md, "Deploy to Azure" for the whole path from an empty subscription.
 
 targetScope = 'resourceGroup'
 

@@ -1,5 +1,5 @@
 // Development: scale to zero, serverless SQL that pauses, no always-ready instances.
-// Values that differ per person or subscription come from the environment (see docs/deploy.md);
+// Values that differ per person or subscription come from the environment (see README.md, "Deploy to Azure");
 // secrets are passed only when they are to be set or rotated.
 using '../main.bicep'
 
