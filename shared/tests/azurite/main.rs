@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use shared::blobs::{AZURITE_ACCOUNT, BlobError, Container};
 
-use support::{Azurite, error_code, sample};
+use support::{Azurite, assert_upload_url_writes_only_its_blob, sample};
 
 #[tokio::test]
 async fn a_blob_written_to_azurite_streams_back_whole() {
@@ -131,47 +131,7 @@ async fn an_upload_url_lets_its_holder_put_exactly_that_blob_and_nothing_else() 
     assert_eq!(query["sp"], "w", "write permission only");
     assert_eq!(query["sr"], "b", "one blob, not the container");
     let client = azurite.client();
-
-    let put = client
-        .put(url.clone())
-        .header("x-ms-blob-type", "BlockBlob")
-        .body("sku,price\nA-1,9.99\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 201, "{}", put.text().await.unwrap());
-    let (_, stream) = blobs
-        .read(Container::Ingest, "demo/feed.csv")
-        .await
-        .unwrap();
-    let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
-    assert_eq!(chunks.concat(), b"sku,price\nA-1,9.99\n");
-
-    let get = client.get(url.clone()).send().await.unwrap();
-    assert_eq!(get.status(), 403, "the URL must not read");
-    assert_eq!(error_code(&get), "AuthorizationPermissionMismatch");
-    let delete = client.delete(url.clone()).send().await.unwrap();
-    assert_eq!(delete.status(), 403, "the URL must not delete");
-    assert_eq!(error_code(&delete), "AuthorizationPermissionMismatch");
-
-    let mut elsewhere = url.clone();
-    elsewhere.set_path(&url.path().replace("feed.csv", "other.csv"));
-    let put_elsewhere = client
-        .put(elsewhere)
-        .header("x-ms-blob-type", "BlockBlob")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        put_elsewhere.status(),
-        403,
-        "the URL must not write another blob"
-    );
-    assert!(matches!(
-        blobs.size(Container::Ingest, "demo/other.csv").await,
-        Err(BlobError::NotFound { .. })
-    ));
+    assert_upload_url_writes_only_its_blob(&client, &blobs, &url).await;
 
     let mut listing = url.clone();
     listing.set_path(&format!("/{AZURITE_ACCOUNT}/ingest"));

@@ -247,6 +247,58 @@ pub fn error_code(response: &reqwest::Response) -> &str {
         .unwrap_or("")
 }
 
+/// Checks that `url` (an upload URL for `ingest/demo/feed.csv`) writes exactly that blob and
+/// nothing else: the PUT lands, while reading, deleting and writing another name are refused.
+pub async fn assert_upload_url_writes_only_its_blob(
+    client: &reqwest::Client,
+    blobs: &Blobs,
+    url: &Url,
+) {
+    use futures::TryStreamExt;
+
+    let body = "sku,price\nA-1,9.99\n";
+    let put = client
+        .put(url.clone())
+        .header("x-ms-blob-type", "BlockBlob")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201, "{}", put.text().await.unwrap());
+    let (_, stream) = blobs
+        .read(Container::Ingest, "demo/feed.csv")
+        .await
+        .unwrap();
+    let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
+    assert_eq!(chunks.concat(), body.as_bytes());
+
+    let get = client.get(url.clone()).send().await.unwrap();
+    assert_eq!(get.status(), 403, "the URL must not read");
+    assert_eq!(error_code(&get), "AuthorizationPermissionMismatch");
+    let delete = client.delete(url.clone()).send().await.unwrap();
+    assert_eq!(delete.status(), 403, "the URL must not delete");
+    assert_eq!(error_code(&delete), "AuthorizationPermissionMismatch");
+
+    let mut elsewhere = url.clone();
+    elsewhere.set_path(&url.path().replace("feed.csv", "other.csv"));
+    let put_elsewhere = client
+        .put(elsewhere)
+        .header("x-ms-blob-type", "BlockBlob")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put_elsewhere.status(),
+        403,
+        "the URL must not write another blob"
+    );
+    assert!(matches!(
+        blobs.size(Container::Ingest, "demo/other.csv").await,
+        Err(shared::blobs::BlobError::NotFound { .. })
+    ));
+}
+
 /// Bytes that differ from one position to the next, so a misplaced range shows.
 pub fn sample(len: usize) -> Bytes {
     (0..len)

@@ -10,11 +10,10 @@ use azure_core::time::{Duration as TokenDuration, OffsetDateTime};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use futures::TryStreamExt;
 use shared::azure::{AzureCredential, STORAGE_SCOPE};
 use shared::blobs::{AZURITE_ACCOUNT, Blobs, Container};
 
-use crate::support::{Azurite, error_code};
+use crate::support::{Azurite, assert_upload_url_writes_only_its_blob};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OBJECT_ID: &str = "0b9e1b54-4a43-4e4a-8f3c-8f0d6b1e2c3d";
@@ -97,37 +96,5 @@ async fn with_a_bearer_token_the_upload_url_is_a_user_delegation_sas_for_that_bl
     assert_eq!(query["sr"], "b");
     assert_eq!(url.scheme(), "https");
 
-    let client = azurite.client();
-    let put = client
-        .put(url.clone())
-        .header("x-ms-blob-type", "BlockBlob")
-        .body("sku,price\nA-1,9.99\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 201, "{}", put.text().await.unwrap());
-    let (_, stream) = blobs
-        .read(Container::Ingest, "demo/feed.csv")
-        .await
-        .unwrap();
-    let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
-    assert_eq!(chunks.concat(), b"sku,price\nA-1,9.99\n");
-
-    let get = client.get(url.clone()).send().await.unwrap();
-    assert_eq!(get.status(), 403, "the URL must not read");
-    assert_eq!(error_code(&get), "AuthorizationPermissionMismatch");
-    let mut elsewhere = url.clone();
-    elsewhere.set_path(&url.path().replace("feed.csv", "other.csv"));
-    let put_elsewhere = client
-        .put(elsewhere)
-        .header("x-ms-blob-type", "BlockBlob")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        put_elsewhere.status(),
-        403,
-        "the URL must not write another blob"
-    );
+    assert_upload_url_writes_only_its_blob(&azurite.client(), &blobs, &url).await;
 }
