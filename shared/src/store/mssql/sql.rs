@@ -348,6 +348,8 @@ pub(super) fn drop_database(name: &str) -> [String; 2] {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use sqlparser::dialect::MsSqlDialect;
     use sqlparser::parser::Parser;
 
@@ -444,6 +446,57 @@ mod tests {
                 "`{name}` parses now ({reason}): drop its exception"
             );
         }
+    }
+
+    /// Table → column names, as the SQLite migrations leave an empty database.
+    fn sqlite_schema() -> BTreeMap<String, BTreeSet<String>> {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        for (_, _, script) in crate::store::sqlite::MIGRATIONS {
+            db.execute_batch(script).unwrap();
+        }
+        let mut tables = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap();
+        let names: Vec<String> = tables
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        names
+            .into_iter()
+            .map(|table| {
+                let mut columns = db
+                    .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .unwrap();
+                let columns = columns
+                    .query_map([], |row| row.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                (table, columns)
+            })
+            .collect()
+    }
+
+    /// Table → column names, as the T-SQL migrations' `CREATE TABLE`s declare them.
+    fn t_sql_schema() -> BTreeMap<String, BTreeSet<String>> {
+        let mut schema = BTreeMap::new();
+        for (_, _, script) in MIGRATIONS {
+            for batch in migration_batches(script) {
+                for statement in Parser::parse_sql(&MsSqlDialect {}, &batch).unwrap() {
+                    if let sqlparser::ast::Statement::CreateTable(table) = statement {
+                        let columns = table.columns.iter().map(|c| c.name.value.clone());
+                        schema.insert(table.name.to_string(), columns.collect());
+                    }
+                }
+            }
+        }
+        schema
+    }
+
+    #[test]
+    fn the_t_sql_schema_has_the_tables_and_columns_of_the_sqlite_one() {
+        assert_eq!(t_sql_schema(), sqlite_schema());
     }
 
     #[test]

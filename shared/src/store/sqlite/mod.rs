@@ -15,7 +15,7 @@ use self::pool::Pool;
 use super::*;
 
 /// Migrations in order; the number is the version recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
+pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[(
     1,
     "init",
     include_str!("../../../migrations/sqlite/0001_init.sql"),
