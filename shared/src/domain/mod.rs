@@ -52,7 +52,7 @@ pub mod tenant;
 
 pub use gtin::Gtin;
 pub use money::{Currency, Money};
-pub use product::ProductContent;
+pub use product::{MAX_OPTIONS, ProductContent, ProductOption};
 pub use sku::Sku;
 pub use tenant::TenantId;
 

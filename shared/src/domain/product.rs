@@ -1,7 +1,9 @@
 //! A product's content: what a merchant or partner says about it. Feeds, the store and the API
 //! all carry this one struct, and its hash decides whether a product changed.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Gtin, Money, Sku};
@@ -27,7 +29,26 @@ pub struct ProductContent {
     pub gtin: Option<Gtin>,
     /// Absolute http(s) URL of the main image.
     pub image_url: Option<String>,
+    /// For a variant: the product it is a variant of — the feed's handle or parent SKU.
+    pub parent: Option<String>,
+    /// For a variant: what sets it apart (`Size` = `M`), at most three, in the feed's order.
+    pub options: Vec<ProductOption>,
+    /// Columns the feed has that no canonical field takes, kept as given (header → value),
+    /// never dropped. Empty values are not kept.
+    pub attributes: BTreeMap<String, String>,
 }
+
+/// One variant option, e.g. `Colour` = `Navy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductOption {
+    /// The option's name.
+    pub name: String,
+    /// This variant's value.
+    pub value: String,
+}
+
+/// At most this many options per variant (Shopify's limit, and what feeds carry).
+pub const MAX_OPTIONS: usize = 3;
 
 impl ProductContent {
     /// SHA-256 hex of the content. Timestamps and provenance are not content: a feed
@@ -46,7 +67,14 @@ impl ProductContent {
             self.gtin.as_ref().map(Gtin::as_str),
             self.image_url,
         ]);
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        let mut canonical = canonical.to_string();
+        // Appended only when present, so a product without variants or extra columns keeps the
+        // hash it had before these fields existed and is not enriched again for nothing.
+        if self.parent.is_some() || !self.options.is_empty() || !self.attributes.is_empty() {
+            let extra = serde_json::json!([self.parent, self.options, self.attributes]);
+            canonical.push_str(&extra.to_string());
+        }
+        hex::encode(Sha256::digest(canonical.as_bytes()))
     }
 }
 
@@ -65,7 +93,31 @@ mod tests {
             category: None,
             gtin: None,
             image_url: None,
+            parent: None,
+            options: vec![],
+            attributes: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn a_product_without_variants_or_extra_columns_keeps_its_earlier_hash() {
+        // The hash of `mug()` before `parent`, `options` and `attributes` existed.
+        assert_eq!(
+            mug().content_hash(),
+            "34ca68b6332e7e03cc97d5d0ecd5f4862edad0af5556e56cc75706a06e1d17a6"
+        );
+        let variant = ProductContent {
+            parent: Some("mug".into()),
+            ..mug()
+        };
+        assert_ne!(mug().content_hash(), variant.content_hash());
+        let mut attributes = BTreeMap::new();
+        attributes.insert("Material".into(), "Stoneware".into());
+        let with_attributes = ProductContent {
+            attributes,
+            ..mug()
+        };
+        assert_ne!(mug().content_hash(), with_attributes.content_hash());
     }
 
     #[test]

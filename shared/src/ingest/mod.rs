@@ -6,6 +6,8 @@
 //! crash skips what already landed, and either way the enrichment messages it owes come out.
 
 pub mod csv_products;
+pub mod profile;
+pub mod record;
 mod report;
 
 use std::io;

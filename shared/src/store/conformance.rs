@@ -22,6 +22,9 @@ fn product(sku: &str, title: &str, price: &str) -> ProductUpsert {
         category: Some("Kitchen".into()),
         gtin: None,
         image_url: None,
+        parent: None,
+        options: Vec::new(),
+        attributes: Default::default(),
     };
     ProductUpsert::new(content, None, "ingest:test.csv")
 }

@@ -35,6 +35,51 @@ impl ProductUpsert {
     }
 }
 
+/// A stock level as an inventory feed gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryUpsert {
+    /// The SKU.
+    pub sku: crate::domain::Sku,
+    /// Where the stock is (warehouse, store); `default` when the feed names none.
+    pub location: String,
+    /// Units available; may be negative (oversold) when the feed says so.
+    pub quantity: i64,
+    /// When the level was true; a level older than the stored one is ignored.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+/// An order as an order feed gives it, lines included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderUpsert {
+    /// The partner's order id (unique per tenant).
+    pub order_id: String,
+    /// When the order was placed.
+    pub placed_at: DateTime<Utc>,
+    /// The order's currency; every amount is in it.
+    pub currency: crate::domain::Currency,
+    /// The order total, when given (else the sum of the lines).
+    pub total_minor: i64,
+    /// Tax, when given.
+    pub tax_minor: Option<i64>,
+    /// Shipping, when given.
+    pub shipping_minor: Option<i64>,
+    /// The partner's customer reference (never personal data beyond what the feed carries).
+    pub customer_ref: Option<String>,
+    /// The lines, in feed order.
+    pub lines: Vec<OrderLineUpsert>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLineUpsert {
+    /// The SKU ordered.
+    pub sku: crate::domain::Sku,
+    /// Units ordered (> 0).
+    pub quantity: i64,
+    /// Price per unit, in the order's currency's minor units.
+    pub unit_price_minor: i64,
+}
+
 /// A rejected feed row, as stored and reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RejectedRow {

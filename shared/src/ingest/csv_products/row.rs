@@ -79,6 +79,9 @@ pub(super) fn parse_row(
         category,
         gtin,
         image_url,
+        parent: None,
+        options: Vec::new(),
+        attributes: Default::default(),
     };
     Ok(ProductRecord {
         line,

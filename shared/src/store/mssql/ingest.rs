@@ -249,6 +249,9 @@ mod tests {
             category: None,
             gtin: None,
             image_url: None,
+            parent: None,
+            options: Vec::new(),
+            attributes: Default::default(),
         };
         ProductUpsert::new(content, None, "test")
     }

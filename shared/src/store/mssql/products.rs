@@ -107,6 +107,9 @@ fn read_product(row: &Row) -> Result<ProductView, StoreError> {
             .transpose()
             .map_err(corrupt("gtin"))?,
         image_url: text(row, 9, "image_url")?,
+        parent: None,
+        options: Vec::new(),
+        attributes: Default::default(),
     };
     Ok(ProductView {
         content,

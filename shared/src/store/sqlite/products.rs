@@ -160,6 +160,9 @@ impl RawProduct {
                 .transpose()
                 .map_err(corrupt("gtin"))?,
             image_url: self.image_url,
+            parent: None,
+            options: Vec::new(),
+            attributes: Default::default(),
         };
         Ok(ProductView {
             content,
