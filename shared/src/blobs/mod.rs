@@ -171,6 +171,40 @@ impl Blobs {
         Ok(())
     }
 
+    /// Writes blob `name` of `container` from `file`, streamed in parts (a multipart upload),
+    /// so a large file never sits in memory whole.
+    pub async fn write_file(
+        &self,
+        container: Container,
+        name: &str,
+        file: &std::path::Path,
+    ) -> Result<(), BlobError> {
+        use tokio::io::AsyncWriteExt;
+
+        let (store, path) = self.locate(container, name)?;
+        let mut source = tokio::fs::File::open(file).await.map_err(|e| {
+            BlobError::Storage(object_store::Error::Generic {
+                store: "local file",
+                source: Box::new(e),
+            })
+        })?;
+        let mut upload = object_store::buffered::BufWriter::new(store, path);
+        let copied = tokio::io::copy(&mut source, &mut upload).await;
+        let finished = match copied {
+            Ok(_) => upload.shutdown().await,
+            Err(e) => {
+                let _ = upload.abort().await;
+                Err(e)
+            }
+        };
+        finished.map_err(|e| {
+            BlobError::Storage(object_store::Error::Generic {
+                store: "blob upload",
+                source: Box::new(e),
+            })
+        })
+    }
+
     /// Bytes `range` of blob `name` of `container`, for callers that need only part of a blob
     /// (an MP4's `moov` box), in memory: at most [`MAX_RANGE_LEN`] bytes. A range that runs
     /// past the end is cut at the end; one that starts there is refused.
@@ -271,7 +305,7 @@ impl Blobs {
         &self,
         container: Container,
         name: &str,
-    ) -> Result<(&dyn ObjectStore, ObjectPath), BlobError> {
+    ) -> Result<(Arc<dyn ObjectStore>, ObjectPath), BlobError> {
         let path = blob_path(name)?;
         match &self.backend {
             Backend::Local(store) => {
@@ -279,9 +313,12 @@ impl Blobs {
                     .parts()
                     .chain(path.parts())
                     .collect();
-                Ok((store.as_ref(), path))
+                Ok((Arc::clone(store), path))
             }
-            Backend::Azure(containers) => Ok((containers.get(container).as_ref(), path)),
+            Backend::Azure(containers) => {
+                let store: Arc<dyn ObjectStore> = containers.get(container).clone();
+                Ok((store, path))
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod csv_products;
 pub mod profile;
 pub mod record;
+mod rejected;
 mod report;
 
 use std::io;
