@@ -7,6 +7,7 @@
 
 pub mod cells;
 pub mod csv_products;
+pub mod inventory;
 pub mod profile;
 pub mod record;
 mod report;
