@@ -8,6 +8,8 @@
 pub mod cells;
 pub mod csv_products;
 pub mod inventory;
+pub mod kind;
+pub mod orders;
 pub mod profile;
 pub mod record;
 mod report;
