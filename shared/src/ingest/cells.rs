@@ -92,6 +92,8 @@ impl HeaderError {
 /// A header matched onto a list of fields, with the profile's defaults and number style.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
+    /// The fields, to find a field among a row's extra cells.
+    fields: Vec<FieldSpec>,
     /// Field index → (header index, rank it won with).
     columns: Vec<Option<(usize, usize)>>,
     /// Field index → the profile's default value.
@@ -132,6 +134,7 @@ impl Layout {
             .map(|f| profile.and_then(|p| profile_default(p, f.name)))
             .collect();
         Ok(Self {
+            fields: fields.to_vec(),
             columns,
             defaults,
             width: header.len(),
@@ -154,9 +157,22 @@ impl Layout {
         self.columns.iter().flatten().any(|&(i, _)| i == index)
     }
 
-    /// The row's trimmed cell for `field`, `None` when absent or blank.
+    /// The row's trimmed cell for `field`, `None` when absent or blank. A field without a
+    /// header column is looked up by its names among the row's extra cells (keys a later JSON
+    /// object has that the first did not).
     pub fn cell<'r>(&self, row: &'r Row, field: usize) -> Option<&'r str> {
-        let value = row.values.get(self.column(field)?)?.trim();
+        let value = match self.column(field) {
+            Some(index) => row.values.get(index)?,
+            None => {
+                let spec = self.fields.get(field)?;
+                let (_, value) = row
+                    .extra
+                    .iter()
+                    .find(|(key, _)| spec.rank(&normalize_name(key)).is_some())?;
+                value
+            }
+        };
+        let value = value.trim();
         (!value.is_empty()).then_some(value)
     }
 
@@ -386,6 +402,21 @@ mod tests {
         };
         assert_eq!(layout.value(&row, 0), Some("A-1"));
         assert_eq!(layout.value(&row, 1), Some("0"));
+    }
+
+    #[test]
+    fn a_field_without_a_column_is_found_among_the_rows_extra_cells() {
+        let layout = Layout::resolve(&header(&["sku"]), &FIELDS, None).unwrap();
+        let row = Row {
+            line: 3,
+            values: vec!["A-1".into()],
+            extra: vec![
+                ("colour".into(), "red".into()),
+                ("Available".into(), " 4 ".into()),
+            ],
+        };
+        assert_eq!(layout.cell(&row, 1), Some("4"));
+        assert!(!layout.provides(1));
     }
 
     #[test]

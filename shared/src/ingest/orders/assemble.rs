@@ -241,6 +241,7 @@ impl OpenOrder {
             .map(u64::to_string)
             .collect::<Vec<_>>()
             .join(", ");
+        let noun = if bad.len() == 1 { "line" } else { "lines" };
         let mut clean: Vec<u64> = self
             .rows
             .iter()
@@ -250,7 +251,7 @@ impl OpenOrder {
         clean.dedup();
         for line in clean {
             let reason = format!(
-                "order {} was rejected because of the errors on line {list}",
+                "order {} was rejected because of the errors on {noun} {list}",
                 self.id
             );
             errors.push(RowError::new(line, "", "", reason));

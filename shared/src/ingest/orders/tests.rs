@@ -340,3 +340,19 @@ fn headers_missing_required_columns_are_refused() {
         "sku,name,price,currency,quantity"
     )));
 }
+
+#[test]
+fn the_rejection_note_lists_every_bad_line() {
+    let csv = format!(
+        "{GENERIC}\nA,2024-05-01,EUR,,,,X,0,1\nA,2024-05-01,EUR,,,,Y,1,1\nA,2024-05-01,EUR,,,,,1,1\n"
+    );
+    let errors = errors_of(&csv);
+    assert_eq!(
+        errors[1],
+        (
+            3,
+            String::new(),
+            "order A was rejected because of the errors on lines 2, 4".to_owned()
+        )
+    );
+}
