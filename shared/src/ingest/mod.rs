@@ -5,7 +5,11 @@
 //! same transaction as the change. So a redelivered event finds its run, a run redone after a
 //! crash skips what already landed, and either way the enrichment messages it owes come out.
 
+pub mod cells;
 pub mod csv_products;
+pub mod inventory;
+pub mod kind;
+pub mod orders;
 pub mod profile;
 pub mod record;
 mod rejected;
