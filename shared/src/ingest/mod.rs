@@ -9,6 +9,7 @@ pub mod csv_products;
 pub mod profile;
 pub mod record;
 mod report;
+pub mod source;
 
 use std::io;
 use std::sync::{Arc, Mutex};

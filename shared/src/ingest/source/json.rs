@@ -1,0 +1,317 @@
+//! JSON: an array of objects, or a stream of objects (concatenated or pretty-printed one after
+//! another), read element by element, never whole.
+//!
+//! A small scanner finds where each top-level element ends (tracking nesting, strings and
+//! escapes over whole buffered chunks) and collects its bytes into one reused buffer, capped at
+//! [`Limits::max_record_bytes`]; `serde_json` then parses just that element. So one malformed or
+//! oversized element is a row error and the next one is still read; only text that ends inside
+//! an element (a truncated file) ends the rows, with a file error.
+
+use std::collections::VecDeque;
+use std::io;
+
+use super::decode::human_size;
+use super::flatten::{Placer, flatten};
+use super::{Limits, Numbered, Probe, Row, Rows, SourceError, Text};
+
+/// Elements that may fail before the first object before the file is given up on.
+const MAX_LEADING_ERRORS: usize = 100;
+
+/// Reads up to the first object (its keys are the header); the rest is left to the rows.
+pub(super) fn open(
+    text: Text,
+    head: &[u8],
+    probe: &Probe,
+    limits: &Limits,
+) -> Result<(Vec<String>, Rows), SourceError> {
+    let array = match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => true,
+        Some(b'{') => false,
+        Some(_) => {
+            return Err(SourceError::File(
+                "the file is not JSON that holds objects: it should be an array of objects \
+                 (`[{…}, {…}]`) or one object after another"
+                    .into(),
+            ));
+        }
+        None => return Err(SourceError::File("the file is empty".into())),
+    };
+    let mut elements = Elements {
+        text,
+        buffer: Vec::new(),
+        max: limits.max_record_bytes,
+        index: 0,
+        state: if array {
+            State::BeforeArray
+        } else {
+            State::Between
+        },
+        array,
+    };
+    let mut early = VecDeque::new();
+    loop {
+        let (index, element) = match elements.next_element() {
+            Ok(Some(element)) => element,
+            Ok(None) if early.is_empty() => {
+                return Err(SourceError::File("the JSON holds no objects".into()));
+            }
+            Ok(None) => {
+                return Err(SourceError::File(
+                    "no element of the JSON is an object".into(),
+                ));
+            }
+            Err(error) => return Err(elements.failure(error, probe)),
+        };
+        let mut cells = Vec::new();
+        match element.and_then(|text| flatten(text, &mut cells)) {
+            Ok(()) => {
+                let placer = Placer::new(&cells);
+                early.push_back(Ok(placer.place(index, &mut cells)));
+                let header = placer.header().to_vec();
+                let rows = JsonRows {
+                    elements,
+                    placer,
+                    early,
+                    probe: probe.clone(),
+                    done: false,
+                };
+                return Ok((header, Box::new(rows)));
+            }
+            Err(reason) if early.len() < MAX_LEADING_ERRORS => {
+                early.push_back(Err(SourceError::Row {
+                    line: index,
+                    reason,
+                }));
+            }
+            Err(reason) => {
+                return Err(SourceError::File(format!(
+                    "none of the first {MAX_LEADING_ERRORS} JSON elements is an object \
+                     (element {index}: {reason})"
+                )));
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before the opening `[`.
+    BeforeArray,
+    /// Between elements, at nesting depth 0.
+    Between,
+    /// Inside an element.
+    Inside {
+        depth: u32,
+        in_string: bool,
+        escaped: bool,
+    },
+    /// After the closing `]`.
+    Closed,
+}
+
+/// Why the scanner stopped for good.
+enum Stop {
+    Io(io::Error),
+    Truncated,
+    Junk(u8),
+}
+
+impl From<io::Error> for Stop {
+    fn from(error: io::Error) -> Self {
+        Stop::Io(error)
+    }
+}
+
+/// The top-level elements of a JSON array or object stream.
+struct Elements {
+    text: Text,
+    buffer: Vec<u8>,
+    max: usize,
+    /// 1-based index of the element last returned.
+    index: u64,
+    state: State,
+    array: bool,
+}
+
+impl Elements {
+    /// The next element's index and text: `Ok(None)` after the last one, an `Err` inside for
+    /// one too long or not text.
+    fn next_element(&mut self) -> Result<Option<Numbered<'_>>, Stop> {
+        let Some(too_long) = self.scan()? else {
+            return Ok(None);
+        };
+        self.index += 1;
+        if too_long {
+            let reason = format!(
+                "the element is longer than {}, more than a row may be",
+                human_size(self.max as u64)
+            );
+            return Ok(Some((self.index, Err(reason))));
+        }
+        let text =
+            std::str::from_utf8(&self.buffer).map_err(|_| "the element is not valid text".into());
+        Ok(Some((self.index, text)))
+    }
+
+    /// Collects the next element's bytes: `Some(too_long)` for an element, `None` at the end.
+    fn scan(&mut self) -> Result<Option<bool>, Stop> {
+        self.buffer.clear();
+        let mut too_long = false;
+        loop {
+            let chunk = self.text.fill_buf()?;
+            if chunk.is_empty() {
+                return match self.state {
+                    State::Closed => Ok(None),
+                    State::Between if !self.array => Ok(None),
+                    _ => Err(Stop::Truncated),
+                };
+            }
+            let (kept, used, complete) = step(&mut self.state, chunk, self.array)?;
+            let piece = &chunk[..kept];
+            if self.buffer.len() + piece.len() > self.max {
+                too_long = true;
+                self.buffer.clear();
+            } else if !too_long {
+                self.buffer.extend_from_slice(piece);
+            }
+            self.text.consume(used);
+            if complete {
+                let empty = self.buffer.trim_ascii().is_empty();
+                match (empty, self.state) {
+                    (true, State::Closed) if !too_long => return Ok(None),
+                    (true, _) if !too_long => continue,
+                    _ => return Ok(Some(too_long)),
+                }
+            }
+        }
+    }
+
+    fn failure(&self, stop: Stop, probe: &Probe) -> SourceError {
+        match stop {
+            Stop::Io(error) => probe.classify(error),
+            Stop::Truncated => SourceError::File(format!(
+                "the JSON ends in the middle of element {}: the file is cut short",
+                self.index + 1
+            )),
+            Stop::Junk(byte) => SourceError::File(format!(
+                "the JSON has `{}` where element {} should start",
+                char::from(byte).escape_default(),
+                self.index + 1
+            )),
+        }
+    }
+}
+
+/// Advances the scanner over `chunk`: how many bytes belong to the current element, how many
+/// are used up (a `,` or `]` after it too), and whether the element ended there.
+fn step(state: &mut State, chunk: &[u8], array: bool) -> Result<(usize, usize, bool), Stop> {
+    for (i, &byte) in chunk.iter().enumerate() {
+        match state {
+            State::BeforeArray => match byte {
+                b'[' => {
+                    *state = State::Between;
+                    return Ok((0, i + 1, false));
+                }
+                b if b.is_ascii_whitespace() => {}
+                b => return Err(Stop::Junk(b)),
+            },
+            State::Closed => {
+                if !byte.is_ascii_whitespace() {
+                    return Err(Stop::Junk(byte));
+                }
+            }
+            State::Between => match byte {
+                b']' if array => {
+                    *state = State::Closed;
+                    return Ok((i, i + 1, true));
+                }
+                b',' if array => return Ok((i, i + 1, true)),
+                // Commas between streamed objects are tolerated, and left out.
+                b',' => return Ok((0, i + 1, false)),
+                b if b.is_ascii_whitespace() => {}
+                b => {
+                    *state = State::Inside {
+                        depth: u32::from(matches!(b, b'{' | b'[')),
+                        in_string: b == b'"',
+                        escaped: false,
+                    };
+                }
+            },
+            State::Inside {
+                depth,
+                in_string,
+                escaped,
+            } => {
+                if *in_string {
+                    match byte {
+                        _ if *escaped => *escaped = false,
+                        b'\\' => *escaped = true,
+                        b'"' => *in_string = false,
+                        _ => {}
+                    }
+                    continue;
+                }
+                match byte {
+                    b'"' => *in_string = true,
+                    b'{' | b'[' => *depth += 1,
+                    b'}' | b']' if *depth > 1 => *depth -= 1,
+                    b'}' | b']' if *depth == 1 && !array => {
+                        *state = State::Between;
+                        return Ok((i + 1, i + 1, true));
+                    }
+                    b'}' | b']' if *depth == 1 => *depth = 0,
+                    b']' if array => {
+                        *state = State::Closed;
+                        return Ok((i, i + 1, true));
+                    }
+                    b',' if *depth == 0 && array => {
+                        *state = State::Between;
+                        return Ok((i, i + 1, true));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok((chunk.len(), chunk.len(), false))
+}
+
+struct JsonRows {
+    elements: Elements,
+    placer: Placer,
+    /// Rows read while looking for the header, still to be handed out.
+    early: VecDeque<Result<Row, SourceError>>,
+    probe: Probe,
+    done: bool,
+}
+
+impl Iterator for JsonRows {
+    type Item = Result<Row, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(row) = self.early.pop_front() {
+            return Some(row);
+        }
+        if self.done {
+            return None;
+        }
+        let (line, element) = match self.elements.next_element() {
+            Ok(Some(element)) => element,
+            Ok(None) => {
+                self.done = true;
+                return None;
+            }
+            Err(stop) => {
+                self.done = true;
+                return Some(Err(self.elements.failure(stop, &self.probe)));
+            }
+        };
+        let mut cells = Vec::new();
+        Some(
+            element
+                .and_then(|text| flatten(text, &mut cells))
+                .map(|()| self.placer.place(line, &mut cells))
+                .map_err(|reason| SourceError::Row { line, reason }),
+        )
+    }
+}
