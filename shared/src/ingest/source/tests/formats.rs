@@ -147,3 +147,56 @@ fn an_xlsx_over_the_size_cap_is_refused() {
     let message = file_error(open_limited("f.xlsx", workbook(), limits));
     assert!(message.contains("larger than 100 bytes"), "{message}");
 }
+
+#[test]
+fn the_content_type_names_the_format_when_the_name_does_not() {
+    let hint = SourceHint {
+        file_name: "upload",
+        content_type: Some("text/tab-separated-values"),
+        ..SourceHint::default()
+    };
+    let table = open(Box::new(Cursor::new(b"a;b\tc\n1;2\t3\n".to_vec())), &hint).unwrap();
+    assert_eq!(table.format, Format::Csv { delimiter: b'\t' });
+    assert_eq!(table.header, strings(&["a;b", "c"]));
+}
+
+#[test]
+fn utf16_big_endian_without_a_bom_is_read() {
+    let table = open_as("f.txt", utf16("sku|name\n1|Crème\n", false, false)).unwrap();
+    assert_eq!(
+        (table.encoding, table.format.to_string()),
+        ("UTF-16BE", "csv (|)".into())
+    );
+    assert_eq!(drain(table).0[0].values, strings(&["1", "Crème"]));
+}
+
+#[test]
+fn a_bad_ndjson_line_fails_only_itself() {
+    let text = "{\"a\":1}\n{\"a\":\n[1]\n{\"a\":4,\"b\":true}\n";
+    let (rows, errors) = drain(open_as("f.jsonl", text.into()).unwrap());
+    assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 4]);
+    assert_eq!(rows[1].extra, vec![("b".to_owned(), "true".to_owned())]);
+    let lines: Vec<u64> = errors
+        .iter()
+        .filter_map(|e| match e {
+            SourceError::Row { line, .. } => Some(*line),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines, [2, 3]);
+}
+
+#[test]
+fn formats_display_with_their_delimiter() {
+    let shown: Vec<String> = [
+        Format::Csv { delimiter: b';' },
+        Format::Csv { delimiter: b'\t' },
+        Format::Json,
+        Format::Ndjson,
+        Format::Xlsx,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(shown, ["csv (;)", "csv (tab)", "json", "ndjson", "xlsx"]);
+}

@@ -265,3 +265,28 @@ fn a_failing_reader_is_an_io_error_to_retry_in_every_format() {
         assert!(last.is_transient(), "{name}: {last:?}");
     }
 }
+
+#[test]
+fn an_unclosed_quote_runs_to_the_record_cap_and_stops_there() {
+    let mut text = b"sku,name\n1,\"open\n".to_vec();
+    text.extend(b"2,b\n".repeat(1000));
+    let limits = Limits {
+        max_record_bytes: 1000,
+        ..Limits::default()
+    };
+    let message = file_error(open_limited("f.csv", text, limits));
+    assert!(
+        message.contains("line 2") && message.contains("quote"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_file_named_xlsx_that_is_not_a_workbook_is_refused() {
+    let message = file_error(open_as("f.xlsx", b"sku,name\n1,a\n".to_vec()));
+    assert!(message.contains("not one"), "{message}");
+    let mut broken = workbook();
+    broken.truncate(broken.len() / 2);
+    let message = file_error(open_as("f.xlsx", broken));
+    assert!(message.contains("workbook"), "{message}");
+}
