@@ -7,15 +7,11 @@
 //! oversized element is a row error and the next one is still read; only text that ends inside
 //! an element (a truncated file) ends the rows, with a file error.
 
-use std::collections::VecDeque;
 use std::io;
 
 use super::decode::human_size;
-use super::flatten::{Placer, flatten};
-use super::{Limits, Numbered, Probe, Row, Rows, SourceError, Text};
-
-/// Elements that may fail before the first object before the file is given up on.
-const MAX_LEADING_ERRORS: usize = 100;
+use super::objects::{self, ObjectTexts};
+use super::{Limits, Numbered, Probe, Rows, SourceError, Text};
 
 /// Reads up to the first object (its keys are the header); the rest is left to the rows.
 pub(super) fn open(
@@ -36,7 +32,7 @@ pub(super) fn open(
         }
         None => return Err(SourceError::File("the file is empty".into())),
     };
-    let mut elements = Elements {
+    let elements = Elements {
         text,
         buffer: Vec::new(),
         max: limits.max_record_bytes,
@@ -47,50 +43,9 @@ pub(super) fn open(
             State::Between
         },
         array,
+        probe: probe.clone(),
     };
-    let mut early = VecDeque::new();
-    loop {
-        let (index, element) = match elements.next_element() {
-            Ok(Some(element)) => element,
-            Ok(None) if early.is_empty() => {
-                return Err(SourceError::File("the JSON holds no objects".into()));
-            }
-            Ok(None) => {
-                return Err(SourceError::File(
-                    "no element of the JSON is an object".into(),
-                ));
-            }
-            Err(error) => return Err(elements.failure(error, probe)),
-        };
-        let mut cells = Vec::new();
-        match element.and_then(|text| flatten(text, &mut cells)) {
-            Ok(()) => {
-                let placer = Placer::new(&cells);
-                early.push_back(Ok(placer.place(index, &mut cells)));
-                let header = placer.header().to_vec();
-                let rows = JsonRows {
-                    elements,
-                    placer,
-                    early,
-                    probe: probe.clone(),
-                    done: false,
-                };
-                return Ok((header, Box::new(rows)));
-            }
-            Err(reason) if early.len() < MAX_LEADING_ERRORS => {
-                early.push_back(Err(SourceError::Row {
-                    line: index,
-                    reason,
-                }));
-            }
-            Err(reason) => {
-                return Err(SourceError::File(format!(
-                    "none of the first {MAX_LEADING_ERRORS} JSON elements is an object \
-                     (element {index}: {reason})"
-                )));
-            }
-        }
-    }
+    objects::open(elements)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,26 +86,35 @@ struct Elements {
     index: u64,
     state: State,
     array: bool,
+    probe: Probe,
+}
+
+impl ObjectTexts for Elements {
+    const UNIT: &'static str = "element";
+
+    fn next_text(&mut self) -> Result<Option<Numbered<'_>>, SourceError> {
+        match self.scan() {
+            Ok(Some(too_long)) => Ok(Some(self.element(too_long))),
+            Ok(None) => Ok(None),
+            Err(stop) => Err(self.failure(stop)),
+        }
+    }
 }
 
 impl Elements {
-    /// The next element's index and text: `Ok(None)` after the last one, an `Err` inside for
-    /// one too long or not text.
-    fn next_element(&mut self) -> Result<Option<Numbered<'_>>, Stop> {
-        let Some(too_long) = self.scan()? else {
-            return Ok(None);
-        };
+    /// The element just scanned, numbered.
+    fn element(&mut self, too_long: bool) -> Numbered<'_> {
         self.index += 1;
         if too_long {
             let reason = format!(
                 "the element is longer than {}, more than a row may be",
                 human_size(self.max as u64)
             );
-            return Ok(Some((self.index, Err(reason))));
+            return (self.index, Err(reason));
         }
         let text =
             std::str::from_utf8(&self.buffer).map_err(|_| "the element is not valid text".into());
-        Ok(Some((self.index, text)))
+        (self.index, text)
     }
 
     /// Collects the next element's bytes: `Some(too_long)` for an element, `None` at the end.
@@ -186,9 +150,9 @@ impl Elements {
         }
     }
 
-    fn failure(&self, stop: Stop, probe: &Probe) -> SourceError {
+    fn failure(&self, stop: Stop) -> SourceError {
         match stop {
-            Stop::Io(error) => probe.classify(error),
+            Stop::Io(error) => self.probe.classify(error),
             Stop::Truncated => SourceError::File(format!(
                 "the JSON ends in the middle of element {}: the file is cut short",
                 self.index + 1
@@ -274,44 +238,4 @@ fn step(state: &mut State, chunk: &[u8], array: bool) -> Result<(usize, usize, b
         }
     }
     Ok((chunk.len(), chunk.len(), false))
-}
-
-struct JsonRows {
-    elements: Elements,
-    placer: Placer,
-    /// Rows read while looking for the header, still to be handed out.
-    early: VecDeque<Result<Row, SourceError>>,
-    probe: Probe,
-    done: bool,
-}
-
-impl Iterator for JsonRows {
-    type Item = Result<Row, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(row) = self.early.pop_front() {
-            return Some(row);
-        }
-        if self.done {
-            return None;
-        }
-        let (line, element) = match self.elements.next_element() {
-            Ok(Some(element)) => element,
-            Ok(None) => {
-                self.done = true;
-                return None;
-            }
-            Err(stop) => {
-                self.done = true;
-                return Some(Err(self.elements.failure(stop, &self.probe)));
-            }
-        };
-        let mut cells = Vec::new();
-        Some(
-            element
-                .and_then(|text| flatten(text, &mut cells))
-                .map(|()| self.placer.place(line, &mut cells))
-                .map_err(|reason| SourceError::Row { line, reason }),
-        )
-    }
 }

@@ -9,7 +9,7 @@
 //!
 //! Layers, outermost first: `decode` (gzip by magic bytes, then the text encoding),
 //! `detect` (which format, which delimiter), then one reader per format (`delimited`,
-//! `ndjson`, `json`, `xlsx`), with `flatten` turning a JSON object into cells.
+//! `ndjson`, `json`, `xlsx`), with `objects` and `flatten` turning JSON objects into cells.
 //!
 //! Encoding is decided on the first [`SNIFF_BYTES`] of the (decompressed) file: a BOM wins,
 //! then NUL patterns (BOM-less UTF-16), then the mapping profile's label, then UTF-8 when that
@@ -24,6 +24,7 @@ mod flatten;
 mod json;
 mod lines;
 mod ndjson;
+mod objects;
 mod xlsx;
 
 #[cfg(test)]

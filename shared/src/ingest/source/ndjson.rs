@@ -1,15 +1,11 @@
 //! NDJSON: one object per line, read a line at a time into one reused buffer. A line longer
 //! than [`Limits::max_record_bytes`] is skipped without being held, and reported as a row error.
 
-use std::collections::VecDeque;
 use std::io::{self, BufRead};
 
 use super::decode::human_size;
-use super::flatten::{Placer, flatten};
-use super::{Limits, Numbered, Probe, Row, Rows, SourceError, Text};
-
-/// Lines that may fail before the first object before the file is judged not NDJSON at all.
-const MAX_LEADING_ERRORS: usize = 100;
+use super::objects::{self, ObjectTexts};
+use super::{Limits, Numbered, Probe, Rows, SourceError, Text};
 
 /// Reads up to the first object (its keys are the header); the rest is left to the rows.
 pub(super) fn open(
@@ -17,51 +13,13 @@ pub(super) fn open(
     probe: &Probe,
     limits: &Limits,
 ) -> Result<(Vec<String>, Rows), SourceError> {
-    let mut lines = Lines {
+    objects::open(Lines {
         text,
         buffer: Vec::new(),
         line: 0,
         max: limits.max_record_bytes,
-    };
-    let mut early = VecDeque::new();
-    loop {
-        let Some((number, line)) = lines.next_line().map_err(|e| probe.classify(e))? else {
-            return Err(SourceError::File(if early.is_empty() {
-                "the file is empty".into()
-            } else {
-                "no line of the file is a JSON object".into()
-            }));
-        };
-        let mut cells = Vec::new();
-        match line.and_then(|text| flatten(text, &mut cells)) {
-            Ok(()) => {
-                let placer = Placer::new(&cells);
-                let first = placer.place(number, &mut cells);
-                early.push_back(Ok(first));
-                let header = placer.header().to_vec();
-                let rows = NdjsonRows {
-                    lines,
-                    placer,
-                    early,
-                    probe: probe.clone(),
-                    done: false,
-                };
-                return Ok((header, Box::new(rows)));
-            }
-            Err(reason) if early.len() < MAX_LEADING_ERRORS => {
-                early.push_back(Err(SourceError::Row {
-                    line: number,
-                    reason,
-                }));
-            }
-            Err(reason) => {
-                return Err(SourceError::File(format!(
-                    "none of the first {MAX_LEADING_ERRORS} lines is a JSON object \
-                     (line {number}: {reason})"
-                )));
-            }
-        }
-    }
+        probe: probe.clone(),
+    })
 }
 
 /// Non-blank lines, each at most `max` bytes.
@@ -71,31 +29,47 @@ struct Lines {
     /// The 1-based number of the line last returned.
     line: u64,
     max: usize,
+    probe: Probe,
+}
+
+impl ObjectTexts for Lines {
+    const UNIT: &'static str = "line";
+
+    fn next_text(&mut self) -> Result<Option<Numbered<'_>>, SourceError> {
+        match self.advance() {
+            Ok(Some(too_long)) => Ok(Some(self.current(too_long))),
+            Ok(None) => Ok(None),
+            Err(error) => Err(self.probe.classify(error)),
+        }
+    }
 }
 
 impl Lines {
-    /// The next non-blank line and its number: `Ok(None)` at the end, an `Err` inside for a
-    /// line too long or not UTF-8.
-    fn next_line(&mut self) -> io::Result<Option<Numbered<'_>>> {
+    /// Moves to the next non-blank line: `Some(too_long)`, or `None` at the end.
+    fn advance(&mut self) -> io::Result<Option<bool>> {
         loop {
             let Some(too_long) = self.read_line()? else {
                 return Ok(None);
             };
             self.line += 1;
-            if too_long {
-                let reason = format!(
-                    "the line is longer than {}, more than a row may be",
-                    human_size(self.max as u64)
-                );
-                return Ok(Some((self.line, Err(reason))));
+            if too_long || !self.buffer.trim_ascii().is_empty() {
+                return Ok(Some(too_long));
             }
-            if !self.buffer.trim_ascii().is_empty() {
-                break;
-            }
+        }
+    }
+
+    /// The line [`Self::advance`] moved to, numbered.
+    fn current(&self, too_long: bool) -> Numbered<'_> {
+        if too_long {
+            let reason = format!(
+                "the line is longer than {}, more than a row may be",
+                human_size(self.max as u64)
+            );
+            return (self.line, Err(reason));
         }
         let text = std::str::from_utf8(self.buffer.trim_ascii())
             .map_err(|_| "the line is not valid text".to_owned());
-        Ok(Some((self.line, text)))
+        (self.line, text)
     }
 
     /// Reads one line into `buffer`, keeping at most `max` bytes: `Some(true)` when it was
@@ -124,47 +98,5 @@ impl Lines {
                 return Ok(Some(too_long));
             }
         }
-    }
-}
-
-struct NdjsonRows {
-    lines: Lines,
-    placer: Placer,
-    /// Rows read while looking for the header, still to be handed out.
-    early: VecDeque<Result<Row, SourceError>>,
-    probe: Probe,
-    done: bool,
-}
-
-impl Iterator for NdjsonRows {
-    type Item = Result<Row, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(row) = self.early.pop_front() {
-            return Some(row);
-        }
-        if self.done {
-            return None;
-        }
-        let mut cells = Vec::new();
-        let (number, line) = match self.lines.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => {
-                self.done = true;
-                return None;
-            }
-            Err(error) => {
-                self.done = true;
-                return Some(Err(self.probe.classify(error)));
-            }
-        };
-        Some(
-            line.and_then(|text| flatten(text, &mut cells))
-                .map(|()| self.placer.place(number, &mut cells))
-                .map_err(|reason| SourceError::Row {
-                    line: number,
-                    reason,
-                }),
-        )
     }
 }

@@ -154,7 +154,7 @@ fn an_empty_file_is_a_file_error_in_every_format() {
         assert!(file_error(open_as(name, bytes)).contains("empty"), "{name}");
     }
     assert!(file_error(open_as("f.csv", b"\n\r\n  \n".to_vec())).contains("empty"));
-    assert!(file_error(open_as("f.json", b"[]".to_vec())).contains("no objects"));
+    assert!(file_error(open_as("f.json", b"[]".to_vec())).contains("no JSON objects"));
     assert!(file_error(open_as("f.xlsx", Vec::new())).contains("not one"));
 }
 
