@@ -170,72 +170,95 @@ impl Elements {
 /// are used up (a `,` or `]` after it too), and whether the element ended there.
 fn step(state: &mut State, chunk: &[u8], array: bool) -> Result<(usize, usize, bool), Stop> {
     for (i, &byte) in chunk.iter().enumerate() {
-        match state {
-            State::BeforeArray => match byte {
-                b'[' => {
-                    *state = State::Between;
-                    return Ok((0, i + 1, false));
-                }
-                b if b.is_ascii_whitespace() => {}
-                b => return Err(Stop::Junk(b)),
-            },
-            State::Closed => {
-                if !byte.is_ascii_whitespace() {
-                    return Err(Stop::Junk(byte));
-                }
-            }
-            State::Between => match byte {
-                b']' if array => {
-                    *state = State::Closed;
-                    return Ok((i, i + 1, true));
-                }
-                b',' if array => return Ok((i, i + 1, true)),
-                // Commas between streamed objects are tolerated, and left out.
-                b',' => return Ok((0, i + 1, false)),
-                b if b.is_ascii_whitespace() => {}
-                b => {
-                    *state = State::Inside {
-                        depth: u32::from(matches!(b, b'{' | b'[')),
-                        in_string: b == b'"',
-                        escaped: false,
-                    };
-                }
-            },
-            State::Inside {
-                depth,
-                in_string,
-                escaped,
-            } => {
-                if *in_string {
-                    match byte {
-                        _ if *escaped => *escaped = false,
-                        b'\\' => *escaped = true,
-                        b'"' => *in_string = false,
-                        _ => {}
-                    }
-                    continue;
-                }
-                match byte {
-                    b'"' => *in_string = true,
-                    b'{' | b'[' => *depth += 1,
-                    b'}' | b']' if *depth > 1 => *depth -= 1,
-                    b'}' | b']' if *depth == 1 && !array => {
-                        *state = State::Between;
-                        return Ok((i + 1, i + 1, true));
-                    }
-                    b'}' | b']' if *depth == 1 => *depth = 0,
-                    b']' if array => {
-                        *state = State::Closed;
-                        return Ok((i, i + 1, true));
-                    }
-                    b',' if *depth == 0 && array => {
-                        *state = State::Between;
-                        return Ok((i, i + 1, true));
-                    }
-                    _ => {}
-                }
-            }
+        let cut = if matches!(state, State::Inside { .. }) {
+            inside(state, byte, array)
+        } else {
+            outside(state, byte, array)?
+        };
+        match cut {
+            None => {}
+            Some(Cut::Drop) => return Ok((0, i + 1, false)),
+            Some(Cut::Before) => return Ok((i, i + 1, true)),
+            Some(Cut::After) => return Ok((i + 1, i + 1, true)),
         }
     }
     Ok((chunk.len(), chunk.len(), false))
+}
+
+/// What one byte does to the element being collected.
+enum Cut {
+    /// Drop it and what came before it in the chunk (`[`, a comma between streamed objects).
+    Drop,
+    /// The element ended just before it (a `,` or `]` in an array).
+    Before,
+    /// The element ends with it (the `}` of a streamed object).
+    After,
+}
+
+/// A byte between elements (or around the array).
+fn outside(state: &mut State, byte: u8, array: bool) -> Result<Option<Cut>, Stop> {
+    match (*state, byte) {
+        (State::BeforeArray, b'[') => {
+            *state = State::Between;
+            return Ok(Some(Cut::Drop));
+        }
+        (_, b) if b.is_ascii_whitespace() => {}
+        (State::BeforeArray | State::Closed, b) => return Err(Stop::Junk(b)),
+        (State::Between, b']') if array => {
+            *state = State::Closed;
+            return Ok(Some(Cut::Before));
+        }
+        (State::Between, b',') if array => return Ok(Some(Cut::Before)),
+        // Commas between streamed objects are tolerated, and left out.
+        (State::Between, b',') => return Ok(Some(Cut::Drop)),
+        (State::Between | State::Inside { .. }, b) => {
+            *state = State::Inside {
+                depth: u32::from(matches!(b, b'{' | b'[')),
+                in_string: b == b'"',
+                escaped: false,
+            };
+        }
+    }
+    Ok(None)
+}
+
+/// A byte inside an element: strings, escapes and nesting decide where it ends.
+fn inside(state: &mut State, byte: u8, array: bool) -> Option<Cut> {
+    let State::Inside {
+        depth,
+        in_string,
+        escaped,
+    } = state
+    else {
+        return None;
+    };
+    if *in_string {
+        match byte {
+            _ if *escaped => *escaped = false,
+            b'\\' => *escaped = true,
+            b'"' => *in_string = false,
+            _ => {}
+        }
+        return None;
+    }
+    match byte {
+        b'"' => *in_string = true,
+        b'{' | b'[' => *depth += 1,
+        b'}' | b']' if *depth > 1 => *depth -= 1,
+        b'}' | b']' if *depth == 1 && !array => {
+            *state = State::Between;
+            return Some(Cut::After);
+        }
+        b'}' | b']' if *depth == 1 => *depth = 0,
+        b']' if array => {
+            *state = State::Closed;
+            return Some(Cut::Before);
+        }
+        b',' if *depth == 0 && array => {
+            *state = State::Between;
+            return Some(Cut::Before);
+        }
+        _ => {}
+    }
+    None
 }

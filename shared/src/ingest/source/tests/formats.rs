@@ -200,3 +200,14 @@ fn formats_display_with_their_delimiter() {
     .collect();
     assert_eq!(shown, ["csv (;)", "csv (tab)", "json", "ndjson", "xlsx"]);
 }
+
+#[test]
+fn brackets_commas_and_escaped_quotes_inside_json_strings_do_not_split_elements() {
+    let text = r#"[{"a":"x]\"},{\\","n":{"b":[1,{"c":"]"}]}} ,{"a":"y"}]"#;
+    let table = open_as("f.json", text.into()).unwrap();
+    assert_eq!(table.header, strings(&["a", "n.b"]));
+    let (rows, errors) = drain(table);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(rows[0].values, strings(&["x]\"},{\\", r#"[1,{"c":"]"}]"#]));
+    assert_eq!((rows[1].line, rows[1].values[0].as_str()), (2, "y"));
+}
