@@ -3,7 +3,8 @@
 //! not, in UTF-8, UTF-16 or Windows-1252 — out as one header and a stream of [`Row`]s.
 //!
 //! Everything streams from a blocking [`Read`]: the file is peeked at, never loaded, except an
-//! XLSX workbook, which needs random access and is buffered up to [`Limits::max_xlsx_bytes`].
+//! XLSX workbook, which needs random access and is buffered up to [`Limits::max_xlsx_bytes`],
+//! and its sheet's filled cells (see `xlsx`).
 //! Every other allocation is bounded too: gzip output by [`Limits::max_decompressed_bytes`],
 //! one CSV record, NDJSON line or JSON element by [`Limits::max_record_bytes`].
 //!
@@ -143,9 +144,14 @@ impl SourceError {
 pub struct Limits {
     /// The most bytes a gzipped file may expand to (a gzip bomb stops here).
     pub max_decompressed_bytes: u64,
-    /// The largest XLSX workbook accepted: it is held in memory, and its sheet too (calamine
-    /// expands a sheet to roughly 10–20× the workbook's size).
+    /// The largest XLSX workbook accepted: it is held in memory while it is read.
     pub max_xlsx_bytes: u64,
+    /// The most an XLSX workbook's parts may unpack to, as its archive declares them (a zip
+    /// bomb stops here; calamine holds the shared strings in memory).
+    pub max_xlsx_unpacked_bytes: u64,
+    /// The most non-empty cells an XLSX sheet may have: they are held in memory (as their
+    /// text, plus about 32 bytes each) while the rows are handed out.
+    pub max_xlsx_cells: u64,
     /// The longest CSV record, NDJSON line or JSON array element.
     pub max_record_bytes: usize,
 }
@@ -155,6 +161,8 @@ impl Default for Limits {
         Self {
             max_decompressed_bytes: 16 << 30,
             max_xlsx_bytes: 64 << 20,
+            max_xlsx_unpacked_bytes: 1 << 30,
+            max_xlsx_cells: 10_000_000,
             max_record_bytes: 16 << 20,
         }
     }

@@ -1,17 +1,23 @@
 //! Excel workbooks through calamine: one sheet, cells as a person sees them.
 //!
-//! calamine needs `Read + Seek` and reads a whole sheet into memory, so the workbook is
-//! buffered — refused beyond [`Limits::max_xlsx_bytes`] — and the sheet is held while its rows
-//! are handed out.
+//! calamine needs `Read + Seek`, so the workbook is buffered — refused beyond
+//! [`Limits::max_xlsx_bytes`]. Its archive directory is checked before anything is unpacked
+//! (a zip bomb is refused beyond [`Limits::max_xlsx_unpacked_bytes`]), and the sheet is read
+//! cell by cell into sparse rows, at most [`Limits::max_xlsx_cells`] non-empty cells: never as
+//! calamine's dense `Range`, whose size is the bounding box of the cells, so that two cells at
+//! `A1` and `XFD1048576` cannot ask for 17 billion of them.
 
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
 use super::decode::human_size;
 use super::{Format, Limits, Probe, Row, SourceError, SourceHint, Table, Text};
 
-/// Buffers the workbook, picks the sheet and reads its first row as the header.
+/// A sheet row: its number and its non-empty cells by column.
+type SparseRow = (u64, Vec<(u32, String)>);
+
+/// Buffers the workbook, picks the sheet and reads its first non-blank row as the header.
 pub(super) fn open(
     bytes: Text,
     head: &[u8],
@@ -27,6 +33,34 @@ pub(super) fn open(
                 .into(),
         ));
     }
+    let workbook = buffer(bytes, limits, probe)?;
+    check_unpacked_size(&workbook, limits)?;
+    let mut workbook = Xlsx::new(Cursor::new(workbook))
+        .map_err(|e| SourceError::File(format!("the Excel workbook cannot be read: {e}")))?;
+    let name = choose_sheet(&workbook.sheet_names(), hint.sheet)?;
+    let (rows, first_column) = read_sheet(&mut workbook, &name, limits)?;
+    let mut rows = SheetRows {
+        rows: rows.into_iter(),
+        first_column,
+    };
+    let header = match rows.next() {
+        Some(Ok(row)) => row
+            .values
+            .into_iter()
+            .map(|c| c.trim().to_owned())
+            .collect(),
+        _ => return Err(SourceError::File(format!("the sheet `{name}` is empty"))),
+    };
+    Ok(Table {
+        format: Format::Xlsx,
+        encoding: "binary",
+        compressed,
+        header,
+        rows: Box::new(rows),
+    })
+}
+
+fn buffer(bytes: Text, limits: &Limits, probe: &Probe) -> Result<Vec<u8>, SourceError> {
     let mut workbook = Vec::new();
     bytes
         .take(limits.max_xlsx_bytes + 1)
@@ -39,100 +73,126 @@ pub(super) fn open(
             human_size(limits.max_xlsx_bytes)
         )));
     }
-    let mut workbook = Xlsx::new(Cursor::new(workbook))
-        .map_err(|e| SourceError::File(format!("the Excel workbook cannot be read: {e}")))?;
-    let names = workbook.sheet_names();
-    let name = match hint.sheet {
+    Ok(workbook)
+}
+
+/// Sums the sizes the archive declares for its parts (the zip reader holds each part to its
+/// declared size, so the sum is a bound).
+fn check_unpacked_size(workbook: &[u8], limits: &Limits) -> Result<(), SourceError> {
+    let unreadable = |e: zip::result::ZipError| {
+        SourceError::File(format!("the Excel workbook cannot be read: {e}"))
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(workbook)).map_err(unreadable)?;
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let size = archive.by_index_raw(index).map_err(unreadable)?.size();
+        total = total.saturating_add(size);
+    }
+    if total > limits.max_xlsx_unpacked_bytes {
+        return Err(SourceError::File(format!(
+            "the Excel workbook unpacks to more than {}; save the sheet as CSV (UTF-8) and upload \
+             that",
+            human_size(limits.max_xlsx_unpacked_bytes)
+        )));
+    }
+    Ok(())
+}
+
+fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, SourceError> {
+    let found = match wanted {
         Some(wanted) => names.iter().find(|n| n.as_str() == wanted).ok_or_else(|| {
+            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
             SourceError::File(format!(
                 "the workbook has no sheet named `{wanted}`; its sheets are: {}",
-                quoted_list(&names)
+                quoted.join(", ")
             ))
         })?,
         None => names
             .first()
             .ok_or_else(|| SourceError::File("the workbook has no sheets".into()))?,
     };
-    let range = workbook
-        .worksheet_range(name)
-        .map_err(|e| SourceError::File(format!("the sheet `{name}` cannot be read: {e}")))?;
-    let mut rows = SheetRows {
-        first_line: range.start().map_or(1, |(row, _)| u64::from(row) + 1),
-        range,
-        next: 0,
+    Ok(found.clone())
+}
+
+/// The sheet's non-empty cells grouped by row, and the leftmost column used.
+fn read_sheet<R: Read + std::io::Seek>(
+    workbook: &mut Xlsx<R>,
+    name: &str,
+    limits: &Limits,
+) -> Result<(Vec<SparseRow>, u32), SourceError> {
+    let unreadable = |e: calamine::XlsxError| {
+        SourceError::File(format!("the sheet `{name}` cannot be read: {e}"))
     };
-    let header = loop {
-        match rows.next_cells() {
-            Some((_, cells)) if cells.iter().all(String::is_empty) => {}
-            Some((_, cells)) => break cells.into_iter().map(|c| c.trim().to_owned()).collect(),
-            None => return Err(SourceError::File(format!("the sheet `{name}` is empty"))),
+    let mut cells = workbook.worksheet_cells_reader(name).map_err(unreadable)?;
+    let (mut rows, mut count, mut first_column) = (Vec::<SparseRow>::new(), 0u64, u32::MAX);
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let text = cell_text(cell.get_value());
+        if text.is_empty() {
+            continue;
         }
-    };
-    Ok(Table {
-        format: Format::Xlsx,
-        encoding: "binary",
-        compressed,
-        header,
-        rows: Box::new(rows),
-    })
-}
-
-fn quoted_list(names: &[String]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-    quoted.join(", ")
-}
-
-struct SheetRows {
-    range: Range<Data>,
-    /// The sheet row number of the range's first row.
-    first_line: u64,
-    /// Index within the range of the next row.
-    next: usize,
-}
-
-impl SheetRows {
-    fn next_cells(&mut self) -> Option<(u64, Vec<String>)> {
-        let row = self.range.rows().nth(self.next)?;
-        let line = self.first_line + self.next as u64;
-        self.next += 1;
-        Some((line, row.iter().map(cell_text).collect()))
+        count += 1;
+        if count > limits.max_xlsx_cells {
+            return Err(SourceError::File(format!(
+                "the sheet `{name}` has more than {} filled cells; save it as CSV (UTF-8) and \
+                 upload that",
+                limits.max_xlsx_cells
+            )));
+        }
+        let (row, column) = cell.get_position();
+        first_column = first_column.min(column);
+        let line = u64::from(row) + 1;
+        match rows.last_mut() {
+            Some((last, cells)) if *last == line => cells.push((column, text)),
+            _ => rows.push((line, vec![(column, text)])),
+        }
     }
+    Ok((rows, first_column))
+}
+
+/// Sheet rows made dense one at a time, from the leftmost used column to the row's last cell.
+struct SheetRows {
+    rows: std::vec::IntoIter<SparseRow>,
+    first_column: u32,
 }
 
 impl Iterator for SheetRows {
     type Item = Result<Row, SourceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let (line, values) = self.next_cells()?;
-            if values.iter().all(|v| v.trim().is_empty()) {
-                continue;
+        let (line, cells) = self.rows.next()?;
+        let offset = |column: u32| (column - self.first_column) as usize;
+        let width = cells.iter().map(|(c, _)| offset(*c) + 1).max().unwrap_or(0);
+        let mut values = vec![String::new(); width];
+        for (column, text) in cells {
+            if let Some(slot) = values.get_mut(offset(column)) {
+                *slot = text;
             }
-            return Some(Ok(Row {
-                line,
-                values,
-                extra: Vec::new(),
-            }));
         }
+        Some(Ok(Row {
+            line,
+            values,
+            extra: Vec::new(),
+        }))
     }
 }
 
 /// A cell as Excel shows it, near enough: integers without `.0`, no binary float noise, dates
 /// in ISO 8601.
-fn cell_text(cell: &Data) -> String {
+fn cell_text(cell: &DataRef) -> String {
     match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => number_text(*f),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        Data::Error(e) => e.to_string(),
-        Data::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        DataRef::Error(e) => e.to_string(),
+        DataRef::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
             Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.format("%Y-%m-%d").to_string(),
             Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
             None => number_text(dt.as_f64()),
         },
-        Data::DateTime(dt) => number_text(dt.as_f64()),
+        DataRef::DateTime(dt) => number_text(dt.as_f64()),
     }
 }
 

@@ -290,3 +290,32 @@ fn a_file_named_xlsx_that_is_not_a_workbook_is_refused() {
     let message = file_error(open_as("f.xlsx", broken));
     assert!(message.contains("workbook"), "{message}");
 }
+
+#[test]
+fn xlsx_cells_far_apart_do_not_ask_for_the_box_between_them() {
+    let rows = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row>"#;
+    let table = open_as("f.xlsx", workbook_with(Some(rows))).unwrap();
+    assert_eq!(table.header, strings(&["sku"]));
+    let (rows, _) = drain(table);
+    assert_eq!((rows[0].line, rows[0].values.len()), (1_048_576, 16_384));
+    assert_eq!(rows[0].values[16_383], "far");
+}
+
+#[test]
+fn xlsx_over_the_cell_or_unpacked_size_caps_is_refused() {
+    let cells = Limits {
+        max_xlsx_cells: 5,
+        ..Limits::default()
+    };
+    let message = file_error(open_limited("f.xlsx", workbook(), cells));
+    assert!(message.contains("more than 5 filled cells"), "{message}");
+    let unpacked = Limits {
+        max_xlsx_unpacked_bytes: 1000,
+        ..Limits::default()
+    };
+    let message = file_error(open_limited("f.xlsx", workbook(), unpacked));
+    assert!(
+        message.contains("unpacks to more than 1000 bytes"),
+        "{message}"
+    );
+}

@@ -131,6 +131,11 @@ pub(super) fn check_products(file_name: &str, bytes: Vec<u8>, lines: [u64; 2]) {
 
 /// A small workbook: sheets `Products` and `Other`, a date style, inline strings.
 pub(super) fn workbook() -> Vec<u8> {
+    workbook_with(None)
+}
+
+/// [`workbook`], with `sheet_data` (the `<row>`s) in place of the first sheet's rows.
+pub(super) fn workbook_with(sheet_data: Option<&str>) -> Vec<u8> {
     const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
     const PKG: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
@@ -184,7 +189,15 @@ pub(super) fn workbook() -> Vec<u8> {
                 r#"<styleSheet xmlns="{MAIN}"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#
             ),
         ),
-        ("xl/worksheets/sheet1.xml", sheet1),
+        (
+            "xl/worksheets/sheet1.xml",
+            match sheet_data {
+                Some(rows) => format!(
+                    r#"<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>"#
+                ),
+                None => sheet1,
+            },
+        ),
         ("xl/worksheets/sheet2.xml", sheet2),
     ];
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
