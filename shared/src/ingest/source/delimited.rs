@@ -1,5 +1,10 @@
 //! CSV and TSV: the `csv` crate over a [`LineTracker`], one reused record, a [`Row`] per
 //! non-blank record with the physical line it starts on.
+//!
+//! The csv crate is lenient, and so is this: a stray quote inside an unquoted field is data, and
+//! a ragged row is the mapper's to report. An unclosed quote swallows what follows into one
+//! record, which stops at [`Limits::max_record_bytes`] with a file error naming the line it
+//! starts on (in a short file it reaches the mapper as a ragged row).
 
 use csv::{ByteRecord, ErrorKind, ReaderBuilder};
 
