@@ -14,6 +14,7 @@ pub mod profile;
 pub mod record;
 mod rejected;
 mod report;
+pub mod source;
 
 use std::io;
 use std::sync::{Arc, Mutex};
