@@ -149,7 +149,10 @@ pub(super) async fn apply_orders(
     for round in rounds_by(orders, |o| o.order_id.as_str()) {
         run_all(c, &sql::CLEAR_ORDER_ROUND).await?;
         stage_orders(c, &round).await?;
-        stage_order_lines(c, &round).await?;
+        // An empty bulk copy is not sent: a round may hold only orders without lines.
+        if round.iter().any(|o| !o.lines.is_empty()) {
+            stage_order_lines(c, &round).await?;
+        }
         exec(c, sql::MERGE_ORDERS, &[&tenant, &run.id, &now]).await?;
         exec(c, sql::DELETE_CHANGED_LINES, &[&tenant]).await?;
         exec(c, sql::INSERT_CHANGED_LINES, &[&tenant]).await?;

@@ -376,3 +376,75 @@ impl Store for SqliteStore {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database left at migration 1 with a finished run, its change and a rejected row.
+    fn database_at_version_1(path: &Path) {
+        let db = rusqlite::Connection::open(path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .unwrap();
+        db.execute_batch(MIGRATIONS[0].2).unwrap();
+        db.execute_batch(
+            "INSERT INTO schema_migrations VALUES (1, 'init', '2024-05-01T10:00:00.000Z');
+             INSERT INTO tenants VALUES ('demo', 'Demo', '2024-05-01T10:00:00.000Z');
+             INSERT INTO ingest_runs (id, tenant_id, run_key, blob_name, status, rows_total,
+                 rejected, report_blob, started_at, finished_at)
+             VALUES ('run-1', 'demo', 'event-1', 'demo/a.csv', 'succeeded', 2, 1,
+                 'demo/a.report.json', '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:01.000Z');
+             INSERT INTO ingest_run_changes VALUES ('run-1', 'A', 'hash', 'inserted');
+             INSERT INTO ingest_errors VALUES ('run-1', 3, 'price', '-1', 'negative');",
+        )
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn migration_2_keeps_the_runs_of_a_database_already_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        database_at_version_1(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.migrate().await.unwrap(), 1);
+        let demo = TenantId::parse("demo").unwrap();
+        let run = store.get_ingest_run(&demo, "run-1").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                run.kind,
+                run.status,
+                run.rows_total,
+                run.inserted,
+                run.format.as_deref()
+            ),
+            (
+                crate::ingest::record::FeedKind::Products,
+                RunStatus::Succeeded,
+                2,
+                0,
+                None
+            )
+        );
+        assert_eq!(store.ingest_run_changes(&run).await.unwrap().len(), 1);
+        let errors = store
+            .list_ingest_errors(&demo, "run-1", None, 10)
+            .await
+            .unwrap();
+        assert_eq!(errors.len(), 1);
+        // Foreign keys are on again, and still point at the rebuilt table.
+        let orphan = store
+            .pool
+            .run(|c| {
+                c.execute(
+                    "INSERT INTO ingest_errors VALUES ('no-such-run', 1, '', '', '')",
+                    [],
+                )
+                .map_err(map_error)
+            })
+            .await;
+        assert!(orphan.is_err(), "{orphan:?}");
+    }
+}
