@@ -350,3 +350,38 @@ pub enum SaveOutcome {
     /// The product changed (or went) since: nothing written.
     Stale,
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::Currency;
+
+    fn order(quantity: i64) -> OrderUpsert {
+        OrderUpsert {
+            order_id: "1001".into(),
+            placed_at: Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+            total_minor: 600,
+            tax_minor: None,
+            shipping_minor: None,
+            customer_ref: None,
+            lines: vec![OrderLineUpsert {
+                sku: Sku::parse("A").unwrap(),
+                quantity,
+                unit_price_minor: 300,
+            }],
+        }
+    }
+
+    #[test]
+    fn an_order_hash_covers_its_lines_and_ignores_sub_millisecond_time() {
+        assert_eq!(order(2).content_hash(), order(2).content_hash());
+        assert_ne!(order(2).content_hash(), order(3).content_hash());
+        let mut later = order(2);
+        later.placed_at += chrono::Duration::microseconds(10);
+        assert_eq!(later.content_hash(), order(2).content_hash());
+        assert_eq!(order(2).content_hash().len(), 64);
+    }
+}

@@ -803,6 +803,17 @@ mod tests {
     }
 
     #[test]
+    fn run_listings_number_their_parameters_in_order() {
+        let sql = list_runs(true, true);
+        assert!(sql.starts_with("SELECT TOP (@P5) id,"), "{sql}");
+        assert!(sql.contains("started_at < @P2 OR (started_at = @P2 AND id < @P3)"));
+        assert!(sql.contains("status = @P4"));
+        assert!(list_runs(false, true).contains("status = @P2"));
+        assert!(list_runs(false, false).starts_with("SELECT TOP (@P2) id,"));
+        assert!(sql.ends_with("ORDER BY started_at DESC, id DESC"));
+    }
+
+    #[test]
     fn like_patterns_match_their_text_literally() {
         assert_eq!(escape_like(r"50%_off [x]\"), r"%50\%\_off \[x]\\%");
     }
