@@ -92,6 +92,62 @@ impl Store for DownStore {
     ) -> Result<SaveOutcome, StoreError> {
         self.fail().await
     }
+    async fn list_ingest_runs(
+        &self,
+        _: &TenantId,
+        _: &RunQuery,
+    ) -> Result<Vec<IngestRun>, StoreError> {
+        self.fail().await
+    }
+    async fn get_ingest_run(&self, _: &TenantId, _: &str) -> Result<Option<IngestRun>, StoreError> {
+        self.fail().await
+    }
+    async fn list_ingest_errors(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: Option<(u64, String)>,
+        _: u32,
+    ) -> Result<Vec<RejectedRow>, StoreError> {
+        self.fail().await
+    }
+    async fn put_mapping_profile(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: &Value,
+    ) -> Result<(), StoreError> {
+        self.fail().await
+    }
+    async fn get_mapping_profile(
+        &self,
+        _: &TenantId,
+        _: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        self.fail().await
+    }
+    async fn list_mapping_profiles(
+        &self,
+        _: &TenantId,
+    ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, StoreError> {
+        self.fail().await
+    }
+    async fn apply_inventory_batch(
+        &self,
+        _: &IngestRun,
+        _: &[InventoryUpsert],
+        _: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        self.fail().await
+    }
+    async fn apply_order_batch(
+        &self,
+        _: &IngestRun,
+        _: &[OrderUpsert],
+        _: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        self.fail().await
+    }
 }
 
 /// A running handler: it serves until this is dropped or told to stop.

@@ -129,6 +129,7 @@ pub async fn ingest_partner_file(
         tenant: file.tenant.clone(),
         run_key: file.event_id.clone(),
         blob_name: file.blob_name.clone(),
+        kind: record::FeedKind::Products,
     };
     let mut run = store.begin_ingest_run(&start).await?;
     let replayed = run.status != RunStatus::Running;

@@ -116,8 +116,12 @@ impl Report {
     pub fn finish(&self) -> IngestRunFinish {
         IngestRunFinish {
             status: self.status,
+            format: None,
             rows_total: self.counts.rows,
             rejected: self.counts.rejected,
+            inserted: self.counts.inserted,
+            updated: self.counts.updated,
+            unchanged: self.counts.unchanged,
             error: self.error.clone(),
             report_blob: self.blob_name.clone(),
         }

@@ -4,11 +4,13 @@
 
 #[cfg(test)]
 mod conformance;
+mod json_columns;
 mod model;
 pub mod mssql;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::domain::{Sku, TenantId};
 
@@ -111,4 +113,69 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         sku: &Sku,
         enrichment: &EnrichmentRecord,
     ) -> Result<SaveOutcome, StoreError>;
+
+    /// One page of the tenant's runs, newest first (by start, then id), after `query.after`.
+    async fn list_ingest_runs(
+        &self,
+        tenant: &TenantId,
+        query: &RunQuery,
+    ) -> Result<Vec<IngestRun>, StoreError>;
+
+    /// The tenant's run `id`; another tenant's run is `None`.
+    async fn get_ingest_run(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<IngestRun>, StoreError>;
+
+    /// One page of the rejected rows of the tenant's run `run_id`, by (line, column), after
+    /// `after` when given. Another tenant's run has none.
+    async fn list_ingest_errors(
+        &self,
+        tenant: &TenantId,
+        run_id: &str,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<RejectedRow>, StoreError>;
+
+    /// Stores mapping profile `name` for the tenant, replacing one of that name.
+    async fn put_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), StoreError>;
+
+    /// The tenant's mapping profile `name`.
+    async fn get_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError>;
+
+    /// The tenant's mapping profiles' names and when each was last stored, by name.
+    async fn list_mapping_profiles(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
+
+    /// Upserts a batch of stock levels for `run` in one transaction. A level older than the
+    /// stored one (both `as_of` given) is ignored, and one with the stored quantity and `as_of`
+    /// is not written: both count as unchanged. Rejected rows are recorded with it.
+    async fn apply_inventory_batch(
+        &self,
+        run: &IngestRun,
+        levels: &[InventoryUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError>;
+
+    /// Upserts a batch of orders for `run` in one transaction: an order whose
+    /// [`OrderUpsert::content_hash`] is stored is not written; a changed one is updated and its
+    /// lines replaced. Rejected rows are recorded with it.
+    async fn apply_order_batch(
+        &self,
+        run: &IngestRun,
+        orders: &[OrderUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError>;
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ProductContent, Sku, TenantId};
+use crate::ingest::record::FeedKind;
 
 /// A product as an ingestion batch wants it stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +70,30 @@ pub struct OrderUpsert {
     pub lines: Vec<OrderLineUpsert>,
 }
 
+impl OrderUpsert {
+    /// SHA-256 hex of the order and its lines, in feed order: an order re-exported unchanged
+    /// is not written again. The time is cut to the millisecond, as the store keeps it.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let lines: Vec<_> = self
+            .lines
+            .iter()
+            .map(|l| serde_json::json!([l.sku.as_str(), l.quantity, l.unit_price_minor]))
+            .collect();
+        let canonical = serde_json::json!([
+            self.order_id,
+            self.placed_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            self.currency.as_str(),
+            self.total_minor,
+            self.tax_minor,
+            self.shipping_minor,
+            self.customer_ref,
+            lines,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderLineUpsert {
@@ -96,11 +121,11 @@ pub struct RejectedRow {
 /// What a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchOutcome {
-    /// Products new to the tenant.
+    /// Records (products, levels, orders) new to the tenant.
     pub inserted: u64,
-    /// Products whose content changed.
+    /// Records whose content changed.
     pub updated: u64,
-    /// Products whose content was already stored.
+    /// Records already stored as they are (or, for stock levels, older than what is).
     pub unchanged: u64,
 }
 
@@ -124,6 +149,8 @@ pub struct IngestRunStart {
     pub run_key: String,
     /// The blob's name within the `ingest` container.
     pub blob_name: String,
+    /// What the file holds.
+    pub kind: FeedKind,
 }
 
 /// Where a run stands.
@@ -136,6 +163,8 @@ pub enum RunStatus {
     Succeeded,
     /// Finished without landing anything (e.g. the file has no usable header).
     Failed,
+    /// Refused as a whole: too many bad rows (the bad-row threshold), nothing landed.
+    Rejected,
 }
 
 impl RunStatus {
@@ -145,6 +174,7 @@ impl RunStatus {
             RunStatus::Running => "running",
             RunStatus::Succeeded => "succeeded",
             RunStatus::Failed => "failed",
+            RunStatus::Rejected => "rejected",
         }
     }
 
@@ -154,6 +184,7 @@ impl RunStatus {
             "running" => Some(RunStatus::Running),
             "succeeded" => Some(RunStatus::Succeeded),
             "failed" => Some(RunStatus::Failed),
+            "rejected" => Some(RunStatus::Rejected),
             _ => None,
         }
     }
@@ -168,12 +199,23 @@ pub struct IngestRun {
     pub tenant: TenantId,
     /// The blob name within `ingest`.
     pub blob_name: String,
+    /// What the file holds.
+    #[serde(serialize_with = "serialize_kind")]
+    pub kind: FeedKind,
+    /// How the file was read, e.g. `csv (;)`, once known.
+    pub format: Option<String>,
     /// Where it stands.
     pub status: RunStatus,
     /// Data rows read (header excluded).
     pub rows_total: u64,
     /// Rows rejected.
     pub rejected: u64,
+    /// Records the run created.
+    pub inserted: u64,
+    /// Records the run changed.
+    pub updated: u64,
+    /// Records the run found already stored as they are.
+    pub unchanged: u64,
     /// Why the run failed, when it did.
     pub error: Option<String>,
     /// The report's blob name within `ingest-reports`.
@@ -184,19 +226,61 @@ pub struct IngestRun {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+fn serialize_kind<S: serde::Serializer>(kind: &FeedKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.as_str())
+}
+
 /// The totals a run finishes with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestRunFinish {
-    /// Succeeded or failed.
+    /// Succeeded, failed or rejected.
     pub status: RunStatus,
+    /// How the file was read, e.g. `csv (;)`, when it got that far.
+    pub format: Option<String>,
     /// Data rows read.
     pub rows_total: u64,
     /// Rows rejected.
     pub rejected: u64,
+    /// Records created.
+    pub inserted: u64,
+    /// Records changed.
+    pub updated: u64,
+    /// Records already stored as they are.
+    pub unchanged: u64,
     /// Why it failed.
     pub error: Option<String>,
     /// The report blob.
     pub report_blob: String,
+}
+
+/// Where a page of runs ends: the next page starts after this run, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunCursor {
+    /// The last run's start.
+    pub started_at: DateTime<Utc>,
+    /// The last run's id (breaks ties between runs started in the same millisecond).
+    pub id: String,
+}
+
+impl RunCursor {
+    /// The cursor that continues after `run`.
+    pub fn after(run: &IngestRun) -> Self {
+        Self {
+            started_at: run.started_at,
+            id: run.id.clone(),
+        }
+    }
+}
+
+/// Filters and position for listing runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunQuery {
+    /// Return runs older than this one (by start, then id).
+    pub after: Option<RunCursor>,
+    /// At most this many.
+    pub limit: u32,
+    /// Only runs with this status.
+    pub status: Option<RunStatus>,
 }
 
 /// Filters and position for listing products.
@@ -265,4 +349,39 @@ pub enum SaveOutcome {
     AlreadyCurrent,
     /// The product changed (or went) since: nothing written.
     Stale,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::Currency;
+
+    fn order(quantity: i64) -> OrderUpsert {
+        OrderUpsert {
+            order_id: "1001".into(),
+            placed_at: Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+            total_minor: 600,
+            tax_minor: None,
+            shipping_minor: None,
+            customer_ref: None,
+            lines: vec![OrderLineUpsert {
+                sku: Sku::parse("A").unwrap(),
+                quantity,
+                unit_price_minor: 300,
+            }],
+        }
+    }
+
+    #[test]
+    fn an_order_hash_covers_its_lines_and_ignores_sub_millisecond_time() {
+        assert_eq!(order(2).content_hash(), order(2).content_hash());
+        assert_ne!(order(2).content_hash(), order(3).content_hash());
+        let mut later = order(2);
+        later.placed_at += chrono::Duration::microseconds(10);
+        assert_eq!(later.content_hash(), order(2).content_hash());
+        assert_eq!(order(2).content_hash().len(), 64);
+    }
 }

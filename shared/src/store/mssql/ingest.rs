@@ -13,6 +13,8 @@ use super::rows::{
 };
 use super::sql;
 use crate::domain::Sku;
+use crate::ingest::record::FeedKind;
+use crate::store::json_columns;
 use crate::store::*;
 
 /// Finds or starts the run for `start.run_key`; a run still running has its rejected rows
@@ -24,7 +26,9 @@ pub(super) async fn begin_run(
     let id = uuid::Uuid::new_v4().to_string();
     let tenant = start.tenant.as_str();
     let now = to_db_time(&Utc::now());
-    let params: [&dyn tiberius::ToSql; 5] = [&id, &tenant, &start.run_key, &start.blob_name, &now];
+    let kind = start.kind.as_str();
+    let params: [&dyn tiberius::ToSql; 6] =
+        [&id, &tenant, &start.run_key, &start.blob_name, &now, &kind];
     exec(c, sql::INSERT_RUN, &params).await?;
     let rows = query(c, sql::RUN_BY_KEY, &[&tenant, &start.run_key]).await?;
     let run = read_run(one_row(rows, "the run just begun")?)?;
@@ -35,7 +39,7 @@ pub(super) async fn begin_run(
 }
 
 /// The single row a statement must return; none is an error, as rusqlite's `query_row` has it.
-fn one_row(rows: Vec<Row>, what: &str) -> Result<Row, StoreError> {
+pub(super) fn one_row(rows: Vec<Row>, what: &str) -> Result<Row, StoreError> {
     rows.into_iter()
         .next()
         .ok_or_else(|| StoreError::Database(format!("no row for {what}")))
@@ -53,17 +57,30 @@ fn read_run(row: Row) -> Result<IngestRun, StoreError> {
         report_blob,
         started,
         finished,
+        kind,
+        format,
+        inserted,
+        updated,
+        unchanged,
     ] = sql::RUN_COLUMNS_ORDER;
     let tenant = required_text(&row, 1, tenant)?;
     let status = required_text(&row, 3, status)?;
+    let kind = required_text(&row, 10, kind)?;
+    let count = |index, what| Ok::<_, StoreError>(required_int(&row, index, what)?.max(0) as u64);
     Ok(IngestRun {
         id: required_text(&row, 0, id)?,
         tenant: TenantId::parse(&tenant).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         blob_name: required_text(&row, 2, blob_name)?,
+        kind: FeedKind::from_path_segment(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("run kind `{kind}`")))?,
+        format: text(&row, 11, format)?,
         status: RunStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("run status `{status}`")))?,
-        rows_total: required_int(&row, 4, rows_total)?.max(0) as u64,
-        rejected: required_int(&row, 5, rejected)?.max(0) as u64,
+        rows_total: count(4, rows_total)?,
+        rejected: count(5, rejected)?,
+        inserted: count(12, inserted)?,
+        updated: count(13, updated)?,
+        unchanged: count(14, unchanged)?,
         error: text(&row, 6, error)?,
         report_blob: text(&row, 7, report_blob)?,
         started_at: required_time(&row, 8, started)?,
@@ -101,11 +118,7 @@ pub(super) async fn apply_batch(
         outcome.unchanged += (round.len() as u64).saturating_sub(inserted + updated);
         exec(c, sql::RECORD_CHANGES, &[&run.id]).await?;
     }
-    let rejected = first_per_cell(rejected);
-    if !rejected.is_empty() {
-        stage_rejected(c, &rejected).await?;
-        exec(c, sql::RECORD_REJECTED, &[&run.id]).await?;
-    }
+    record_rejected(c, &run.id, rejected).await?;
     for statement in sql::DROP_STAGING {
         run_batch(c, statement).await?;
     }
@@ -116,19 +129,42 @@ pub(super) async fn apply_batch(
 /// in order, the rounds do what SQLite's row-by-row upsert does when a feed repeats a SKU
 /// (the later row wins, and each change counts), while a `MERGE` may touch a row only once.
 fn rounds(products: &[ProductUpsert]) -> Vec<Vec<&ProductUpsert>> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut rounds: Vec<Vec<&ProductUpsert>> = Vec::new();
-    for product in products {
-        let occurrence = seen.entry(product.content.sku.as_str()).or_insert(0);
+    rounds_by(products, |p| p.content.sku.as_str())
+}
+
+/// [`rounds`] for any record keyed by `key`: round k holds each key's k-th record.
+pub(super) fn rounds_by<'a, T, K, F>(records: &'a [T], key: F) -> Vec<Vec<&'a T>>
+where
+    K: std::hash::Hash + Eq,
+    F: Fn(&'a T) -> K,
+{
+    let mut seen: HashMap<K, usize> = HashMap::new();
+    let mut rounds: Vec<Vec<&T>> = Vec::new();
+    for record in records {
+        let occurrence = seen.entry(key(record)).or_insert(0);
         if rounds.len() <= *occurrence {
             rounds.push(Vec::new());
         }
         if let Some(round) = rounds.get_mut(*occurrence) {
-            round.push(product);
+            round.push(record);
         }
         *occurrence += 1;
     }
     rounds
+}
+
+/// Stages `rejected` (the first per cell) and records it for `run_id`; `#rejected` must exist.
+pub(super) async fn record_rejected(
+    c: &mut Connection,
+    run_id: &str,
+    rejected: &[RejectedRow],
+) -> Result<(), StoreError> {
+    let rejected = first_per_cell(rejected);
+    if !rejected.is_empty() {
+        stage_rejected(c, &rejected).await?;
+        exec(c, sql::RECORD_REJECTED, &[&run_id]).await?;
+    }
+    Ok(())
 }
 
 /// The first rejected row per (line, column), as SQLite's `INSERT OR IGNORE` keeps it.
@@ -144,15 +180,16 @@ fn first_per_cell(rejected: &[RejectedRow]) -> Vec<&RejectedRow> {
 async fn stage_products(c: &mut Connection, round: &[&ProductUpsert]) -> Result<(), StoreError> {
     let mut bulk = c.bulk_insert(sql::BATCH_TABLE).await.map_err(map_error)?;
     for upsert in round {
-        bulk.send(product_row(upsert)).await.map_err(map_error)?;
+        bulk.send(product_row(upsert)?).await.map_err(map_error)?;
     }
     bulk.finalize().await.map_err(map_error)?;
     Ok(())
 }
 
-fn product_row(upsert: &ProductUpsert) -> TokenRow<'_> {
+fn product_row(upsert: &ProductUpsert) -> Result<TokenRow<'_>, StoreError> {
     let p = &upsert.content;
-    let mut row = TokenRow::with_capacity(13);
+    let (options, attributes) = json_columns::product_json(p)?;
+    let mut row = TokenRow::with_capacity(16);
     row.push(p.sku.as_str().into_sql());
     row.push(p.title.as_str().into_sql());
     row.push(p.description.as_deref().into_sql());
@@ -166,7 +203,10 @@ fn product_row(upsert: &ProductUpsert) -> TokenRow<'_> {
     row.push(upsert.source.as_str().into_sql());
     row.push(upsert.source_updated_at.as_ref().map(to_db_time).into_sql());
     row.push(upsert.content_hash.as_str().into_sql());
-    row
+    row.push(p.parent.as_deref().into_sql());
+    row.push(options.into_sql());
+    row.push(attributes.into_sql());
+    Ok(row)
 }
 
 /// Bulk-copies the rejected rows into `#rejected`.
@@ -217,7 +257,9 @@ pub(super) async fn finish_run(
         finish.rejected as i64,
     );
     let now = to_db_time(&Utc::now());
-    let params: [&dyn tiberius::ToSql; 7] = [
+    let [inserted, updated, unchanged] =
+        [finish.inserted, finish.updated, finish.unchanged].map(|n| n as i64);
+    let params: [&dyn tiberius::ToSql; 11] = [
         &run.id,
         &status,
         &rows_total,
@@ -225,12 +267,83 @@ pub(super) async fn finish_run(
         &finish.error,
         &finish.report_blob,
         &now,
+        &finish.format,
+        &inserted,
+        &updated,
+        &unchanged,
     ];
     exec(c, sql::FINISH_RUN, &params).await?;
     read_run(one_row(
         query(c, sql::RUN_BY_ID, &[&run.id]).await?,
         "the run",
     )?)
+}
+
+/// One page of the tenant's runs, newest first.
+pub(super) async fn list_runs(
+    c: &mut Connection,
+    tenant: &TenantId,
+    q: &RunQuery,
+) -> Result<Vec<IngestRun>, StoreError> {
+    let tenant = tenant.as_str();
+    let after = q
+        .after
+        .as_ref()
+        .map(|a| (to_db_time(&a.started_at), a.id.as_str()));
+    let status = q.status.map(RunStatus::as_str);
+    let limit = i64::from(q.limit);
+    // In the order list_runs numbers them: tenant, the cursor, the status, the limit.
+    let mut params: Vec<&dyn tiberius::ToSql> = vec![&tenant];
+    if let Some((at, id)) = &after {
+        params.push(at);
+        params.push(id);
+    }
+    if let Some(status) = &status {
+        params.push(status);
+    }
+    params.push(&limit);
+    let sql = sql::list_runs(after.is_some(), status.is_some());
+    let rows = query(c, &sql, &params).await?;
+    rows.into_iter().map(read_run).collect()
+}
+
+/// The tenant's run `id`.
+pub(super) async fn get_run(
+    c: &mut Connection,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Option<IngestRun>, StoreError> {
+    let rows = query(c, sql::RUN_OF_TENANT, &[&tenant.as_str(), &id]).await?;
+    rows.into_iter().next().map(read_run).transpose()
+}
+
+/// One page of the rejected rows of the tenant's run, by (line, column).
+pub(super) async fn list_errors(
+    c: &mut Connection,
+    tenant: &TenantId,
+    run_id: &str,
+    after: Option<&(u64, String)>,
+    limit: u32,
+) -> Result<Vec<RejectedRow>, StoreError> {
+    let (tenant, limit) = (tenant.as_str(), i64::from(limit));
+    let rows = match after {
+        None => query(c, sql::LIST_ERRORS, &[&tenant, &run_id, &limit]).await?,
+        Some((line, column)) => {
+            let line = *line as i64;
+            let params: [&dyn tiberius::ToSql; 5] = [&tenant, &run_id, &limit, &line, column];
+            query(c, sql::LIST_ERRORS_AFTER, &params).await?
+        }
+    };
+    rows.iter()
+        .map(|row| {
+            Ok(RejectedRow {
+                line: required_int(row, 0, "ingest_errors.line")?.max(0) as u64,
+                column: required_text(row, 1, "ingest_errors.column_name")?,
+                value: required_text(row, 2, "ingest_errors.value")?,
+                reason: required_text(row, 3, "ingest_errors.reason")?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! All the T-SQL lives in [`sql`].
 
 mod config;
+mod feeds;
 mod ingest;
 mod pool;
 mod products;
@@ -258,6 +259,86 @@ impl Store for MssqlStore {
         unit_of_work!(
             self,
             transaction | c | { products::save_enrichment(c, tenant, sku, enrichment) }
+        )
+    }
+
+    async fn list_ingest_runs(
+        &self,
+        tenant: &TenantId,
+        query: &RunQuery,
+    ) -> Result<Vec<IngestRun>, StoreError> {
+        unit_of_work!(self, |c| ingest::list_runs(c, tenant, query))
+    }
+
+    async fn get_ingest_run(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<IngestRun>, StoreError> {
+        unit_of_work!(self, |c| ingest::get_run(c, tenant, id))
+    }
+
+    async fn list_ingest_errors(
+        &self,
+        tenant: &TenantId,
+        run_id: &str,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<RejectedRow>, StoreError> {
+        unit_of_work!(self, |c| ingest::list_errors(
+            c,
+            tenant,
+            run_id,
+            after.as_ref(),
+            limit
+        ))
+    }
+
+    async fn put_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        unit_of_work!(self, |c| feeds::put_profile(c, tenant, name, body))
+    }
+
+    async fn get_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        unit_of_work!(self, |c| feeds::get_profile(c, tenant, name))
+    }
+
+    async fn list_mapping_profiles(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<(String, chrono::DateTime<Utc>)>, StoreError> {
+        unit_of_work!(self, |c| feeds::list_profiles(c, tenant))
+    }
+
+    async fn apply_inventory_batch(
+        &self,
+        run: &IngestRun,
+        levels: &[InventoryUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        unit_of_work!(
+            self,
+            transaction | c | feeds::apply_inventory(c, run, levels, rejected)
+        )
+    }
+
+    async fn apply_order_batch(
+        &self,
+        run: &IngestRun,
+        orders: &[OrderUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        unit_of_work!(
+            self,
+            transaction | c | feeds::apply_orders(c, run, orders, rejected)
         )
     }
 }

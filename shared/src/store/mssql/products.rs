@@ -8,6 +8,7 @@ use super::rows::{
 };
 use super::sql::{self, ListFilters};
 use crate::domain::{Currency, Gtin, Money, ProductContent, Sku};
+use crate::store::json_columns;
 use crate::store::*;
 
 /// One page of the tenant's products, by SKU.
@@ -107,9 +108,12 @@ fn read_product(row: &Row) -> Result<ProductView, StoreError> {
             .transpose()
             .map_err(corrupt("gtin"))?,
         image_url: text(row, 9, "image_url")?,
-        parent: None,
-        options: Vec::new(),
-        attributes: Default::default(),
+        parent: text(row, 20, "parent")?,
+        options: json_columns::from_json(text(row, 21, "options")?.as_deref(), "product options")?,
+        attributes: json_columns::from_json(
+            text(row, 22, "attributes")?.as_deref(),
+            "product attributes",
+        )?,
     };
     Ok(ProductView {
         content,

@@ -7,11 +7,18 @@
 //! `#temp` table would otherwise take tempdb's collation and refuse to compare.
 
 /// Migrations in order; the number is the version recorded in `schema_migrations`.
-pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/mssql/0001_init.sql"),
-)];
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/mssql/0001_init.sql"),
+    ),
+    (
+        2,
+        "feeds",
+        include_str!("../../../migrations/mssql/0002_feeds.sql"),
+    ),
+];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.
 pub(super) fn migration_batches(script: &str) -> Vec<String> {
@@ -88,26 +95,46 @@ VALUES (@P1, @P2, @P3, @P4, @P5)";
 pub(super) const TENANT_FOR_KEY_HASH: &str =
     "SELECT tenant_id FROM api_keys WHERE key_hash = @P1 AND revoked_at IS NULL";
 
-/// `@P1` id, `@P2` tenant, `@P3` run key, `@P4` blob name, `@P5` now. Does nothing when the
-/// tenant already has a run for the key.
+/// `@P1` id, `@P2` tenant, `@P3` run key, `@P4` blob name, `@P5` now, `@P6` kind. Does nothing
+/// when the tenant already has a run for the key.
 pub(super) const INSERT_RUN: &str = "MERGE INTO ingest_runs WITH (HOLDLOCK)
-USING (SELECT @P1 AS id, @P2 AS tenant_id, @P3 AS run_key, @P4 AS blob_name, @P5 AS started_at) AS s
+USING (SELECT @P1 AS id, @P2 AS tenant_id, @P3 AS run_key, @P4 AS blob_name, @P5 AS started_at,
+    @P6 AS kind) AS s
 ON ingest_runs.tenant_id = s.tenant_id AND ingest_runs.run_key = s.run_key
-WHEN NOT MATCHED THEN INSERT (id, tenant_id, run_key, blob_name, status, started_at)
-    VALUES (s.id, s.tenant_id, s.run_key, s.blob_name, 'running', s.started_at);";
+WHEN NOT MATCHED THEN INSERT (id, tenant_id, run_key, blob_name, kind, status, started_at)
+    VALUES (s.id, s.tenant_id, s.run_key, s.blob_name, s.kind, 'running', s.started_at);";
+
+/// The run columns, in [`RUN_COLUMNS_ORDER`]; a macro so statements can `concat!` it.
+macro_rules! run_columns {
+    () => {
+        "id, tenant_id, blob_name, status, rows_total, rejected, error, report_blob, started_at,
+    finished_at, kind, format, inserted, updated, unchanged"
+    };
+}
 
 /// `@P1` tenant, `@P2` run key. Columns as [`RUN_COLUMNS_ORDER`].
-pub(super) const RUN_BY_KEY: &str = "SELECT id, tenant_id, blob_name, status, rows_total, rejected,
-    error, report_blob, started_at, finished_at
-FROM ingest_runs WHERE tenant_id = @P1 AND run_key = @P2";
+pub(super) const RUN_BY_KEY: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    "\nFROM ingest_runs WHERE tenant_id = @P1 AND run_key = @P2"
+);
 
 /// `@P1` run id. Columns as [`RUN_COLUMNS_ORDER`].
-pub(super) const RUN_BY_ID: &str = "SELECT id, tenant_id, blob_name, status, rows_total, rejected,
-    error, report_blob, started_at, finished_at
-FROM ingest_runs WHERE id = @P1";
+pub(super) const RUN_BY_ID: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    "\nFROM ingest_runs WHERE id = @P1"
+);
 
-/// The order of the columns [`RUN_BY_KEY`] and [`RUN_BY_ID`] return, for the reader.
-pub(super) const RUN_COLUMNS_ORDER: [&str; 10] = [
+/// `@P1` tenant, `@P2` run id: the tenant's run, or none. Columns as [`RUN_COLUMNS_ORDER`].
+pub(super) const RUN_OF_TENANT: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    "\nFROM ingest_runs WHERE tenant_id = @P1 AND id = @P2"
+);
+
+/// The order of the columns the run statements return, for the reader.
+pub(super) const RUN_COLUMNS_ORDER: [&str; 15] = [
     "id",
     "tenant_id",
     "blob_name",
@@ -118,15 +145,62 @@ pub(super) const RUN_COLUMNS_ORDER: [&str; 10] = [
     "report_blob",
     "started_at",
     "finished_at",
+    "kind",
+    "format",
+    "inserted",
+    "updated",
+    "unchanged",
 ];
+
+/// The run listing, newest first: `@P1` tenant; with `after`, `@P2` started at and `@P3` id of
+/// the last run of the page before; with `status`, the next parameter; the limit last.
+pub(super) fn list_runs(after: bool, status: bool) -> String {
+    let mut next = 1;
+    let mut param = || {
+        next += 1;
+        format!("@P{next}")
+    };
+    let mut sql = String::from("WHERE tenant_id = @P1");
+    if after {
+        let (at, id) = (param(), param());
+        sql.push_str(&format!(
+            "\n    AND (started_at < {at} OR (started_at = {at} AND id < {id}))"
+        ));
+    }
+    if status {
+        sql.push_str(&format!("\n    AND status = {}", param()));
+    }
+    let limit = param();
+    format!(
+        "SELECT TOP ({limit}) {}\nFROM ingest_runs\n{sql}\nORDER BY started_at DESC, id DESC",
+        run_columns!()
+    )
+}
+
+/// `@P1` tenant, `@P2` run id, `@P3` limit: the first rejected rows of the tenant's run.
+pub(super) const LIST_ERRORS: &str = "SELECT TOP (@P3) e.line, e.column_name, e.value, e.reason
+FROM ingest_errors AS e
+JOIN ingest_runs AS r ON r.id = e.run_id
+WHERE r.tenant_id = @P1 AND e.run_id = @P2
+ORDER BY e.line, e.column_name";
+
+/// As [`LIST_ERRORS`], after `@P4` line and `@P5` column.
+pub(super) const LIST_ERRORS_AFTER: &str = "SELECT TOP (@P3) e.line, e.column_name, e.value,
+    e.reason
+FROM ingest_errors AS e
+JOIN ingest_runs AS r ON r.id = e.run_id
+WHERE r.tenant_id = @P1 AND e.run_id = @P2
+    AND (e.line > @P4 OR (e.line = @P4 AND e.column_name > @P5))
+ORDER BY e.line, e.column_name";
 
 /// `@P1` run id: a redone run records its rejected rows afresh.
 pub(super) const CLEAR_RUN_ERRORS: &str = "DELETE FROM ingest_errors WHERE run_id = @P1";
 
 /// `@P1` run id, `@P2` status, `@P3` rows, `@P4` rejected, `@P5` error, `@P6` report blob,
-/// `@P7` now.
+/// `@P7` now, `@P8` format, `@P9` inserted, `@P10` updated, `@P11` unchanged.
 pub(super) const FINISH_RUN: &str = "UPDATE ingest_runs SET status = @P2, rows_total = @P3,
-    rejected = @P4, error = @P5, report_blob = @P6, finished_at = @P7
+    rejected = @P4, error = @P5, report_blob = @P6, finished_at = @P7, format = @P8,
+    inserted = @P9, updated = @P10, unchanged = @P11
 WHERE id = @P1";
 
 /// `@P1` run id.
@@ -156,7 +230,10 @@ pub(super) const CREATE_BATCH: &str = "CREATE TABLE #batch (
     image_url          NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NULL,
     source             NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NOT NULL,
     source_updated_at  DATETIME2(3) NULL,
-    content_hash       NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL
+    content_hash       NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    parent             NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NULL,
+    options            NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NULL,
+    attributes         NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NULL
 )";
 
 /// What the products `MERGE` did, one row per written product.
@@ -196,13 +273,14 @@ WHEN MATCHED AND products.content_hash <> s.content_hash THEN UPDATE SET
     currency = s.currency, quantity = s.quantity, brand = s.brand, category = s.category,
     gtin = s.gtin, image_url = s.image_url, source = s.source,
     source_updated_at = s.source_updated_at, content_hash = s.content_hash,
+    parent = s.parent, options = s.options, attributes = s.attributes,
     version = products.version + 1, updated_at = @P2
 WHEN NOT MATCHED BY TARGET THEN INSERT (tenant_id, sku, title, description, price_minor,
     currency, quantity, brand, category, gtin, image_url, source, source_updated_at,
-    content_hash, version, created_at, updated_at)
+    content_hash, version, created_at, updated_at, parent, options, attributes)
     VALUES (@P1, s.sku, s.title, s.description, s.price_minor, s.currency, s.quantity,
     s.brand, s.category, s.gtin, s.image_url, s.source, s.source_updated_at, s.content_hash,
-    1, @P2, @P2)
+    1, @P2, @P2, s.parent, s.options, s.attributes)
 OUTPUT $action, inserted.sku, inserted.content_hash INTO #changes (action, sku, content_hash);";
 
 /// How many staged products the `MERGE` inserted and updated.
@@ -235,12 +313,13 @@ WHERE NOT EXISTS (SELECT 1 FROM ingest_errors AS e WITH (UPDLOCK, HOLDLOCK)
 const SELECT_PRODUCT: &str = "SELECT p.sku, p.title, p.description, p.price_minor, p.currency,
     p.quantity, p.brand, p.category, p.gtin, p.image_url, p.source, p.source_updated_at,
     p.content_hash, p.version, p.created_at, p.updated_at,
-    e.content_hash AS enrichment_hash, e.generated_by, e.payload, e.created_at AS enriched_at
+    e.content_hash AS enrichment_hash, e.generated_by, e.payload, e.created_at AS enriched_at,
+    p.parent, p.options, p.attributes
 FROM products AS p
 LEFT JOIN enrichments AS e ON e.tenant_id = p.tenant_id AND e.sku = p.sku";
 
 /// How many columns [`SELECT_PRODUCT`] returns.
-pub(super) const PRODUCT_COLUMNS: usize = 20;
+pub(super) const PRODUCT_COLUMNS: usize = 23;
 
 /// `@P1` tenant, `@P2` SKU.
 pub(super) fn get_product() -> String {
@@ -331,6 +410,158 @@ WHEN MATCHED THEN UPDATE SET content_hash = s.content_hash, generated_by = s.gen
 WHEN NOT MATCHED THEN INSERT (tenant_id, sku, content_hash, generated_by, payload, created_at)
     VALUES (s.tenant_id, s.sku, s.content_hash, s.generated_by, s.payload, s.created_at);";
 
+/// `@P1` tenant, `@P2` name, `@P3` body, `@P4` now.
+pub(super) const PUT_PROFILE: &str = "MERGE INTO mapping_profiles WITH (HOLDLOCK)
+USING (SELECT @P1 AS tenant_id, @P2 AS name, @P3 AS body, @P4 AS updated_at) AS s
+ON mapping_profiles.tenant_id = s.tenant_id AND mapping_profiles.name = s.name
+WHEN MATCHED THEN UPDATE SET body = s.body, updated_at = s.updated_at
+WHEN NOT MATCHED THEN INSERT (tenant_id, name, body, updated_at)
+    VALUES (s.tenant_id, s.name, s.body, s.updated_at);";
+
+/// `@P1` tenant, `@P2` name.
+pub(super) const GET_PROFILE: &str =
+    "SELECT body FROM mapping_profiles WHERE tenant_id = @P1 AND name = @P2";
+
+/// `@P1` tenant.
+pub(super) const LIST_PROFILES: &str =
+    "SELECT name, updated_at FROM mapping_profiles WHERE tenant_id = @P1 ORDER BY name";
+
+/// Session staging tables for a stock-level batch, dropped first in case an earlier batch on
+/// this connection left them behind.
+pub(super) const DROP_LEVEL_STAGING: [&str; 3] = [
+    "DROP TABLE IF EXISTS #levels",
+    "DROP TABLE IF EXISTS #level_changes",
+    "DROP TABLE IF EXISTS #rejected",
+];
+
+/// The staging table stock levels are bulk-copied into, columns in the order they are sent.
+pub(super) const CREATE_LEVELS: &str = "CREATE TABLE #levels (
+    sku       NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    location  NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    quantity  BIGINT NOT NULL,
+    as_of     DATETIME2(3) NULL,
+    PRIMARY KEY (sku, location)
+)";
+
+/// What the levels `MERGE` did, one row per written level.
+pub(super) const CREATE_LEVEL_CHANGES: &str = "CREATE TABLE #level_changes (
+    action  NVARCHAR(10) COLLATE Latin1_General_100_BIN2 NOT NULL
+)";
+
+/// Bulk-copy target for stock levels.
+pub(super) const LEVELS_TABLE: &str = "#levels";
+
+/// Empties the level staging tables between rounds of one batch.
+pub(super) const CLEAR_LEVEL_ROUND: [&str; 2] =
+    ["DELETE FROM #levels", "DELETE FROM #level_changes"];
+
+/// `@P1` tenant, `@P2` run id, `@P3` now. Writes every staged level that is new, or differs
+/// from the stored one (quantity or as_of) without being older than it (both dated), as
+/// SQLite's per-row upsert does. Every comparison is spelled out for NULLs: a condition that
+/// is UNKNOWN would skip the row.
+pub(super) const MERGE_LEVELS: &str = "MERGE INTO inventory_levels WITH (HOLDLOCK)
+USING #levels AS s
+ON inventory_levels.tenant_id = @P1 AND inventory_levels.sku = s.sku
+    AND inventory_levels.location = s.location
+WHEN MATCHED
+    AND (s.as_of IS NULL OR inventory_levels.as_of IS NULL OR s.as_of >= inventory_levels.as_of)
+    AND (s.quantity <> inventory_levels.quantity
+        OR (s.as_of IS NULL AND inventory_levels.as_of IS NOT NULL)
+        OR (s.as_of IS NOT NULL AND inventory_levels.as_of IS NULL)
+        OR s.as_of <> inventory_levels.as_of)
+    THEN UPDATE SET quantity = s.quantity, as_of = s.as_of, source_run = @P2, updated_at = @P3
+WHEN NOT MATCHED BY TARGET THEN INSERT (tenant_id, sku, location, quantity, as_of, source_run,
+    updated_at)
+    VALUES (@P1, s.sku, s.location, s.quantity, s.as_of, @P2, @P3)
+OUTPUT $action INTO #level_changes (action);";
+
+/// How many staged levels the `MERGE` inserted and updated.
+pub(super) const COUNT_LEVEL_CHANGES: &str = "SELECT
+    COUNT_BIG(CASE WHEN action = N'INSERT' THEN 1 END) AS inserted,
+    COUNT_BIG(CASE WHEN action = N'UPDATE' THEN 1 END) AS updated
+FROM #level_changes";
+
+/// Session staging tables for an order batch, dropped first in case an earlier batch on this
+/// connection left them behind.
+pub(super) const DROP_ORDER_STAGING: [&str; 4] = [
+    "DROP TABLE IF EXISTS #orders",
+    "DROP TABLE IF EXISTS #order_lines",
+    "DROP TABLE IF EXISTS #order_changes",
+    "DROP TABLE IF EXISTS #rejected",
+];
+
+/// The staging table orders are bulk-copied into, columns in the order they are sent.
+pub(super) const CREATE_ORDERS: &str = "CREATE TABLE #orders (
+    order_id        NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
+    placed_at       DATETIME2(3) NOT NULL,
+    currency        NVARCHAR(3) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    total_minor     BIGINT NOT NULL,
+    tax_minor       BIGINT NULL,
+    shipping_minor  BIGINT NULL,
+    customer_ref    NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NULL,
+    content_hash    NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL
+)";
+
+/// The staged orders' lines, columns in the order they are sent.
+pub(super) const CREATE_ORDER_LINES: &str = "CREATE TABLE #order_lines (
+    order_id          NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    line_no           BIGINT NOT NULL,
+    sku               NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    quantity          BIGINT NOT NULL,
+    unit_price_minor  BIGINT NOT NULL,
+    PRIMARY KEY (order_id, line_no)
+)";
+
+/// What the orders `MERGE` did, one row per written order.
+pub(super) const CREATE_ORDER_CHANGES: &str = "CREATE TABLE #order_changes (
+    action    NVARCHAR(10) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    order_id  NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL
+)";
+
+/// Bulk-copy target for orders.
+pub(super) const ORDERS_TABLE: &str = "#orders";
+/// Bulk-copy target for order lines.
+pub(super) const ORDER_LINES_TABLE: &str = "#order_lines";
+
+/// Empties the order staging tables between rounds of one batch.
+pub(super) const CLEAR_ORDER_ROUND: [&str; 3] = [
+    "DELETE FROM #orders",
+    "DELETE FROM #order_lines",
+    "DELETE FROM #order_changes",
+];
+
+/// `@P1` tenant, `@P2` run id, `@P3` now. Writes every staged order that is new or whose
+/// content hash differs from the stored one; what it wrote lands in `#order_changes`.
+pub(super) const MERGE_ORDERS: &str = "MERGE INTO orders WITH (HOLDLOCK)
+USING #orders AS s
+ON orders.tenant_id = @P1 AND orders.order_id = s.order_id
+WHEN MATCHED AND orders.content_hash <> s.content_hash THEN UPDATE SET
+    placed_at = s.placed_at, currency = s.currency, total_minor = s.total_minor,
+    tax_minor = s.tax_minor, shipping_minor = s.shipping_minor, customer_ref = s.customer_ref,
+    content_hash = s.content_hash, source_run = @P2, updated_at = @P3
+WHEN NOT MATCHED BY TARGET THEN INSERT (tenant_id, order_id, placed_at, currency, total_minor,
+    tax_minor, shipping_minor, customer_ref, content_hash, source_run, created_at, updated_at)
+    VALUES (@P1, s.order_id, s.placed_at, s.currency, s.total_minor, s.tax_minor,
+    s.shipping_minor, s.customer_ref, s.content_hash, @P2, @P3, @P3)
+OUTPUT $action, inserted.order_id INTO #order_changes (action, order_id);";
+
+/// `@P1` tenant: the lines of the orders the `MERGE` wrote go, to be replaced.
+pub(super) const DELETE_CHANGED_LINES: &str = "DELETE FROM order_lines
+WHERE tenant_id = @P1 AND order_id IN (SELECT order_id FROM #order_changes)";
+
+/// `@P1` tenant: the staged lines of the orders the `MERGE` wrote.
+pub(super) const INSERT_CHANGED_LINES: &str = "INSERT INTO order_lines (tenant_id, order_id,
+    line_no, sku, quantity, unit_price_minor)
+SELECT @P1, l.order_id, l.line_no, l.sku, l.quantity, l.unit_price_minor
+FROM #order_lines AS l
+WHERE l.order_id IN (SELECT order_id FROM #order_changes)";
+
+/// How many staged orders the `MERGE` inserted and updated.
+pub(super) const COUNT_ORDER_CHANGES: &str = "SELECT
+    COUNT_BIG(CASE WHEN action = N'INSERT' THEN 1 END) AS inserted,
+    COUNT_BIG(CASE WHEN action = N'UPDATE' THEN 1 END) AS updated
+FROM #order_changes";
+
 /// Test databases: `name` is built by the test from a UUID, never from input.
 #[cfg(test)]
 pub(super) fn create_database(name: &str) -> String {
@@ -350,6 +581,7 @@ pub(super) fn drop_database(name: &str) -> [String; 2] {
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
+    use sqlparser::ast::{AlterTableOperation, Statement};
     use sqlparser::dialect::MsSqlDialect;
     use sqlparser::parser::Parser;
 
@@ -390,11 +622,31 @@ mod tests {
             ("RECORD_REJECTED", RECORD_REJECTED),
             ("ENRICHMENT_STATE", ENRICHMENT_STATE),
             ("SAVE_ENRICHMENT", SAVE_ENRICHMENT),
+            ("RUN_OF_TENANT", RUN_OF_TENANT),
+            ("LIST_ERRORS", LIST_ERRORS),
+            ("LIST_ERRORS_AFTER", LIST_ERRORS_AFTER),
+            ("PUT_PROFILE", PUT_PROFILE),
+            ("GET_PROFILE", GET_PROFILE),
+            ("LIST_PROFILES", LIST_PROFILES),
+            ("CREATE_LEVELS", CREATE_LEVELS),
+            ("CREATE_LEVEL_CHANGES", CREATE_LEVEL_CHANGES),
+            ("MERGE_LEVELS", MERGE_LEVELS),
+            ("COUNT_LEVEL_CHANGES", COUNT_LEVEL_CHANGES),
+            ("CREATE_ORDERS", CREATE_ORDERS),
+            ("CREATE_ORDER_LINES", CREATE_ORDER_LINES),
+            ("CREATE_ORDER_CHANGES", CREATE_ORDER_CHANGES),
+            ("MERGE_ORDERS", MERGE_ORDERS),
+            ("DELETE_CHANGED_LINES", DELETE_CHANGED_LINES),
+            ("INSERT_CHANGED_LINES", INSERT_CHANGED_LINES),
+            ("COUNT_ORDER_CHANGES", COUNT_ORDER_CHANGES),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))
         .collect();
-        for (i, sql) in DROP_STAGING.iter().chain(&CLEAR_ROUND).enumerate() {
+        let staging = DROP_STAGING.iter().chain(&CLEAR_ROUND);
+        let staging = staging.chain(&DROP_LEVEL_STAGING).chain(&CLEAR_LEVEL_ROUND);
+        let staging = staging.chain(&DROP_ORDER_STAGING).chain(&CLEAR_ORDER_ROUND);
+        for (i, sql) in staging.enumerate() {
             all.push((format!("staging statement {i}"), (*sql).to_owned()));
         }
         all.push(("get_product".into(), get_product()));
@@ -406,6 +658,12 @@ mod tests {
                 updated_since: bits & 8 != 0,
             };
             all.push((format!("list_products {filters:?}"), list_products(filters)));
+        }
+        for (after, status) in [(false, false), (true, false), (false, true), (true, true)] {
+            all.push((
+                format!("list_runs after={after} status={status}"),
+                list_runs(after, status),
+            ));
         }
         for (version, name, script) in MIGRATIONS {
             for (i, batch) in migration_batches(script).into_iter().enumerate() {
@@ -478,15 +736,35 @@ mod tests {
             .collect()
     }
 
-    /// Table → column names, as the T-SQL migrations' `CREATE TABLE`s declare them.
+    /// Table → column names, as the T-SQL migrations' `CREATE TABLE`s declare them and their
+    /// `ALTER TABLE`s change them.
     fn t_sql_schema() -> BTreeMap<String, BTreeSet<String>> {
-        let mut schema = BTreeMap::new();
+        let mut schema: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (_, _, script) in MIGRATIONS {
             for batch in migration_batches(script) {
                 for statement in Parser::parse_sql(&MsSqlDialect {}, &batch).unwrap() {
-                    if let sqlparser::ast::Statement::CreateTable(table) = statement {
-                        let columns = table.columns.iter().map(|c| c.name.value.clone());
-                        schema.insert(table.name.to_string(), columns.collect());
+                    match statement {
+                        Statement::CreateTable(table) => {
+                            let columns = table.columns.iter().map(|c| c.name.value.clone());
+                            schema.insert(table.name.to_string(), columns.collect());
+                        }
+                        Statement::AlterTable(alter) => {
+                            let table = schema.entry(alter.name.to_string()).or_default();
+                            for operation in alter.operations {
+                                match operation {
+                                    AlterTableOperation::AddColumn { column_def, .. } => {
+                                        table.insert(column_def.name.value);
+                                    }
+                                    AlterTableOperation::DropColumn { column_names, .. } => {
+                                        for name in column_names {
+                                            table.remove(&name.value);
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -522,6 +800,17 @@ mod tests {
         assert!(sql.contains("p.updated_at >= @P5"));
         assert!(sql.starts_with("SELECT TOP (@P6) p.sku"));
         assert!(list_products(ListFilters::default()).starts_with("SELECT TOP (@P2) p.sku"));
+    }
+
+    #[test]
+    fn run_listings_number_their_parameters_in_order() {
+        let sql = list_runs(true, true);
+        assert!(sql.starts_with("SELECT TOP (@P5) id,"), "{sql}");
+        assert!(sql.contains("started_at < @P2 OR (started_at = @P2 AND id < @P3)"));
+        assert!(sql.contains("status = @P4"));
+        assert!(list_runs(false, true).contains("status = @P2"));
+        assert!(list_runs(false, false).starts_with("SELECT TOP (@P2) id,"));
+        assert!(sql.ends_with("ORDER BY started_at DESC, id DESC"));
     }
 
     #[test]

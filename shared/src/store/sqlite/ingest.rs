@@ -1,14 +1,18 @@
 //! Ingestion runs and their batches.
 
 use chrono::Utc;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::{from_db_time, map_error, to_db_time};
 use crate::domain::Sku;
+use crate::ingest::record::FeedKind;
+use crate::store::json_columns;
 use crate::store::*;
 
 const RUN_COLUMNS: &str = "id, tenant_id, blob_name, status, rows_total, rejected, error, \
-                           report_blob, started_at, finished_at";
+                           report_blob, started_at, finished_at, kind, format, inserted, updated, \
+                           unchanged";
 
 pub(super) fn begin_run(
     c: &mut Connection,
@@ -18,14 +22,15 @@ pub(super) fn begin_run(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_error)?;
     tx.execute(
-        "INSERT INTO ingest_runs (id, tenant_id, run_key, blob_name, status, started_at)
-         VALUES (?1, ?2, ?3, ?4, 'running', ?5)
+        "INSERT INTO ingest_runs (id, tenant_id, run_key, blob_name, kind, status, started_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)
          ON CONFLICT (tenant_id, run_key) DO NOTHING",
         params![
             uuid::Uuid::new_v4().to_string(),
             start.tenant.as_str(),
             start.run_key,
             start.blob_name,
+            start.kind.as_str(),
             to_db_time(&Utc::now())
         ],
     )
@@ -52,24 +57,117 @@ fn read_run(row: &Row<'_>) -> rusqlite::Result<Result<IngestRun, StoreError>> {
     let status: String = row.get(3)?;
     let started: String = row.get(8)?;
     let finished: Option<String> = row.get(9)?;
-    let rows_total: i64 = row.get(4)?;
-    let rejected: i64 = row.get(5)?;
+    let kind: String = row.get(10)?;
+    let counts: [i64; 5] = [
+        row.get(4)?,
+        row.get(5)?,
+        row.get(12)?,
+        row.get(13)?,
+        row.get(14)?,
+    ];
+    let [rows_total, rejected, inserted, updated, unchanged] = counts.map(|n| n.max(0) as u64);
     let (id, blob_name, error, report_blob) = (row.get(0)?, row.get(2)?, row.get(6)?, row.get(7)?);
+    let format = row.get(11)?;
     Ok((|| {
         Ok(IngestRun {
             id,
             tenant: TenantId::parse(&tenant).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             blob_name,
+            kind: FeedKind::from_path_segment(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("run kind `{kind}`")))?,
+            format,
             status: RunStatus::parse(&status)
                 .ok_or_else(|| StoreError::Corrupt(format!("run status `{status}`")))?,
-            rows_total: rows_total.max(0) as u64,
-            rejected: rejected.max(0) as u64,
+            rows_total,
+            rejected,
+            inserted,
+            updated,
+            unchanged,
             error,
             report_blob,
             started_at: from_db_time(&started)?,
             finished_at: finished.as_deref().map(from_db_time).transpose()?,
         })
     })())
+}
+
+/// One page of the tenant's runs, newest first.
+pub(super) fn list_runs(
+    c: &mut Connection,
+    tenant: &TenantId,
+    query: &RunQuery,
+) -> Result<Vec<IngestRun>, StoreError> {
+    let mut sql = format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?");
+    let mut args: Vec<SqlValue> = vec![tenant.as_str().to_owned().into()];
+    if let Some(after) = &query.after {
+        sql.push_str(" AND (started_at < ? OR (started_at = ? AND id < ?))");
+        let at = to_db_time(&after.started_at);
+        args.extend([at.clone().into(), at.into(), after.id.clone().into()]);
+    }
+    if let Some(status) = query.status {
+        sql.push_str(" AND status = ?");
+        args.push(status.as_str().to_owned().into());
+    }
+    sql.push_str(" ORDER BY started_at DESC, id DESC LIMIT ?");
+    args.push(i64::from(query.limit).into());
+    let mut statement = c.prepare(&sql).map_err(map_error)?;
+    let rows = statement
+        .query_map(params_from_iter(args), read_run)
+        .map_err(map_error)?;
+    rows.map(|row| row.map_err(map_error)?).collect()
+}
+
+/// The tenant's run `id`.
+pub(super) fn get_run(
+    c: &mut Connection,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Option<IngestRun>, StoreError> {
+    c.query_row(
+        &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?1 AND id = ?2"),
+        params![tenant.as_str(), id],
+        read_run,
+    )
+    .optional()
+    .map_err(map_error)?
+    .transpose()
+}
+
+/// One page of the rejected rows of the tenant's run `run_id`, by (line, column).
+pub(super) fn list_errors(
+    c: &mut Connection,
+    tenant: &TenantId,
+    run_id: &str,
+    after: Option<&(u64, String)>,
+    limit: u32,
+) -> Result<Vec<RejectedRow>, StoreError> {
+    let (line, column) = match after {
+        Some((line, column)) => (Some(*line as i64), Some(column.as_str())),
+        None => (None, None),
+    };
+    let mut statement = c
+        .prepare(
+            "SELECT e.line, e.column_name, e.value, e.reason
+             FROM ingest_errors e JOIN ingest_runs r ON r.id = e.run_id
+             WHERE r.tenant_id = ?1 AND e.run_id = ?2
+                 AND (?3 IS NULL OR e.line > ?3 OR (e.line = ?3 AND e.column_name > ?4))
+             ORDER BY e.line, e.column_name LIMIT ?5",
+        )
+        .map_err(map_error)?;
+    let rows = statement
+        .query_map(
+            params![tenant.as_str(), run_id, line, column, i64::from(limit)],
+            |row| {
+                Ok(RejectedRow {
+                    line: row.get::<_, i64>(0)?.max(0) as u64,
+                    column: row.get(1)?,
+                    value: row.get(2)?,
+                    reason: row.get(3)?,
+                })
+            },
+        )
+        .map_err(map_error)?;
+    rows.map(|row| row.map_err(map_error)).collect()
 }
 
 pub(super) fn apply_batch(
@@ -107,6 +205,17 @@ pub(super) fn apply_batch(
             }
         }
     }
+    record_rejected(&tx, run, rejected)?;
+    tx.commit().map_err(map_error)?;
+    Ok(outcome)
+}
+
+/// Records `rejected` for `run`, keeping the first rejection of a cell.
+pub(super) fn record_rejected(
+    tx: &rusqlite::Transaction<'_>,
+    run: &IngestRun,
+    rejected: &[RejectedRow],
+) -> Result<(), StoreError> {
     for row in rejected {
         tx.execute(
             "INSERT OR IGNORE INTO ingest_errors (run_id, line, column_name, value, reason)
@@ -115,8 +224,7 @@ pub(super) fn apply_batch(
         )
         .map_err(map_error)?;
     }
-    tx.commit().map_err(map_error)?;
-    Ok(outcome)
+    Ok(())
 }
 
 /// Writes `product` unless its content is already stored; returns the kind of change.
@@ -143,13 +251,17 @@ fn upsert_product(
     let currency = p.price.as_ref().map(|m| m.currency().as_str().to_owned());
     let source_updated_at = upsert.source_updated_at.as_ref().map(to_db_time);
     let gtin = p.gtin.as_ref().map(|g| g.as_str().to_owned());
+    let (options, attributes) = json_columns::product_json(p)?;
     tx.execute(
         "INSERT INTO products (tenant_id, sku, title, description, price_minor, currency, quantity,
              brand, category, gtin, image_url, source, source_updated_at, content_hash, version,
-             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, ?15)
+             created_at, updated_at, parent, options, attributes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, ?15, ?16,
+             ?17, ?18)
          ON CONFLICT (tenant_id, sku) DO UPDATE SET
              title = excluded.title, description = excluded.description,
+             parent = excluded.parent, options = excluded.options,
+             attributes = excluded.attributes,
              price_minor = excluded.price_minor, currency = excluded.currency,
              quantity = excluded.quantity, brand = excluded.brand, category = excluded.category,
              gtin = excluded.gtin, image_url = excluded.image_url, source = excluded.source,
@@ -170,7 +282,10 @@ fn upsert_product(
             upsert.source,
             source_updated_at,
             upsert.content_hash,
-            now
+            now,
+            p.parent,
+            options,
+            attributes
         ],
     )
     .map_err(map_error)?;
@@ -218,7 +333,8 @@ pub(super) fn finish_run(
 ) -> Result<IngestRun, StoreError> {
     c.execute(
         "UPDATE ingest_runs SET status = ?2, rows_total = ?3, rejected = ?4, error = ?5,
-             report_blob = ?6, finished_at = ?7
+             report_blob = ?6, finished_at = ?7, format = ?8, inserted = ?9, updated = ?10,
+             unchanged = ?11
          WHERE id = ?1",
         params![
             run.id,
@@ -227,7 +343,11 @@ pub(super) fn finish_run(
             finish.rejected as i64,
             finish.error,
             finish.report_blob,
-            to_db_time(&Utc::now())
+            to_db_time(&Utc::now()),
+            finish.format,
+            finish.inserted as i64,
+            finish.updated as i64,
+            finish.unchanged as i64
         ],
     )
     .map_err(map_error)?;

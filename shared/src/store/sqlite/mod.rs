@@ -1,5 +1,6 @@
 //! The embedded store: SQLite through rusqlite (bundled), one file, versioned migrations.
 
+mod feeds;
 mod ingest;
 mod pool;
 mod products;
@@ -15,11 +16,18 @@ use self::pool::Pool;
 use super::*;
 
 /// Migrations in order; the number is the version recorded in `schema_migrations`.
-pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/sqlite/0001_init.sql"),
-)];
+pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "feeds",
+        include_str!("../../../migrations/sqlite/0002_feeds.sql"),
+    ),
+];
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -60,7 +68,23 @@ pub(crate) fn from_db_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("time `{text}`: {e}")))
 }
 
+/// Applies the pending migrations with foreign keys off, as SQLite's procedure for rebuilding a
+/// table others reference asks (0002 rebuilds `ingest_runs`); each migration's keys are
+/// checked before it commits, and they are turned back on whatever happened.
 fn apply_migrations(connection: &mut rusqlite::Connection) -> Result<usize, StoreError> {
+    connection
+        .execute_batch("PRAGMA foreign_keys = OFF")
+        .map_err(map_error)?;
+    let applied = apply_pending(connection);
+    let restored = connection
+        .execute_batch("PRAGMA foreign_keys = ON")
+        .map_err(map_error);
+    let applied = applied?;
+    restored?;
+    Ok(applied)
+}
+
+fn apply_pending(connection: &mut rusqlite::Connection) -> Result<usize, StoreError> {
     connection
         .execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -87,6 +111,15 @@ fn apply_migrations(connection: &mut rusqlite::Connection) -> Result<usize, Stor
                 params![version, name, to_db_time(&Utc::now())],
             )
             .map_err(map_error)?;
+            let broken: Option<String> = tx
+                .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+                .optional()
+                .map_err(map_error)?;
+            if let Some(table) = broken {
+                return Err(StoreError::Database(format!(
+                    "migration {version} {name} leaves a broken foreign key in `{table}`"
+                )));
+            }
             applied += 1;
         }
         tx.commit().map_err(map_error)?;
@@ -249,5 +282,169 @@ impl Store for SqliteStore {
         self.pool
             .run(move |c| products::save_enrichment(c, &tenant, &sku, &enrichment))
             .await
+    }
+
+    async fn list_ingest_runs(
+        &self,
+        tenant: &TenantId,
+        query: &RunQuery,
+    ) -> Result<Vec<IngestRun>, StoreError> {
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.pool
+            .run(move |c| ingest::list_runs(c, &tenant, &query))
+            .await
+    }
+
+    async fn get_ingest_run(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<IngestRun>, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
+        self.pool
+            .run(move |c| ingest::get_run(c, &tenant, &id))
+            .await
+    }
+
+    async fn list_ingest_errors(
+        &self,
+        tenant: &TenantId,
+        run_id: &str,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<RejectedRow>, StoreError> {
+        let (tenant, run_id) = (tenant.clone(), run_id.to_owned());
+        self.pool
+            .run(move |c| ingest::list_errors(c, &tenant, &run_id, after.as_ref(), limit))
+            .await
+    }
+
+    async fn put_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let (tenant, name, body) = (tenant.clone(), name.to_owned(), body.clone());
+        self.pool
+            .run(move |c| feeds::put_profile(c, &tenant, &name, &body))
+            .await
+    }
+
+    async fn get_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let (tenant, name) = (tenant.clone(), name.to_owned());
+        self.pool
+            .run(move |c| feeds::get_profile(c, &tenant, &name))
+            .await
+    }
+
+    async fn list_mapping_profiles(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let tenant = tenant.clone();
+        self.pool
+            .run(move |c| feeds::list_profiles(c, &tenant))
+            .await
+    }
+
+    async fn apply_inventory_batch(
+        &self,
+        run: &IngestRun,
+        levels: &[InventoryUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        let (run, levels, rejected) = (run.clone(), levels.to_vec(), rejected.to_vec());
+        self.pool
+            .run(move |c| feeds::apply_inventory(c, &run, &levels, &rejected))
+            .await
+    }
+
+    async fn apply_order_batch(
+        &self,
+        run: &IngestRun,
+        orders: &[OrderUpsert],
+        rejected: &[RejectedRow],
+    ) -> Result<BatchOutcome, StoreError> {
+        let (run, orders, rejected) = (run.clone(), orders.to_vec(), rejected.to_vec());
+        self.pool
+            .run(move |c| feeds::apply_orders(c, &run, &orders, &rejected))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database left at migration 1 with a finished run, its change and a rejected row.
+    fn database_at_version_1(path: &Path) {
+        let db = rusqlite::Connection::open(path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .unwrap();
+        db.execute_batch(MIGRATIONS[0].2).unwrap();
+        db.execute_batch(
+            "INSERT INTO schema_migrations VALUES (1, 'init', '2024-05-01T10:00:00.000Z');
+             INSERT INTO tenants VALUES ('demo', 'Demo', '2024-05-01T10:00:00.000Z');
+             INSERT INTO ingest_runs (id, tenant_id, run_key, blob_name, status, rows_total,
+                 rejected, report_blob, started_at, finished_at)
+             VALUES ('run-1', 'demo', 'event-1', 'demo/a.csv', 'succeeded', 2, 1,
+                 'demo/a.report.json', '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:01.000Z');
+             INSERT INTO ingest_run_changes VALUES ('run-1', 'A', 'hash', 'inserted');
+             INSERT INTO ingest_errors VALUES ('run-1', 3, 'price', '-1', 'negative');",
+        )
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn migration_2_keeps_the_runs_of_a_database_already_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        database_at_version_1(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.migrate().await.unwrap(), 1);
+        let demo = TenantId::parse("demo").unwrap();
+        let run = store.get_ingest_run(&demo, "run-1").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                run.kind,
+                run.status,
+                run.rows_total,
+                run.inserted,
+                run.format.as_deref()
+            ),
+            (
+                crate::ingest::record::FeedKind::Products,
+                RunStatus::Succeeded,
+                2,
+                0,
+                None
+            )
+        );
+        assert_eq!(store.ingest_run_changes(&run).await.unwrap().len(), 1);
+        let errors = store
+            .list_ingest_errors(&demo, "run-1", None, 10)
+            .await
+            .unwrap();
+        assert_eq!(errors.len(), 1);
+        // Foreign keys are on again, and still point at the rebuilt table.
+        let orphan = store
+            .pool
+            .run(|c| {
+                c.execute(
+                    "INSERT INTO ingest_errors VALUES ('no-such-run', 1, '', '', '')",
+                    [],
+                )
+                .map_err(map_error)
+            })
+            .await;
+        assert!(orphan.is_err(), "{orphan:?}");
     }
 }

@@ -5,12 +5,13 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 
 use super::{from_db_time, map_error, to_db_time};
 use crate::domain::{Currency, Gtin, Money, ProductContent, Sku};
+use crate::store::json_columns;
 use crate::store::*;
 
 const SELECT: &str = "SELECT p.sku, p.title, p.description, p.price_minor, p.currency, p.quantity,
         p.brand, p.category, p.gtin, p.image_url, p.source, p.source_updated_at, p.content_hash,
         p.version, p.created_at, p.updated_at,
-        e.content_hash, e.generated_by, e.payload, e.created_at
+        e.content_hash, e.generated_by, e.payload, e.created_at, p.parent, p.options, p.attributes
     FROM products p
     LEFT JOIN enrichments e ON e.tenant_id = p.tenant_id AND e.sku = p.sku";
 
@@ -98,6 +99,9 @@ struct RawProduct {
     created_at: String,
     updated_at: String,
     enrichment: Option<(String, String, String, String)>,
+    parent: Option<String>,
+    options: Option<String>,
+    attributes: Option<String>,
 }
 
 fn read_product(row: &Row<'_>) -> rusqlite::Result<RawProduct> {
@@ -123,6 +127,9 @@ fn read_product(row: &Row<'_>) -> rusqlite::Result<RawProduct> {
         created_at: row.get(14)?,
         updated_at: row.get(15)?,
         enrichment,
+        parent: row.get(20)?,
+        options: row.get(21)?,
+        attributes: row.get(22)?,
     })
 }
 
@@ -160,9 +167,9 @@ impl RawProduct {
                 .transpose()
                 .map_err(corrupt("gtin"))?,
             image_url: self.image_url,
-            parent: None,
-            options: Vec::new(),
-            attributes: Default::default(),
+            parent: self.parent,
+            options: json_columns::from_json(self.options.as_deref(), "product options")?,
+            attributes: json_columns::from_json(self.attributes.as_deref(), "product attributes")?,
         };
         Ok(ProductView {
             content,

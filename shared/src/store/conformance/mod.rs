@@ -4,8 +4,15 @@
 use chrono::Utc;
 use serde_json::json;
 
+mod feeds;
+mod runs;
+
 use super::*;
 use crate::domain::{Currency, Money, ProductContent};
+use crate::ingest::record::FeedKind;
+
+use self::feeds::*;
+use self::runs::*;
 
 fn tenant(id: &str) -> TenantId {
     TenantId::parse(id).unwrap()
@@ -43,6 +50,22 @@ async fn start(store: &dyn Store, tenant_id: &TenantId, key: &str) -> IngestRun 
         tenant: tenant_id.clone(),
         run_key: key.into(),
         blob_name: "demo/test.csv".into(),
+        kind: FeedKind::Products,
+    };
+    store.begin_ingest_run(&start).await.unwrap()
+}
+
+async fn start_kind(
+    store: &dyn Store,
+    tenant_id: &TenantId,
+    key: &str,
+    kind: FeedKind,
+) -> IngestRun {
+    let start = IngestRunStart {
+        tenant: tenant_id.clone(),
+        run_key: key.into(),
+        blob_name: format!("demo/{kind}/{key}.csv"),
+        kind,
     };
     store.begin_ingest_run(&start).await.unwrap()
 }
@@ -50,8 +73,12 @@ async fn start(store: &dyn Store, tenant_id: &TenantId, key: &str) -> IngestRun 
 fn finish(rows: u64) -> IngestRunFinish {
     IngestRunFinish {
         status: RunStatus::Succeeded,
+        format: Some("csv (,)".into()),
         rows_total: rows,
         rejected: 0,
+        inserted: rows,
+        updated: 0,
+        unchanged: 0,
         error: None,
         report_blob: "demo/test.report.json".into(),
     }
@@ -218,7 +245,7 @@ mod sqlite {
     async fn fresh() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(store.migrate().await.unwrap(), 1);
+        assert_eq!(store.migrate().await.unwrap(), 2);
         assert_eq!(store.migrate().await.unwrap(), 0, "migrations apply once");
         (dir, store)
     }
@@ -245,6 +272,42 @@ mod sqlite {
     async fn tenants_never_see_each_other_on_sqlite() {
         let (_dir, store) = fresh().await;
         tenants_never_see_each_other(&store).await;
+    }
+
+    #[tokio::test]
+    async fn products_keep_their_parent_options_and_attributes_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        products_keep_their_parent_options_and_attributes(&store).await;
+    }
+
+    #[tokio::test]
+    async fn runs_are_listed_newest_first_a_page_at_a_time_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        runs_are_listed_newest_first_a_page_at_a_time(&store).await;
+    }
+
+    #[tokio::test]
+    async fn rejected_rows_are_listed_by_line_and_column_a_page_at_a_time_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        rejected_rows_are_listed_by_line_and_column_a_page_at_a_time(&store).await;
+    }
+
+    #[tokio::test]
+    async fn mapping_profiles_are_replaced_by_name_per_tenant_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        mapping_profiles_are_replaced_by_name_per_tenant(&store).await;
+    }
+
+    #[tokio::test]
+    async fn stock_levels_move_forward_only_and_count_what_changed_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        stock_levels_move_forward_only_and_count_what_changed(&store).await;
+    }
+
+    #[tokio::test]
+    async fn orders_are_written_once_and_replaced_whole_when_they_change_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        orders_are_written_once_and_replaced_whole_when_they_change(&store).await;
     }
 }
 
@@ -279,7 +342,7 @@ mod mssql {
             let store = store.clone();
             let checked = check(store.clone());
             async move {
-                assert_eq!(store.migrate().await.unwrap(), 1);
+                assert_eq!(store.migrate().await.unwrap(), 2);
                 assert_eq!(store.migrate().await.unwrap(), 0, "migrations apply once");
                 checked.await;
             }
@@ -331,6 +394,72 @@ mod mssql {
             "tenants_never_see_each_other_on_mssql",
             |store| async move {
                 tenants_never_see_each_other(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn products_keep_their_parent_options_and_attributes_on_mssql() {
+        on_fresh_database(
+            "products_keep_their_parent_options_and_attributes_on_mssql",
+            |store| async move {
+                products_keep_their_parent_options_and_attributes(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn runs_are_listed_newest_first_a_page_at_a_time_on_mssql() {
+        on_fresh_database(
+            "runs_are_listed_newest_first_a_page_at_a_time_on_mssql",
+            |store| async move {
+                runs_are_listed_newest_first_a_page_at_a_time(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn rejected_rows_are_listed_by_line_and_column_a_page_at_a_time_on_mssql() {
+        on_fresh_database(
+            "rejected_rows_are_listed_by_line_and_column_a_page_at_a_time_on_mssql",
+            |store| async move {
+                rejected_rows_are_listed_by_line_and_column_a_page_at_a_time(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn mapping_profiles_are_replaced_by_name_per_tenant_on_mssql() {
+        on_fresh_database(
+            "mapping_profiles_are_replaced_by_name_per_tenant_on_mssql",
+            |store| async move {
+                mapping_profiles_are_replaced_by_name_per_tenant(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn stock_levels_move_forward_only_and_count_what_changed_on_mssql() {
+        on_fresh_database(
+            "stock_levels_move_forward_only_and_count_what_changed_on_mssql",
+            |store| async move {
+                stock_levels_move_forward_only_and_count_what_changed(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn orders_are_written_once_and_replaced_whole_when_they_change_on_mssql() {
+        on_fresh_database(
+            "orders_are_written_once_and_replaced_whole_when_they_change_on_mssql",
+            |store| async move {
+                orders_are_written_once_and_replaced_whole_when_they_change(&store).await;
             },
         )
         .await;

@@ -1,0 +1,32 @@
+//! The product columns both adapters store as JSON text: NULL when empty, so a product without
+//! variants or extra columns reads back as it was written.
+
+use super::StoreError;
+
+/// A product's options and attributes as stored: JSON text, NULL when there are none.
+pub(crate) fn product_json(
+    p: &crate::domain::ProductContent,
+) -> Result<(Option<String>, Option<String>), StoreError> {
+    let json = |value: serde_json::Result<String>| {
+        value.map_err(|e| StoreError::Database(format!("product options: {e}")))
+    };
+    let options = match p.options.is_empty() {
+        true => None,
+        false => Some(json(serde_json::to_string(&p.options))?),
+    };
+    let attributes = match p.attributes.is_empty() {
+        true => None,
+        false => Some(json(serde_json::to_string(&p.attributes))?),
+    };
+    Ok((options, attributes))
+}
+
+/// A JSON column that is NULL when empty.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(
+    text: Option<&str>,
+    what: &str,
+) -> Result<T, StoreError> {
+    text.map(|t| serde_json::from_str(t).map_err(|e| StoreError::Corrupt(format!("{what}: {e}"))))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
