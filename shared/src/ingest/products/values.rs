@@ -87,8 +87,8 @@ pub(super) fn quantity(value: &str) -> Result<i64, String> {
         .map_err(|_| "quantity is too large".to_owned())
 }
 
-/// An image URL: absolute `http` or `https` with a host, no spaces, at most
-/// [`URL_MAX_CHARS`]. Checked by hand because only these few properties matter here.
+/// An image URL: absolute `http` or `https` with a host, no credentials, no spaces, at most
+/// [`URL_MAX_CHARS`].
 pub(super) fn image_url(value: &str) -> Result<String, String> {
     at_most(Field::ImageUrl, value, URL_MAX_CHARS)?;
     let not_absolute =
@@ -100,10 +100,18 @@ pub(super) fn image_url(value: &str) -> Result<String, String> {
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("image_url must not contain spaces (write them as %20)".to_owned());
     }
+    // Checked by hand too: the URL parser repairs `https:///a.jpg` into host `a.jpg`.
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host_and_port = authority.rsplit('@').next().unwrap_or_default();
     if !has_host(host_and_port) {
         return Err("image_url has no valid host name".to_owned());
+    }
+    let url = url::Url::parse(value).map_err(|_| "image_url has no valid host name".to_owned())?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("image_url has no valid host name".to_owned());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("image_url must not contain a user name or password".to_owned());
     }
     Ok(value.to_owned())
 }
@@ -124,12 +132,77 @@ fn has_host(host_and_port: &str) -> bool {
     !host.is_empty() && port_ok
 }
 
-/// A timestamp: RFC 3339 with an offset, `YYYY-MM-DD HH:MM:SS` (or with `T`) taken as UTC, or
-/// a bare `YYYY-MM-DD` taken as midnight UTC.
+/// The first item of a comma-separated list cell (WooCommerce `Categories`, `Images`); a
+/// backslash-escaped comma (`\,`) belongs to the item.
+pub(super) fn first_of_list(value: &str) -> String {
+    let mut item = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(',') => item.push(','),
+                Some(other) => {
+                    item.push('\\');
+                    item.push(other);
+                }
+                None => item.push('\\'),
+            },
+            ',' => break,
+            _ => item.push(c),
+        }
+    }
+    item.trim().to_owned()
+}
+
+/// Splits a price cell that carries its currency (`19.99 EUR`, `EUR 19.99`, Merchant Center
+/// style) into amount and code; a plain amount has no code.
+pub(super) fn split_currency(value: &str) -> (&str, Option<&str>) {
+    let is_code = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic());
+    match value.split_once(char::is_whitespace) {
+        Some((amount, code)) if is_code(code.trim()) => (amount.trim(), Some(code.trim())),
+        Some((code, amount)) if is_code(code.trim()) => (amount.trim(), Some(code.trim())),
+        _ => (value, None),
+    }
+}
+
+/// A number as written with a decimal comma (`1.234,56`) in the plain form (`1234.56`).
+pub(super) fn decimal_point(value: &str) -> String {
+    value.replace('.', "").replace(',', ".")
+}
+
+/// `value` (a plain decimal) times `factor`, written with `decimals` decimals.
+pub(super) fn multiply(
+    field: Field,
+    value: &str,
+    factor: f64,
+    decimals: u8,
+) -> Result<String, String> {
+    let plain = value.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !value.is_empty();
+    let number: f64 = value
+        .parse()
+        .ok()
+        .filter(|_| plain)
+        .ok_or_else(|| format!("{field} must be a plain number like 12.50"))?;
+    let result = number * factor;
+    if !result.is_finite() || result < 0.0 {
+        return Err(format!("{field} is out of range after unit conversion"));
+    }
+    Ok(format!("{result:.prec$}", prec = usize::from(decimals)))
+}
+
+/// A timestamp in one of the forms partners send:
+/// - RFC 3339 with an offset;
+/// - `YYYY-MM-DD HH:MM:SS` (or with `T`), taken as UTC;
+/// - `YYYY-MM-DD`, `DD.MM.YYYY`, taken as midnight UTC;
+/// - `MM/DD/YYYY` or `DD/MM/YYYY` only when one reading alone is a date (a part above 12):
+///   `03/04/2024` is refused because nothing says whether it is March or April.
 pub(super) fn timestamp(value: &str) -> Result<DateTime<Utc>, String> {
     let reason = || {
         "updated_at must be a date like 2024-05-01 or a time like 2024-05-01T10:00:00Z".to_owned()
     };
+    if let Some(date) = dotted_or_slashed(value)? {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
     // chrono accepts 2-digit years and unpadded months; a feed date must be unambiguous.
     if !has_iso_date_prefix(value) {
         return Err(reason());
@@ -148,6 +221,41 @@ pub(super) fn timestamp(value: &str) -> Result<DateTime<Utc>, String> {
         return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
     }
     Err(reason())
+}
+
+/// `DD.MM.YYYY`, or a slashed date with a 4-digit year that only one reading makes a date.
+/// `Ok(None)` when `value` is neither shape.
+fn dotted_or_slashed(value: &str) -> Result<Option<NaiveDate>, String> {
+    let parts = |sep: char| -> Option<(u32, u32, i32)> {
+        let mut it = value.split(sep);
+        let (a, b, y) = (it.next()?, it.next()?, it.next()?);
+        let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+            n.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit())
+        };
+        if it.next().is_some() || !digits(a, 1..=2) || !digits(b, 1..=2) || !digits(y, 4..=4) {
+            return None;
+        }
+        Some((a.parse().ok()?, b.parse().ok()?, y.parse().ok()?))
+    };
+    let invalid = || "updated_at is not a real date".to_owned();
+    if let Some((day, month, year)) = parts('.') {
+        return NaiveDate::from_ymd_opt(year, month, day)
+            .map(Some)
+            .ok_or_else(invalid);
+    }
+    let Some((first, second, year)) = parts('/') else {
+        return Ok(None);
+    };
+    let us = NaiveDate::from_ymd_opt(year, first, second);
+    let european = NaiveDate::from_ymd_opt(year, second, first);
+    match (us, european) {
+        (Some(date), None) | (None, Some(date)) => Ok(Some(date)),
+        (Some(a), Some(b)) if a == b => Ok(Some(a)),
+        (Some(_), Some(_)) => Err(format!(
+            "updated_at {value:?} could be month/day or day/month; write it as YYYY-MM-DD"
+        )),
+        (None, None) => Err(invalid()),
+    }
 }
 
 /// Whether `value` starts with `YYYY-MM-DD` in ASCII digits.
@@ -265,7 +373,6 @@ mod tests {
             "https://cdn.example-shop.com/products/a/main.jpg",
             "http://cdn.example-shop.com:8080/a.png?w=800#top",
             "HTTPS://CDN.EXAMPLE-SHOP.COM/A.JPG",
-            "https://user@cdn.example-shop.com/a.jpg",
             "https://[2001:db8::1]:443/a.jpg",
             "https://cdn.example-shop.com",
         ] {
@@ -343,7 +450,6 @@ mod tests {
     #[test]
     fn ambiguous_or_impossible_dates_are_rejected() {
         for bad in [
-            "01/05/2024",
             "2024-5-1",
             "24-05-01",
             "2024-02-30",
@@ -356,5 +462,75 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_image_url_with_credentials_is_rejected() {
+        for bad in [
+            "https://user@cdn.example-shop.com/a.jpg",
+            "https://user:secret@cdn.example-shop.com/a.jpg",
+        ] {
+            assert_eq!(
+                image_url(bad).unwrap_err(),
+                "image_url must not contain a user name or password"
+            );
+        }
+    }
+
+    #[test]
+    fn dotted_and_unambiguous_slashed_dates_are_accepted() {
+        let expected = timestamp("2024-05-21").unwrap();
+        for ok in [
+            "21.05.2024",
+            "05/21/2024",
+            "21/05/2024",
+            "2024-05-21 00:00:00",
+        ] {
+            assert_eq!(timestamp(ok).unwrap(), expected, "{ok:?}");
+        }
+        assert_eq!(
+            timestamp("04/04/2024").unwrap(),
+            timestamp("2024-04-04").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_slashed_date_that_reads_both_ways_is_rejected_as_ambiguous() {
+        assert_eq!(
+            timestamp("03/04/2024").unwrap_err(),
+            r#"updated_at "03/04/2024" could be month/day or day/month; write it as YYYY-MM-DD"#
+        );
+        assert_eq!(
+            timestamp("31.02.2024").unwrap_err(),
+            "updated_at is not a real date"
+        );
+        assert!(timestamp("3/4/24").is_err());
+    }
+
+    #[test]
+    fn list_cells_give_their_first_item() {
+        assert_eq!(
+            first_of_list("Clothing > Hoodies, Sale"),
+            "Clothing > Hoodies"
+        );
+        assert_eq!(first_of_list(r"Home\, Garden, Sale"), "Home, Garden");
+        assert_eq!(
+            first_of_list("https://a.example/1.jpg, https://a.example/2.jpg"),
+            "https://a.example/1.jpg"
+        );
+    }
+
+    #[test]
+    fn a_price_cell_may_carry_its_currency_either_side() {
+        assert_eq!(split_currency("19.99 EUR"), ("19.99", Some("EUR")));
+        assert_eq!(split_currency("USD 5"), ("5", Some("USD")));
+        assert_eq!(split_currency("19.99"), ("19.99", None));
+    }
+
+    #[test]
+    fn decimal_commas_and_unit_factors_give_plain_numbers() {
+        assert_eq!(decimal_point("1.234,56"), "1234.56");
+        assert_eq!(multiply(Field::Quantity, "2.5", 4.0, 0).unwrap(), "10");
+        assert!(multiply(Field::Price, "-1", 2.0, 2).is_err());
     }
 }
