@@ -21,6 +21,7 @@
 //! its product, and `errors` words what went wrong.
 
 mod columns;
+mod dates;
 mod errors;
 mod fields;
 mod row;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::RowError;
 use super::columns::{ColumnMapping, Layout};
+use super::dates;
 use super::fields::Field;
 use super::values;
 use crate::domain::{Currency, Gtin, Money, Sku, money};
@@ -80,7 +81,7 @@ impl Reader<'_> {
             category: cells.parse(Field::Category, |v| values::single_line(Field::Category, v)),
             gtin: cells.parse(Field::Gtin, |v| Gtin::parse(v).map_err(|e| e.to_string())),
             image_url: cells.parse(Field::ImageUrl, values::image_url),
-            updated_at: cells.parse(Field::UpdatedAt, values::timestamp),
+            updated_at: cells.parse(Field::UpdatedAt, dates::timestamp),
             parent: cells.parse(Field::Parent, |v| values::single_line(Field::Parent, v)),
             group: cells.parse(Field::GroupId, |v| values::single_line(Field::GroupId, v)),
             attributes: cells.attributes(),
