@@ -177,7 +177,7 @@ impl Cells<'_> {
         let profile = self.reader.profile;
         let mut value = value.to_owned();
         if profile.is_some_and(|p| p.decimal_comma) {
-            value = values::decimal_point(&value);
+            value = values::decimal_point(field, &value)?;
         }
         let unit = profile.and_then(|p| {
             p.units

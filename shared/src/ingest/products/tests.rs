@@ -391,3 +391,24 @@ fn the_sample_feed_has_234_good_rows_and_exactly_the_6_deliberate_bad_ones() {
         .into();
     assert_eq!(bad, expected);
 }
+
+#[test]
+fn a_profile_factor_applies_to_prices_and_a_decimal_comma_refuses_a_point() {
+    let mut profile = MappingProfile::default();
+    profile
+        .units
+        .insert("price".into(), UnitConversion::Multiply(0.01));
+    let (_, results) = map_csv("sku,title,price,currency\nA,Mug,1999,EUR\n", Some(&profile));
+    let price = results[0].as_ref().unwrap().content.price;
+    assert_eq!(price.map(|p| p.to_string()).as_deref(), Some("19.99 EUR"));
+    let profile = MappingProfile {
+        decimal_comma: true,
+        ..MappingProfile::default()
+    };
+    let (_, results) = map_csv(
+        "sku,title,price,currency\nA,Mug,12.50,EUR\n",
+        Some(&profile),
+    );
+    let errors = results[0].as_ref().unwrap_err();
+    assert!(errors[0].reason.contains("decimal comma"), "{errors:?}");
+}

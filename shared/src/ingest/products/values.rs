@@ -163,9 +163,25 @@ pub(super) fn split_currency(value: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// A number as written with a decimal comma (`1.234,56`) in the plain form (`1234.56`).
-pub(super) fn decimal_point(value: &str) -> String {
-    value.replace('.', "").replace(',', ".")
+/// A number as written with a decimal comma (`1.234,56`) in the plain form (`1234.56`). Dots
+/// must group thousands, so `12.50` is refused rather than read as 1250.
+pub(super) fn decimal_point(field: Field, value: &str) -> Result<String, String> {
+    let (whole, fraction) = value.split_once(',').unwrap_or((value, ""));
+    let mut groups = whole.split('.');
+    let first_ok = groups.next().is_some_and(|g| !g.is_empty());
+    let grouped = groups.all(|g| g.len() == 3);
+    if !first_ok || !grouped || fraction.contains([',', '.']) {
+        return Err(format!(
+            "{field} must be written with a decimal comma like 1.234,56 (the mapping profile \
+             says so)"
+        ));
+    }
+    let fraction = if fraction.is_empty() {
+        String::new()
+    } else {
+        format!(".{fraction}")
+    };
+    Ok(format!("{}{fraction}", whole.replace('.', "")))
 }
 
 /// `value` (a plain decimal) times `factor`, written with `decimals` decimals.
@@ -380,7 +396,12 @@ mod tests {
 
     #[test]
     fn decimal_commas_and_unit_factors_give_plain_numbers() {
-        assert_eq!(decimal_point("1.234,56"), "1234.56");
+        assert_eq!(decimal_point(Field::Price, "1.234,56").unwrap(), "1234.56");
+        assert_eq!(decimal_point(Field::Price, "12").unwrap(), "12");
+        assert_eq!(decimal_point(Field::Price, "0,5").unwrap(), "0.5");
+        for bad in ["12.50", "1,2,3", ",5", "1.23,4"] {
+            assert!(decimal_point(Field::Price, bad).is_err(), "{bad:?}");
+        }
         assert_eq!(multiply(Field::Quantity, "2.5", 4.0, 0).unwrap(), "10");
         assert!(multiply(Field::Price, "-1", 2.0, 2).is_err());
     }
