@@ -42,7 +42,7 @@ pub use columns::ColumnMapping;
 use columns::Layout;
 pub use errors::{FeedError, RowError};
 pub use fields::Field;
-use variants::Family;
+use variants::Families;
 
 /// One product as the feed describes it, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,9 +61,9 @@ pub struct ProductMapper {
     columns: Vec<ColumnMapping>,
     layout: Layout,
     profile: Option<MappingProfile>,
-    /// The first row of the product being read; only one is kept (exports group a product's
-    /// rows), so memory does not grow with the file.
-    family: Option<Family>,
+    /// The first row of the product being read (only one: exports group a product's rows),
+    /// and the SKUs of WooCommerce variable products by id.
+    families: Families,
     skipped: u64,
 }
 
@@ -79,7 +79,7 @@ impl ProductMapper {
             columns,
             layout,
             profile: profile.cloned(),
-            family: None,
+            families: Families::default(),
             skipped: 0,
         })
     }
@@ -147,7 +147,7 @@ impl ProductMapper {
             self.skipped += 1;
             return Ok(None);
         }
-        let options = variants::place(&mut self.family, &mut draft);
+        let options = variants::place(&mut self.families, &mut draft);
         if draft.sku.is_none() && draft.errors.iter().all(|e| e.column != Field::Sku.name()) {
             let reason = format!("{} is required", Field::Sku);
             draft

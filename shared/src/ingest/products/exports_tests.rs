@@ -259,3 +259,26 @@ fn a_merchant_center_feed_groups_variants_and_reads_the_currency_inside_the_pric
         ("price", "12 EURO")
     );
 }
+
+#[test]
+fn a_woocommerce_variation_listed_away_from_its_product_still_names_it_by_sku() {
+    let csv = "ID,Type,SKU,Name,Description,Parent,Attribute 1 name,Attribute 1 value(s)\n\
+        310,variable,LAMP,Desk Lamp,<p>Brass.</p>,,Finish,\"Brass, Black\"\n\
+        320,simple,BULB,LED Bulb,,,,\n\
+        311,variation,LAMP-BLACK,Desk Lamp - Black,,id:310,Finish,Black\n\
+        312,variation,LAMP-GOLD,Desk Lamp - Gold,,id:399,Finish,Gold\n";
+    let (_, results) = map_csv(csv, None);
+    let black = &results[2].as_ref().unwrap().content;
+    assert_eq!(black.parent.as_deref(), Some("LAMP"));
+    assert_eq!(
+        black.description, None,
+        "away from its product: nothing inherited"
+    );
+    assert_eq!(options(black), [("Finish", "Black")]);
+    let orphan = &results[3].as_ref().unwrap().content;
+    assert_eq!(
+        orphan.parent.as_deref(),
+        Some("id:399"),
+        "unknown parent kept as given"
+    );
+}

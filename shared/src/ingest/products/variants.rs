@@ -6,7 +6,11 @@
 //! WooCommerce writes a `variable` product and then its `variation`s, Merchant Center repeats
 //! an `item_group_id`. So the mapper keeps only the current product's first row, a
 //! [`Family`], and memory stays bounded however long the file is. A variant listed away from
-//! its product still maps, it just inherits nothing.
+//! its product still maps, it just inherits nothing; a WooCommerce variation's `id:N` parent is
+//! still named by SKU, since every `variable` product's id and SKU are remembered (a few bytes
+//! per variable product, never per row).
+
+use std::collections::HashMap;
 
 use super::row::Draft;
 use crate::domain::{MAX_OPTIONS, ProductOption};
@@ -76,9 +80,22 @@ pub(super) fn is_image_only(draft: &Draft) -> bool {
         && draft.errors.is_empty()
 }
 
+/// What the mapper remembers about products already read.
+#[derive(Debug, Default)]
+pub(super) struct Families {
+    /// The product being read.
+    current: Option<Family>,
+    /// WooCommerce `id:N` → SKU of every `variable` product seen.
+    variable_ids: HashMap<String, String>,
+}
+
 /// Places `draft` in its family: fills what it leaves blank from the family's first row,
 /// resolves its parent and options, and starts a new family when it belongs to none.
-pub(super) fn place(family: &mut Option<Family>, draft: &mut Draft) -> Vec<ProductOption> {
+pub(super) fn place(families: &mut Families, draft: &mut Draft) -> Vec<ProductOption> {
+    let Families {
+        current: family,
+        variable_ids,
+    } = families;
     let current = family.as_ref().filter(|f| f.includes(draft));
     if let Some(first) = current {
         inherit(first, draft);
@@ -91,7 +108,10 @@ pub(super) fn place(family: &mut Option<Family>, draft: &mut Draft) -> Vec<Produ
     if is_variant {
         if let Some(parent) = &draft.parent {
             // `id:123` names the product by WooCommerce id: name it by its SKU instead.
-            if let Some(sku) = current.and_then(|f| f.sku.clone())
+            let sku = current
+                .and_then(|f| f.sku.clone())
+                .or_else(|| variable_ids.get(parent).cloned());
+            if let Some(sku) = sku
                 && *parent != sku
             {
                 draft.parent = Some(sku);
@@ -106,7 +126,16 @@ pub(super) fn place(family: &mut Option<Family>, draft: &mut Draft) -> Vec<Produ
         }
     }
     if current.is_none() && (draft.group.is_some() || draft.parent.is_none()) {
-        *family = Some(Family::start(draft));
+        let started = Family::start(draft);
+        if draft
+            .attributes
+            .get("Type")
+            .is_some_and(|t| t == "variable")
+            && let (Some(id), Some(sku)) = (started.keys.get(1), &started.sku)
+        {
+            variable_ids.insert(id.clone(), sku.clone());
+        }
+        *family = Some(started);
     }
     options
         .into_iter()
