@@ -102,3 +102,74 @@ impl<R: Read> Iterator for CsvRows<R> {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    /// Hands out its bytes a few at a time, then fails, like a dropped network stream.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        chunk: usize,
+        fail_at_end: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.bytes.is_empty() && self.fail_at_end {
+                return Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "connection reset",
+                ));
+            }
+            let n = self.chunk.min(buf.len()).min(self.bytes.len());
+            let (now, later) = self.bytes.split_at(n);
+            buf[..n].copy_from_slice(now);
+            self.bytes = later;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_file_arriving_one_byte_at_a_time_reads_the_same_with_its_bom_stripped() {
+        let csv = "\u{FEFF}sku,title,description\r\nA,One,\"x\ny\"\r\n\r\nB,Two,\r\n";
+        let trickle = Trickle {
+            bytes: csv.as_bytes(),
+            chunk: 1,
+            fail_at_end: false,
+        };
+        let rows = CsvRows::new(trickle).unwrap();
+        assert_eq!(rows.header(), ["sku", "title", "description"]);
+        let lines: Vec<u64> = rows.map(|r| r.unwrap().line).collect();
+        assert_eq!(lines, [2, 5]);
+    }
+
+    #[test]
+    fn a_read_failure_mid_file_is_one_last_error_with_its_line() {
+        let trickle = Trickle {
+            bytes: b"sku,title\nA,One\nB,Two\n",
+            chunk: 4,
+            fail_at_end: true,
+        };
+        let results: Vec<_> = CsvRows::new(trickle).unwrap().collect();
+        assert_eq!(results.len(), 3);
+        let error = results[2].as_ref().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the file could not be read past line 4: connection reset"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_or_a_header_that_is_not_utf8_is_a_feed_error() {
+        assert!(matches!(CsvRows::new(&b""[..]), Err(FeedError::Empty)));
+        assert!(matches!(
+            CsvRows::new(&b"\xFF\xFEs\0k\0u\0,title\n"[..]),
+            Err(FeedError::HeaderNotUtf8)
+        ));
+        assert_eq!(CsvRows::new(&b"sku,title\n"[..]).unwrap().count(), 0);
+    }
+}
