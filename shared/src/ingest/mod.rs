@@ -6,10 +6,11 @@
 //! crash skips what already landed, and either way the enrichment messages it owes come out.
 
 pub mod cells;
-pub mod csv_products;
+mod csv_rows;
 pub mod inventory;
 pub mod kind;
 pub mod orders;
+pub mod products;
 pub mod profile;
 pub mod record;
 mod rejected;
@@ -30,7 +31,8 @@ use crate::store::{
     IngestRun, IngestRunStart, ProductUpsert, RejectedRow, RunStatus, Store, StoreError,
 };
 
-use self::csv_products::{ProductFeed, ProductRecord, RowError};
+use self::csv_rows::CsvRows;
+use self::products::{FeedError, ProductMapper, ProductRecord, RowError};
 pub use self::report::Report;
 
 /// Rows per store transaction: large enough to amortise the commit, small enough to keep
@@ -249,39 +251,54 @@ fn is_csv(blob_name: &str) -> bool {
 
 /// Runs on a blocking thread: reads the feed and sends it on in batches.
 fn parse_feed<R: io::Read>(source: R, sender: &mpsc::Sender<FeedEvent>) {
-    let feed = match ProductFeed::new(source) {
-        Ok(feed) => feed,
+    let started = CsvRows::new(source).and_then(|rows| {
+        let mapper = ProductMapper::new(rows.header(), None)?;
+        Ok((rows, mapper))
+    });
+    let (rows, mut mapper) = match started {
+        Ok(started) => started,
         Err(error) => {
             let _ = sender.blocking_send(FeedEvent::Failed(error.to_string()));
             return;
         }
     };
-    let known = feed
+    let known = mapper
         .columns()
         .iter()
         .filter_map(|c| c.field.map(|f| (c.header.clone(), f.to_string())))
         .collect();
     let columns = FeedEvent::Columns {
         known,
-        unknown: feed.unknown_columns(),
+        unknown: mapper.unknown_columns(),
     };
     if sender.blocking_send(columns).is_err() {
         return;
     }
-    let (mut products, mut rejected, mut rows) = (Vec::new(), Vec::new(), 0u64);
-    for item in feed {
-        rows += 1;
-        match item {
-            Ok(product) => products.push(product),
+    let (mut products, mut rejected, mut count) = (Vec::new(), Vec::new(), 0u64);
+    for row in rows {
+        let mapped = match row {
+            Ok(row) => mapper.map(&row),
+            Err(error) => {
+                let line = match &error {
+                    FeedError::Read { line, .. } => *line,
+                    _ => 0,
+                };
+                Err(vec![RowError::new(line, "", "", error.to_string())])
+            }
+        };
+        match mapped {
+            Ok(None) => continue,
+            Ok(Some(product)) => products.push(product),
             Err(errors) => rejected.extend(errors),
         }
+        count += 1;
         if products.len() + rejected.len() >= BATCH_ROWS {
             let batch = FeedEvent::Batch {
                 products: std::mem::take(&mut products),
                 rejected: std::mem::take(&mut rejected),
-                rows,
+                rows: count,
             };
-            rows = 0;
+            count = 0;
             if sender.blocking_send(batch).is_err() {
                 return;
             }
@@ -290,7 +307,7 @@ fn parse_feed<R: io::Read>(source: R, sender: &mpsc::Sender<FeedEvent>) {
     let _ = sender.blocking_send(FeedEvent::Batch {
         products,
         rejected,
-        rows,
+        rows: count,
     });
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::Field;
-use super::columns::{accepted_headers, missing_columns_message};
+use super::columns::missing_columns_message;
 
 /// Longest raw value copied into a [`RowError`], in characters.
 const VALUE_MAX_CHARS: usize = 200;
@@ -60,13 +60,13 @@ pub enum FeedError {
         /// The separator found instead.
         separator: char,
     },
-    /// `sku` and/or `title` have no column.
+    /// `sku` and/or `title` have no column and no profile default.
     #[error("{}", missing_columns_message(missing))]
     MissingColumns {
         /// The required fields without a column.
         missing: Vec<Field>,
     },
-    /// Two header columns mean the same field, so it is unclear which to read.
+    /// Two header columns mean the same field equally well, so it is unclear which to read.
     #[error("columns {first:?} and {second:?} both mean {field}; keep only one of them")]
     DuplicateColumn {
         /// The field both map to.
@@ -76,15 +76,9 @@ pub enum FeedError {
         /// The second column's header.
         second: String,
     },
-    /// Prices are given but no currency column says in what.
-    #[error(
-        "the file has a price column ({header:?}) but no currency column ({})",
-        accepted_headers(Field::Currency)
-    )]
-    PriceWithoutCurrency {
-        /// The price column's header.
-        header: String,
-    },
+    /// The mapping profile names something that does not exist.
+    #[error("the mapping profile {0}")]
+    Profile(String),
     /// Reading the file failed (network, storage).
     #[error("the file could not be read past line {line}: {source}")]
     Read {

@@ -1,8 +1,6 @@
 //! The rule for each field's trimmed, non-empty value, and the wording partners read when a
 //! value breaks it. Every function returns the reason as a `String` ready for the report.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-
 use super::fields::Field;
 
 /// Longest accepted title, in characters: marketplaces cut far shorter, this only stops
@@ -87,8 +85,8 @@ pub(super) fn quantity(value: &str) -> Result<i64, String> {
         .map_err(|_| "quantity is too large".to_owned())
 }
 
-/// An image URL: absolute `http` or `https` with a host, no spaces, at most
-/// [`URL_MAX_CHARS`]. Checked by hand because only these few properties matter here.
+/// An image URL: absolute `http` or `https` with a host, no credentials, no spaces, at most
+/// [`URL_MAX_CHARS`].
 pub(super) fn image_url(value: &str) -> Result<String, String> {
     at_most(Field::ImageUrl, value, URL_MAX_CHARS)?;
     let not_absolute =
@@ -100,10 +98,18 @@ pub(super) fn image_url(value: &str) -> Result<String, String> {
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("image_url must not contain spaces (write them as %20)".to_owned());
     }
+    // Checked by hand too: the URL parser repairs `https:///a.jpg` into host `a.jpg`.
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host_and_port = authority.rsplit('@').next().unwrap_or_default();
     if !has_host(host_and_port) {
         return Err("image_url has no valid host name".to_owned());
+    }
+    let url = url::Url::parse(value).map_err(|_| "image_url has no valid host name".to_owned())?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("image_url has no valid host name".to_owned());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("image_url must not contain a user name or password".to_owned());
     }
     Ok(value.to_owned())
 }
@@ -124,40 +130,78 @@ fn has_host(host_and_port: &str) -> bool {
     !host.is_empty() && port_ok
 }
 
-/// A timestamp: RFC 3339 with an offset, `YYYY-MM-DD HH:MM:SS` (or with `T`) taken as UTC, or
-/// a bare `YYYY-MM-DD` taken as midnight UTC.
-pub(super) fn timestamp(value: &str) -> Result<DateTime<Utc>, String> {
-    let reason = || {
-        "updated_at must be a date like 2024-05-01 or a time like 2024-05-01T10:00:00Z".to_owned()
-    };
-    // chrono accepts 2-digit years and unpadded months; a feed date must be unambiguous.
-    if !has_iso_date_prefix(value) {
-        return Err(reason());
-    }
-    if let Ok(time) = DateTime::parse_from_rfc3339(value) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
-        if let Ok(time) = NaiveDateTime::parse_from_str(value, format) {
-            return Ok(time.and_utc());
+/// The first item of a comma-separated list cell (WooCommerce `Categories`, `Images`); a
+/// backslash-escaped comma (`\,`) belongs to the item.
+pub(super) fn first_of_list(value: &str) -> String {
+    let mut item = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(',') => item.push(','),
+                Some(other) => {
+                    item.push('\\');
+                    item.push(other);
+                }
+                None => item.push('\\'),
+            },
+            ',' => break,
+            _ => item.push(c),
         }
     }
-    if value.len() == 10
-        && let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-    {
-        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
-    }
-    Err(reason())
+    item.trim().to_owned()
 }
 
-/// Whether `value` starts with `YYYY-MM-DD` in ASCII digits.
-fn has_iso_date_prefix(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    bytes.len() >= 10
-        && bytes.iter().take(10).enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            _ => b.is_ascii_digit(),
-        })
+/// Splits a price cell that carries its currency (`19.99 EUR`, `EUR 19.99`, Merchant Center
+/// style) into amount and code; a plain amount has no code.
+pub(super) fn split_currency(value: &str) -> (&str, Option<&str>) {
+    let is_code = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic());
+    match value.split_once(char::is_whitespace) {
+        Some((amount, code)) if is_code(code.trim()) => (amount.trim(), Some(code.trim())),
+        Some((code, amount)) if is_code(code.trim()) => (amount.trim(), Some(code.trim())),
+        _ => (value, None),
+    }
+}
+
+/// A number as written with a decimal comma (`1.234,56`) in the plain form (`1234.56`). Dots
+/// must group thousands, so `12.50` is refused rather than read as 1250.
+pub(super) fn decimal_point(field: Field, value: &str) -> Result<String, String> {
+    let (whole, fraction) = value.split_once(',').unwrap_or((value, ""));
+    let mut groups = whole.split('.');
+    let first_ok = groups.next().is_some_and(|g| !g.is_empty());
+    let grouped = groups.all(|g| g.len() == 3);
+    if !first_ok || !grouped || fraction.contains([',', '.']) {
+        return Err(format!(
+            "{field} must be written with a decimal comma like 1.234,56 (the mapping profile \
+             says so)"
+        ));
+    }
+    let fraction = if fraction.is_empty() {
+        String::new()
+    } else {
+        format!(".{fraction}")
+    };
+    Ok(format!("{}{fraction}", whole.replace('.', "")))
+}
+
+/// `value` (a plain decimal) times `factor`, written with `decimals` decimals.
+pub(super) fn multiply(
+    field: Field,
+    value: &str,
+    factor: f64,
+    decimals: u8,
+) -> Result<String, String> {
+    let plain = value.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !value.is_empty();
+    let number: f64 = value
+        .parse()
+        .ok()
+        .filter(|_| plain)
+        .ok_or_else(|| format!("{field} must be a plain number like 12.50"))?;
+    let result = number * factor;
+    if !result.is_finite() || result < 0.0 {
+        return Err(format!("{field} is out of range after unit conversion"));
+    }
+    Ok(format!("{result:.prec$}", prec = usize::from(decimals)))
 }
 
 #[cfg(test)]
@@ -265,7 +309,6 @@ mod tests {
             "https://cdn.example-shop.com/products/a/main.jpg",
             "http://cdn.example-shop.com:8080/a.png?w=800#top",
             "HTTPS://CDN.EXAMPLE-SHOP.COM/A.JPG",
-            "https://user@cdn.example-shop.com/a.jpg",
             "https://[2001:db8::1]:443/a.jpg",
             "https://cdn.example-shop.com",
         ] {
@@ -319,42 +362,47 @@ mod tests {
     }
 
     #[test]
-    fn rfc3339_timestamps_are_converted_to_utc() {
-        let utc = timestamp("2024-05-01T10:00:00Z").unwrap();
-        assert_eq!(utc.to_rfc3339(), "2024-05-01T10:00:00+00:00");
-        let offset = timestamp("2024-05-01T12:00:00+02:00").unwrap();
-        assert_eq!(offset, utc);
-        assert!(timestamp("2024-05-01T10:00:00.250Z").is_ok());
-    }
-
-    #[test]
-    fn timestamps_without_an_offset_are_taken_as_utc() {
-        let expected = timestamp("2024-05-01T10:00:00Z").unwrap();
-        assert_eq!(timestamp("2024-05-01 10:00:00").unwrap(), expected);
-        assert_eq!(timestamp("2024-05-01T10:00:00").unwrap(), expected);
-    }
-
-    #[test]
-    fn a_bare_date_is_midnight_utc() {
-        let midnight = timestamp("2024-05-01").unwrap();
-        assert_eq!(midnight.to_rfc3339(), "2024-05-01T00:00:00+00:00");
-    }
-
-    #[test]
-    fn ambiguous_or_impossible_dates_are_rejected() {
+    fn an_image_url_with_credentials_is_rejected() {
         for bad in [
-            "01/05/2024",
-            "2024-5-1",
-            "24-05-01",
-            "2024-02-30",
-            "2024-05-01T10:00",
-            "soon",
+            "https://user@cdn.example-shop.com/a.jpg",
+            "https://user:secret@cdn.example-shop.com/a.jpg",
         ] {
             assert_eq!(
-                timestamp(bad).unwrap_err(),
-                "updated_at must be a date like 2024-05-01 or a time like 2024-05-01T10:00:00Z",
-                "{bad:?}"
+                image_url(bad).unwrap_err(),
+                "image_url must not contain a user name or password"
             );
         }
+    }
+
+    #[test]
+    fn list_cells_give_their_first_item() {
+        assert_eq!(
+            first_of_list("Clothing > Hoodies, Sale"),
+            "Clothing > Hoodies"
+        );
+        assert_eq!(first_of_list(r"Home\, Garden, Sale"), "Home, Garden");
+        assert_eq!(
+            first_of_list("https://a.example/1.jpg, https://a.example/2.jpg"),
+            "https://a.example/1.jpg"
+        );
+    }
+
+    #[test]
+    fn a_price_cell_may_carry_its_currency_either_side() {
+        assert_eq!(split_currency("19.99 EUR"), ("19.99", Some("EUR")));
+        assert_eq!(split_currency("USD 5"), ("5", Some("USD")));
+        assert_eq!(split_currency("19.99"), ("19.99", None));
+    }
+
+    #[test]
+    fn decimal_commas_and_unit_factors_give_plain_numbers() {
+        assert_eq!(decimal_point(Field::Price, "1.234,56").unwrap(), "1234.56");
+        assert_eq!(decimal_point(Field::Price, "12").unwrap(), "12");
+        assert_eq!(decimal_point(Field::Price, "0,5").unwrap(), "0.5");
+        for bad in ["12.50", "1,2,3", ",5", "1.23,4"] {
+            assert!(decimal_point(Field::Price, bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(multiply(Field::Quantity, "2.5", 4.0, 0).unwrap(), "10");
+        assert!(multiply(Field::Price, "-1", 2.0, 2).is_err());
     }
 }

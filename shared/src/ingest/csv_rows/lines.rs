@@ -15,7 +15,7 @@ use std::io::{self, Read};
 
 /// A [`Read`] adapter that records the line of every content start it passes through.
 #[derive(Debug)]
-pub(super) struct LineTracker<R> {
+pub(crate) struct LineTracker<R> {
     inner: R,
     /// Bytes passed through so far: the offset of the next byte.
     offset: u64,
@@ -29,7 +29,7 @@ pub(super) struct LineTracker<R> {
 
 impl<R> LineTracker<R> {
     /// Wraps `inner`, which must be at the start of the file.
-    pub(super) fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         Self {
             inner,
             offset: 0,
@@ -42,7 +42,7 @@ impl<R> LineTracker<R> {
     /// The line of the first content at or after byte `offset`: where a record that csv says
     /// begins at `offset` really begins. Forgets everything before `offset`, so offsets must be
     /// asked in increasing order.
-    pub(super) fn line_at(&mut self, offset: u64) -> u64 {
+    pub(crate) fn line_at(&mut self, offset: u64) -> u64 {
         while self
             .starts
             .front()
