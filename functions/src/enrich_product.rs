@@ -1,7 +1,8 @@
-//! `EnrichProduct` — Service Bus queue `enrich`: enriches one product from its current content
-//! and stores the result. A repeated or stale message is a no-op.
+//! `EnrichProduct` — Service Bus queue `enrich`: enriches one product, or one page of an
+//! ingestion run's changes, from the products' current content. A repeated or stale message
+//! is a no-op.
 
-use shared::enrich::{EnrichOutcome, EnrichRequest, enrich_product};
+use shared::enrich::{EnrichRequest, handle};
 use shared::protocol::{InvocationRequest, InvocationResponse};
 
 use crate::app::{AppState, FunctionError};
@@ -14,25 +15,26 @@ pub async fn run(
     let message = request.service_bus("message")?;
     // A body that is not an enrichment request never will be: 400 lets Service Bus
     // dead-letter it after its deliveries, where a person can see it.
-    let work: EnrichRequest = message.json("message")?;
-    tracing::Span::current().record("tenant", work.tenant.as_str());
-    let outcome = enrich_product(state.store.as_ref(), &state.ai, &work)
+    let body: serde_json::Value = message.json("message")?;
+    let work = EnrichRequest::from_body(body, "Data.message(body)")?;
+    let tenant = work.tenant();
+    tracing::Span::current().record("tenant", tenant.as_str());
+    let tally = handle(state.store.as_ref(), &state.ai, &work)
         .await
         .map_err(|e| {
             let transient = e.is_transient();
             FunctionError::from_cause(e, transient)
         })?;
-    let line = match outcome {
-        EnrichOutcome::Enriched => format!("enriched {}/{}", work.tenant, work.sku),
-        EnrichOutcome::AlreadyCurrent => format!(
-            "{}/{} already enriched for its content",
-            work.tenant, work.sku
-        ),
-        EnrichOutcome::ProductGone => format!(
-            "{}/{} no longer exists; nothing to enrich",
-            work.tenant, work.sku
-        ),
+    let what = match &work {
+        EnrichRequest::Product(one) => format!("{tenant}/{}", one.sku),
+        EnrichRequest::RunChanges(page) => {
+            format!("{tenant} run {} through {}", page.run_id, page.through)
+        }
     };
-    tracing::info!(tenant = %work.tenant, sku = %work.sku, ?outcome, "enrichment handled");
+    let line = format!(
+        "{what}: {} enriched, {} already current, {} gone",
+        tally.enriched, tally.already_current, tally.gone
+    );
+    tracing::info!(%tenant, enriched = tally.enriched, current = tally.already_current, gone = tally.gone, "enrichment handled");
     Ok(InvocationResponse::empty().log(line))
 }

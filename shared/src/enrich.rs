@@ -6,17 +6,117 @@ use serde::{Deserialize, Serialize};
 
 use crate::ai::{AiEngine, AiError};
 use crate::domain::{Sku, TenantId};
+use crate::protocol::{ProtocolError, from_value_at};
 use crate::store::{EnrichmentRecord, SaveOutcome, Store, StoreError};
 
-/// The `enrich` queue's message: which product, and the content that asked for it.
+/// The `enrich` queue's message: one product, or one page of an ingestion run's changes (a
+/// feed of a million rows sends twenty thousand small messages, not a million).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum EnrichRequest {
+    /// One product.
+    Product(ProductRef),
+    /// A page of an ingestion run's changes.
+    RunChanges(RunPage),
+}
+
+/// One product, and the content that asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrichRequest {
+#[serde(deny_unknown_fields)]
+pub struct ProductRef {
     /// The product's tenant.
     pub tenant: TenantId,
     /// The product.
     pub sku: Sku,
     /// The content hash the change stored.
     pub content_hash: String,
+}
+
+/// The products ingestion run `run_id` changed, by SKU: after `after` (from the first when
+/// absent) up to and including `through`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunPage {
+    /// The run's tenant.
+    pub tenant: TenantId,
+    /// The run.
+    pub run_id: String,
+    /// The page starts after this SKU.
+    pub after: Option<Sku>,
+    /// The page's last SKU.
+    pub through: Sku,
+}
+
+impl EnrichRequest {
+    /// Reads a message body, with the JSON path of any error under `root`: a body with a
+    /// `run_id` is a page of run changes, any other one product.
+    pub fn from_body(body: serde_json::Value, root: &str) -> Result<Self, ProtocolError> {
+        if body.get("run_id").is_some() {
+            from_value_at(body, root).map(EnrichRequest::RunChanges)
+        } else {
+            from_value_at(body, root).map(EnrichRequest::Product)
+        }
+    }
+
+    /// The tenant it is for.
+    pub fn tenant(&self) -> &TenantId {
+        match self {
+            EnrichRequest::Product(one) => &one.tenant,
+            EnrichRequest::RunChanges(page) => &page.tenant,
+        }
+    }
+}
+
+/// Products per [`EnrichRequest::RunChanges`] page: a page's enrichment must finish well within
+/// the message's lock, also with a remote AI provider.
+pub const RUN_CHANGES_PAGE: u32 = 50;
+
+/// What handling a request did, per product.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnrichTally {
+    /// New enrichments stored.
+    pub enriched: u64,
+    /// Products already enriched for their content.
+    pub already_current: u64,
+    /// Products that no longer exist.
+    pub gone: u64,
+}
+
+impl EnrichTally {
+    fn add(&mut self, outcome: EnrichOutcome) {
+        match outcome {
+            EnrichOutcome::Enriched => self.enriched += 1,
+            EnrichOutcome::AlreadyCurrent => self.already_current += 1,
+            EnrichOutcome::ProductGone => self.gone += 1,
+        }
+    }
+}
+
+/// Handles `request`: enriches its product, or each product of its page of run changes. A
+/// page whose run is unknown to the tenant enriches nothing.
+pub async fn handle(
+    store: &dyn Store,
+    engine: &AiEngine,
+    request: &EnrichRequest,
+) -> Result<EnrichTally, EnrichError> {
+    let mut tally = EnrichTally::default();
+    match request {
+        EnrichRequest::Product(one) => {
+            tally.add(enrich_product(store, engine, &one.tenant, &one.sku).await?);
+        }
+        EnrichRequest::RunChanges(page) => {
+            let Some(run) = store.get_ingest_run(&page.tenant, &page.run_id).await? else {
+                return Ok(tally);
+            };
+            let changes = store
+                .ingest_run_changes(&run, page.after.as_ref(), RUN_CHANGES_PAGE)
+                .await?;
+            for change in changes.iter().filter(|c| c.sku <= page.through) {
+                tally.add(enrich_product(store, engine, &page.tenant, &change.sku).await?);
+            }
+        }
+    }
+    Ok(tally)
 }
 
 /// What handling a request did.
@@ -51,19 +151,20 @@ impl EnrichError {
     }
 }
 
-/// Enriches the product `request` names, from its current content.
+/// Enriches product `sku` of `tenant` from its current content.
 ///
 /// The current content is used even when the request is for an older one: the newer change
 /// sent its own request, which then finds the work done.
 pub async fn enrich_product(
     store: &dyn Store,
     engine: &AiEngine,
-    request: &EnrichRequest,
+    tenant: &TenantId,
+    sku: &Sku,
 ) -> Result<EnrichOutcome, EnrichError> {
     // Two attempts: a product that changes between reading and saving is read again once; a
     // third change in that window is left to the request that change sent.
     for _ in 0..2 {
-        let Some(product) = store.get_product(&request.tenant, &request.sku).await? else {
+        let Some(product) = store.get_product(tenant, sku).await? else {
             return Ok(EnrichOutcome::ProductGone);
         };
         if product
@@ -80,10 +181,7 @@ pub async fn enrich_product(
             payload: enrichment.payload,
             created_at: Utc::now(),
         };
-        match store
-            .save_enrichment(&request.tenant, &request.sku, &record)
-            .await?
-        {
+        match store.save_enrichment(tenant, sku, &record).await? {
             SaveOutcome::Saved => return Ok(EnrichOutcome::Enriched),
             SaveOutcome::AlreadyCurrent => return Ok(EnrichOutcome::AlreadyCurrent),
             SaveOutcome::Stale => continue,

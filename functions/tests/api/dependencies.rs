@@ -64,7 +64,12 @@ impl Store for DownStore {
     ) -> Result<BatchOutcome, StoreError> {
         self.fail().await
     }
-    async fn ingest_run_changes(&self, _: &IngestRun) -> Result<Vec<ProductChange>, StoreError> {
+    async fn ingest_run_changes(
+        &self,
+        _: &IngestRun,
+        _: Option<&shared::domain::Sku>,
+        _: u32,
+    ) -> Result<Vec<ProductChange>, StoreError> {
         self.fail().await
     }
     async fn finish_ingest_run(

@@ -59,7 +59,7 @@ async fn a_repeated_enrichment_message_changes_nothing() {
             result["Logs"][0]
                 .as_str()
                 .unwrap_or_default()
-                .contains("already enriched"),
+                .contains("1 already current"),
             "{result}"
         );
     }
@@ -83,7 +83,7 @@ async fn a_message_for_a_product_that_does_not_exist_completes_without_effect() 
         result["Logs"][0]
             .as_str()
             .unwrap_or_default()
-            .contains("no longer exists")
+            .contains("1 gone")
     );
     app.stop().await;
 }

@@ -12,7 +12,7 @@ use crate::domain::{Currency, DomainError, Money};
 use super::profile::MappingProfile;
 use super::record::Row;
 
-pub use super::csv_products::RowError;
+pub use super::products::RowError;
 
 /// A canonical field of a feed kind and the other header names that mean it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

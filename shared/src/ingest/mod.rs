@@ -6,38 +6,37 @@
 //! crash skips what already landed, and either way the enrichment messages it owes come out.
 
 pub mod cells;
-mod csv_rows;
 pub mod inventory;
 pub mod kind;
 pub mod orders;
 pub mod products;
 pub mod profile;
+mod reading;
 pub mod record;
 mod rejected;
 mod report;
 pub mod source;
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::io::Read;
+use std::path::PathBuf;
 
+use async_trait::async_trait;
 use futures::TryStreamExt;
 use tokio::sync::mpsc;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::blobs::{BlobError, Blobs, Container};
-use crate::domain::TenantId;
-use crate::enrich::EnrichRequest;
-use crate::store::{
-    IngestRun, IngestRunStart, ProductUpsert, RejectedRow, RunStatus, Store, StoreError,
-};
+use crate::domain::{Sku, TenantId};
+use crate::enrich::{EnrichRequest, RUN_CHANGES_PAGE, RunPage};
+use crate::store::{BatchOutcome, IngestRun, IngestRunStart, RunStatus, Store, StoreError};
 
-use self::csv_rows::CsvRows;
-use self::products::{FeedError, ProductMapper, ProductRecord, RowError};
+use self::profile::{DEFAULT_MAX_BAD_ROW_RATIO, MappingProfile};
+use self::reading::{Event, Pass, Plan, Records};
+use self::record::FeedKind;
 pub use self::report::Report;
 
-/// Rows per store transaction: large enough to amortise the commit, small enough to keep
-/// memory flat and a redone batch cheap.
-const BATCH_ROWS: usize = 500;
+/// The profile used for a tenant's files that name none.
+pub const DEFAULT_PROFILE: &str = "default";
 
 /// A file to ingest, as named by its BlobCreated event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +61,9 @@ pub enum IngestError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Reading the feed's bytes failed half-way; trying again may succeed.
+    #[error("reading the feed failed: {0}")]
+    Read(#[source] std::io::Error),
 }
 
 impl IngestError {
@@ -71,6 +73,7 @@ impl IngestError {
             IngestError::NotAPartnerFile(_) => false,
             IngestError::Blob(e) => e.is_transient(),
             IngestError::Store(e) => e.is_transient(),
+            IngestError::Read(_) => true,
         }
     }
 }
@@ -80,10 +83,56 @@ impl IngestError {
 pub struct IngestOutcome {
     /// The run, finished.
     pub run: IngestRun,
-    /// One message per product the run inserted or changed.
+    /// The enrichment messages it owes: one per page of changed products.
     pub enrich: Vec<EnrichRequest>,
     /// `true` when the event had been handled before and the file was not read again.
     pub replayed: bool,
+}
+
+/// How far a run has got, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Checking the rows, or landing them.
+    pub applying: bool,
+    /// Rows read in this pass so far.
+    pub rows: u64,
+    /// Bad rows found so far.
+    pub bad_rows: u64,
+}
+
+/// Where a feed's bytes come from. A feed is read twice (check, then apply), so it must open
+/// more than once.
+#[async_trait]
+pub trait FeedBytes: Send + Sync {
+    /// The feed's bytes from the start, for a blocking reader.
+    async fn open(&self) -> Result<Box<dyn Read + Send>, IngestError>;
+}
+
+/// A blob in the `ingest` container.
+struct IngestBlob<'a> {
+    blobs: &'a Blobs,
+    name: &'a str,
+}
+
+#[async_trait]
+impl FeedBytes for IngestBlob<'_> {
+    async fn open(&self) -> Result<Box<dyn Read + Send>, IngestError> {
+        let (_, stream) = self.blobs.read(Container::Ingest, self.name).await?;
+        let reader = StreamReader::new(stream.map_err(std::io::Error::other));
+        Ok(Box::new(SyncIoBridge::new(reader)))
+    }
+}
+
+/// A file on this machine (`advisor ingest`).
+#[derive(Debug, Clone)]
+pub struct LocalFile(pub PathBuf);
+
+#[async_trait]
+impl FeedBytes for LocalFile {
+    async fn open(&self) -> Result<Box<dyn Read + Send>, IngestError> {
+        let file = std::fs::File::open(&self.0).map_err(IngestError::Read)?;
+        Ok(Box::new(file))
+    }
 }
 
 impl PartnerFile {
@@ -119,25 +168,63 @@ impl PartnerFile {
             event_id: event_id.to_owned(),
         })
     }
+
+    /// The folders between the tenant and the file: `{kind}/{profile}/…`, both optional.
+    fn folders(&self) -> Vec<&str> {
+        let mut parts: Vec<&str> = self.blob_name.split('/').skip(1).collect();
+        parts.pop();
+        parts
+    }
 }
 
-/// Ingests `file`: stream, validate, upsert, report.
+/// Ingests `file`: stream, check, upsert, report. A redelivered event whose run finished is
+/// not read again; its enrichment messages are sent again (enrichment ignores what it has
+/// already done).
 pub async fn ingest_partner_file(
     store: &dyn Store,
     blobs: &Blobs,
     file: &PartnerFile,
 ) -> Result<IngestOutcome, IngestError> {
+    let folders = file.folders();
+    let path_kind = folders.first().map(|s| (*s).to_owned());
+    let profile_name = folders.get(1).copied();
     let start = IngestRunStart {
         tenant: file.tenant.clone(),
         run_key: file.event_id.clone(),
         blob_name: file.blob_name.clone(),
-        kind: record::FeedKind::Products,
+        kind: path_kind
+            .as_deref()
+            .and_then(FeedKind::from_path_segment)
+            .unwrap_or(FeedKind::Products),
     };
-    let mut run = store.begin_ingest_run(&start).await?;
+    let profile = find_profile(store, &file.tenant, profile_name).await?;
+    let plan = Plan {
+        file_name: file.blob_name.clone(),
+        path_kind,
+        profile,
+        source: format!("ingest:{}", file.blob_name),
+    };
+    let bytes = IngestBlob {
+        blobs,
+        name: &file.blob_name,
+    };
+    ingest(store, blobs, &start, &bytes, &plan, &|_| {}).await
+}
+
+/// Ingests a feed from `bytes` as run `start` describes, reporting progress to `progress`.
+/// The run is keyed by `start.run_key`: a finished run is not redone.
+pub async fn ingest(
+    store: &dyn Store,
+    blobs: &Blobs,
+    start: &IngestRunStart,
+    bytes: &dyn FeedBytes,
+    plan: &Plan,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<IngestOutcome, IngestError> {
+    let mut run = store.begin_ingest_run(start).await?;
     let replayed = run.status != RunStatus::Running;
     if !replayed {
-        let mut report = read_and_apply(store, blobs, &run).await?;
-        report.count_changes(&store.ingest_run_changes(&run).await?);
+        let report = check_and_apply(store, blobs, &run, bytes, plan, progress).await?;
         blobs
             .write(
                 Container::IngestReports,
@@ -147,18 +234,11 @@ pub async fn ingest_partner_file(
             .await?;
         run = store.finish_ingest_run(&run, &report.finish()).await?;
     }
-    // A finished run sends its messages again on redelivery: the host may have failed to send
-    // them the first time, and enrichment ignores a request it has already served.
-    let enrich = store
-        .ingest_run_changes(&run)
-        .await?
-        .into_iter()
-        .map(|change| EnrichRequest {
-            tenant: run.tenant.clone(),
-            sku: change.sku,
-            content_hash: change.content_hash,
-        })
-        .collect();
+    let enrich = if run.kind == FeedKind::Products && run.status == RunStatus::Succeeded {
+        enrichment_pages(store, &run).await?.0
+    } else {
+        Vec::new()
+    };
     Ok(IngestOutcome {
         run,
         enrich,
@@ -166,178 +246,199 @@ pub async fn ingest_partner_file(
     })
 }
 
-/// What the blocking parser sends to the async side.
-enum FeedEvent {
-    Columns {
-        known: Vec<(String, String)>,
-        unknown: Vec<String>,
-    },
-    Batch {
-        products: Vec<ProductRecord>,
-        rejected: Vec<RowError>,
-        rows: u64,
-    },
-    Failed(String),
+/// The tenant's profile named by the path, else its default one, if they exist. A stored
+/// profile that no longer parses is ignored with a warning rather than stopping every file.
+async fn find_profile(
+    store: &dyn Store,
+    tenant: &TenantId,
+    named: Option<&str>,
+) -> Result<Option<MappingProfile>, IngestError> {
+    for name in named.into_iter().chain([DEFAULT_PROFILE]) {
+        if let Some(body) = store.get_mapping_profile(tenant, name).await? {
+            match serde_json::from_value(body) {
+                Ok(profile) => return Ok(Some(profile)),
+                Err(error) => {
+                    tracing::warn!(%tenant, profile = name, %error, "mapping profile unreadable");
+                }
+            }
+        }
+    }
+    Ok(None)
 }
 
-async fn read_and_apply(
+/// The check pass, then — when the bad rows stay within the threshold — the apply pass.
+async fn check_and_apply(
     store: &dyn Store,
     blobs: &Blobs,
     run: &IngestRun,
+    bytes: &dyn FeedBytes,
+    plan: &Plan,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, IngestError> {
-    let mut report = Report::new(run);
-    if !is_csv(&run.blob_name) {
-        report.fail("only CSV files (.csv) can be ingested so far".into());
-        return Ok(report);
-    }
-    let stream = match blobs.read(Container::Ingest, &run.blob_name).await {
-        Ok((_, stream)) => stream,
-        Err(BlobError::NotFound { .. }) => {
+    let threshold = plan
+        .profile
+        .as_ref()
+        .and_then(|p| p.max_bad_row_ratio)
+        .unwrap_or(DEFAULT_MAX_BAD_ROW_RATIO);
+    let mut report = Report::new(run, threshold);
+    let reader = match bytes.open().await {
+        Ok(reader) => reader,
+        Err(IngestError::Blob(BlobError::NotFound { .. })) => {
             report.fail("the file was removed before it could be read; drop it again".into());
             return Ok(report);
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
-    let reader = StreamReader::new(stream.map_err(io::Error::other));
-    let io_failure = Arc::new(Mutex::new(None));
-    let source = FailureTracking {
-        inner: SyncIoBridge::new(reader),
-        failure: Arc::clone(&io_failure),
-    };
-    let (sender, mut receiver) = mpsc::channel(2);
-    let parser = tokio::task::spawn_blocking(move || parse_feed(source, &sender));
-    let source = format!("ingest:{}", run.blob_name);
-    while let Some(event) = receiver.recv().await {
-        match event {
-            FeedEvent::Columns { known, unknown } => report.set_columns(known, unknown),
-            FeedEvent::Failed(reason) => report.fail(reason),
-            FeedEvent::Batch {
-                products,
-                rejected,
-                rows,
-            } => {
-                let upserts: Vec<ProductUpsert> = products
-                    .into_iter()
-                    .map(|p| to_upsert(p, &source))
-                    .collect();
-                let rejected: Vec<RejectedRow> = rejected.into_iter().map(to_rejected).collect();
-                let outcome = store.apply_ingest_batch(run, &upserts, &rejected).await?;
-                tracing::debug!(run = %run.id, rows, ?outcome, "batch applied");
-                report.add_batch(rows, rejected);
-            }
-        }
+    let rejected_csv =
+        run_pass(store, run, reader, plan, Pass::Check, &mut report, progress).await?;
+    if report.status == RunStatus::Failed {
+        return Ok(report);
     }
-    parser.await.map_err(|e| {
-        IngestError::Store(StoreError::Database(format!("feed parser failed: {e}")))
-    })?;
-    // A read that failed half-way is a storage problem, not a bad row: fail the attempt so it
-    // is retried (the rows that landed are no-ops next time).
-    if let Some(error) = io_failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        return Err(IngestError::Blob(BlobError::Storage(
-            object_store::Error::Generic {
-                store: "blob read",
-                source: Box::new(error),
-            },
+    if let Some(csv) = rejected_csv.filter(|csv| csv.rows() > 0) {
+        let file = csv.finish().map_err(IngestError::Read)?;
+        let name = report.rejected_csv_name();
+        blobs
+            .write_file(Container::IngestReports, &name, file.path())
+            .await?;
+        report.rejected_csv = Some(format!("{}/{name}", Container::IngestReports.name()));
+    }
+    if report.too_many_bad_rows() {
+        report.reject();
+        return Ok(report);
+    }
+    let reader = bytes.open().await?;
+    let mut applied = Report::new(run, threshold);
+    run_pass(
+        store,
+        run,
+        reader,
+        plan,
+        Pass::Apply,
+        &mut applied,
+        progress,
+    )
+    .await?;
+    if applied.status == RunStatus::Failed || applied.counts.rows != report.counts.rows {
+        // The file changed between the passes (a new version was uploaded): that version has
+        // its own event; this one is retried and then reads the file as it is.
+        return Err(IngestError::Read(std::io::Error::other(
+            "the file changed while it was being ingested",
         )));
     }
+    let (inserted, updated) = match report.kind {
+        FeedKind::Products => {
+            let (_, inserted, updated) = enrichment_pages(store, run).await?;
+            (inserted, updated)
+        }
+        _ => (applied.counts.inserted, applied.counts.updated),
+    };
+    report.set_changes(inserted, updated);
     Ok(report)
 }
 
-fn is_csv(blob_name: &str) -> bool {
-    blob_name
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("csv"))
-}
-
-/// Runs on a blocking thread: reads the feed and sends it on in batches.
-fn parse_feed<R: io::Read>(source: R, sender: &mpsc::Sender<FeedEvent>) {
-    let started = CsvRows::new(source).and_then(|rows| {
-        let mapper = ProductMapper::new(rows.header(), None)?;
-        Ok((rows, mapper))
-    });
-    let (rows, mut mapper) = match started {
-        Ok(started) => started,
-        Err(error) => {
-            let _ = sender.blocking_send(FeedEvent::Failed(error.to_string()));
-            return;
-        }
+/// Reads the feed once for `pass`; updates `report` with what it found.
+async fn run_pass(
+    store: &dyn Store,
+    run: &IngestRun,
+    reader: Box<dyn Read + Send>,
+    plan: &Plan,
+    pass: Pass,
+    report: &mut Report,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Option<rejected::RejectedCsv>, IngestError> {
+    let (sender, mut receiver) = mpsc::channel(2);
+    let reader_plan = plan.clone();
+    let reading =
+        tokio::task::spawn_blocking(move || reading::read(reader, &reader_plan, pass, &sender));
+    let mut io_error = None;
+    let mut seen = Progress {
+        applying: pass == Pass::Apply,
+        rows: 0,
+        bad_rows: 0,
     };
-    let known = mapper
-        .columns()
-        .iter()
-        .filter_map(|c| c.field.map(|f| (c.header.clone(), f.to_string())))
-        .collect();
-    let columns = FeedEvent::Columns {
-        known,
-        unknown: mapper.unknown_columns(),
+    while let Some(event) = receiver.recv().await {
+        match event {
+            Event::Opened(opened) => report.opened(opened),
+            Event::Failed(reason) => report.fail(reason),
+            Event::Io(error) => io_error = Some(error),
+            Event::Batch {
+                rows,
+                bad_rows,
+                problems,
+                records,
+            } => {
+                let outcome = apply(store, run, &records, &problems).await?;
+                report.add_rows(rows, bad_rows, &problems);
+                report.counts.inserted += outcome.inserted;
+                report.counts.updated += outcome.updated;
+                seen.rows += rows;
+                seen.bad_rows += bad_rows;
+                progress(seen);
+            }
+        }
+    }
+    let rejected_csv = reading.await.map_err(|e| {
+        IngestError::Store(StoreError::Database(format!("the feed reader failed: {e}")))
+    })?;
+    // A read that failed half-way is a storage problem, not a bad row: fail the attempt so it
+    // is retried (what landed is a no-op next time).
+    if let Some(error) = io_error {
+        return Err(IngestError::Read(error));
+    }
+    Ok(rejected_csv)
+}
+
+/// Lands one batch: its records, or (check pass) the problems of its bad rows.
+async fn apply(
+    store: &dyn Store,
+    run: &IngestRun,
+    records: &Records,
+    problems: &[crate::store::RejectedRow],
+) -> Result<BatchOutcome, IngestError> {
+    let outcome = match records {
+        Records::Products(products) if !products.is_empty() || !problems.is_empty() => {
+            store.apply_ingest_batch(run, products, problems).await?
+        }
+        Records::Inventory(levels) if !levels.is_empty() => {
+            store.apply_inventory_batch(run, levels, problems).await?
+        }
+        Records::Orders(orders) if !orders.is_empty() => {
+            store.apply_order_batch(run, orders, problems).await?
+        }
+        // Problems of an inventory or order feed's check pass.
+        _ if !problems.is_empty() => store.apply_ingest_batch(run, &[], problems).await?,
+        _ => BatchOutcome::default(),
     };
-    if sender.blocking_send(columns).is_err() {
-        return;
-    }
-    let (mut products, mut rejected, mut count) = (Vec::new(), Vec::new(), 0u64);
-    for row in rows {
-        let mapped = match row {
-            Ok(row) => mapper.map(&row),
-            Err(error) => {
-                let line = match &error {
-                    FeedError::Read { line, .. } => *line,
-                    _ => 0,
-                };
-                Err(vec![RowError::new(line, "", "", error.to_string())])
-            }
-        };
-        match mapped {
-            Ok(None) => continue,
-            Ok(Some(product)) => products.push(product),
-            Err(errors) => rejected.extend(errors),
-        }
-        count += 1;
-        if products.len() + rejected.len() >= BATCH_ROWS {
-            let batch = FeedEvent::Batch {
-                products: std::mem::take(&mut products),
-                rejected: std::mem::take(&mut rejected),
-                rows: count,
-            };
-            count = 0;
-            if sender.blocking_send(batch).is_err() {
-                return;
-            }
+    Ok(outcome)
+}
+
+/// One enrichment message per page of the products `run` changed, and how many it inserted
+/// and updated (across all its attempts). Reads the changes a page at a time, so a run of
+/// millions needs no more memory than the messages.
+async fn enrichment_pages(
+    store: &dyn Store,
+    run: &IngestRun,
+) -> Result<(Vec<EnrichRequest>, u64, u64), IngestError> {
+    let (mut messages, mut inserted, mut updated) = (Vec::new(), 0, 0);
+    let mut after: Option<Sku> = None;
+    loop {
+        let page = store
+            .ingest_run_changes(run, after.as_ref(), RUN_CHANGES_PAGE)
+            .await?;
+        let Some(last) = page.last() else { break };
+        inserted += page.iter().filter(|c| c.inserted).count() as u64;
+        updated += page.iter().filter(|c| !c.inserted).count() as u64;
+        messages.push(EnrichRequest::RunChanges(RunPage {
+            tenant: run.tenant.clone(),
+            run_id: run.id.clone(),
+            after: after.clone(),
+            through: last.sku.clone(),
+        }));
+        let full = page.len() as u32 == RUN_CHANGES_PAGE;
+        after = Some(last.sku.clone());
+        if !full {
+            break;
         }
     }
-    let _ = sender.blocking_send(FeedEvent::Batch {
-        products,
-        rejected,
-        rows: count,
-    });
-}
-
-fn to_upsert(record: ProductRecord, source: &str) -> ProductUpsert {
-    ProductUpsert::new(record.content, record.updated_at, source)
-}
-
-fn to_rejected(error: RowError) -> RejectedRow {
-    RejectedRow {
-        line: error.line,
-        column: error.column,
-        value: error.value,
-        reason: error.reason,
-    }
-}
-
-/// Remembers the first I/O error of a reader, so that a storage failure can be told apart
-/// from a malformed row after parsing.
-struct FailureTracking<R> {
-    inner: R,
-    failure: Arc<Mutex<Option<io::Error>>>,
-}
-
-impl<R: io::Read> io::Read for FailureTracking<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).inspect_err(|error| {
-            let mut slot = self.failure.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.is_none() {
-                *slot = Some(io::Error::new(error.kind(), error.to_string()));
-            }
-        })
-    }
+    Ok((messages, inserted, updated))
 }

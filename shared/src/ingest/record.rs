@@ -20,7 +20,8 @@ pub struct Row {
 }
 
 /// What a feed holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FeedKind {
     /// Products, variants included.
     Products,

@@ -81,8 +81,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         rejected: &[RejectedRow],
     ) -> Result<BatchOutcome, StoreError>;
 
-    /// The products `run` inserted or changed, across all its attempts.
-    async fn ingest_run_changes(&self, run: &IngestRun) -> Result<Vec<ProductChange>, StoreError>;
+    /// One page of the products `run` inserted or changed, across all its attempts, by SKU:
+    /// the first `limit` after `after`. Paged, because a run can change millions.
+    async fn ingest_run_changes(
+        &self,
+        run: &IngestRun,
+        after: Option<&Sku>,
+        limit: u32,
+    ) -> Result<Vec<ProductChange>, StoreError>;
 
     /// Marks `run` finished with its totals.
     async fn finish_ingest_run(

@@ -235,6 +235,8 @@ fn serialize_kind<S: serde::Serializer>(kind: &FeedKind, s: S) -> Result<S::Ok, 
 pub struct IngestRunFinish {
     /// Succeeded, failed or rejected.
     pub status: RunStatus,
+    /// What the file turned out to hold (the header can tell when the path does not).
+    pub kind: crate::ingest::record::FeedKind,
     /// How the file was read, e.g. `csv (;)`, when it got that far.
     pub format: Option<String>,
     /// Data rows read.

@@ -50,8 +50,16 @@ pub(super) fn is_zip(head: &[u8]) -> bool {
     head.starts_with(b"PK\x03\x04")
 }
 
-/// Refuses decoded text that is plainly not text: an image, a PDF, an archive.
+/// Refuses decoded text that is plainly not text (an image, a PDF, an archive) or is markup
+/// (XML, HTML), which no feed kind is read from.
 pub(super) fn refuse_binary(head: &[u8]) -> Result<(), SourceError> {
+    if head.trim_ascii_start().starts_with(b"<") {
+        return Err(SourceError::File(
+            "the file looks like XML or HTML, which cannot be ingested: upload CSV, TSV, JSON, \
+             NDJSON or an Excel workbook (.xlsx)"
+                .into(),
+        ));
+    }
     let sample = &head[..head.len().min(4096)];
     let control = sample
         .iter()

@@ -73,6 +73,7 @@ async fn start_kind(
 fn finish(rows: u64) -> IngestRunFinish {
     IngestRunFinish {
         status: RunStatus::Succeeded,
+        kind: FeedKind::Products,
         format: Some("csv (,)".into()),
         rows_total: rows,
         rejected: 0,
@@ -94,6 +95,21 @@ async fn upserts_write_only_what_changed(store: &dyn Store) {
         (outcome.inserted, outcome.updated, outcome.unchanged),
         (2, 0, 0)
     );
+    // The run's changes come in pages by SKU.
+    let first = store.ingest_run_changes(&run, None, 1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    let rest = store
+        .ingest_run_changes(&run, Some(&first[0].sku), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        first
+            .iter()
+            .chain(&rest)
+            .map(|c| c.sku.as_str())
+            .collect::<Vec<_>>(),
+        vec!["A", "B"]
+    );
     store.finish_ingest_run(&run, &finish(2)).await.unwrap();
 
     let run = start(store, &demo, "event-2").await;
@@ -103,7 +119,7 @@ async fn upserts_write_only_what_changed(store: &dyn Store) {
         (outcome.inserted, outcome.updated, outcome.unchanged),
         (0, 1, 1)
     );
-    let changes = store.ingest_run_changes(&run).await.unwrap();
+    let changes = store.ingest_run_changes(&run, None, 1000).await.unwrap();
     assert_eq!(
         changes
             .iter()
@@ -144,7 +160,7 @@ async fn a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes(store: &d
         outcome.unchanged, 1,
         "what landed before the crash is not written twice"
     );
-    let changes = store.ingest_run_changes(&again).await.unwrap();
+    let changes = store.ingest_run_changes(&again, None, 1000).await.unwrap();
     assert_eq!(
         changes.len(),
         1,

@@ -26,6 +26,7 @@ pub(super) async fn runs_are_listed_newest_first_a_page_at_a_time(store: &dyn St
             &started[1],
             &IngestRunFinish {
                 status: RunStatus::Rejected,
+                kind: started[1].kind,
                 format: Some("csv (;)".into()),
                 rows_total: 10,
                 rejected: 6,

@@ -231,8 +231,11 @@ async fn stage_rejected(c: &mut Connection, rejected: &[&RejectedRow]) -> Result
 pub(super) async fn run_changes(
     c: &mut Connection,
     run_id: &str,
+    after: Option<&str>,
+    limit: u32,
 ) -> Result<Vec<ProductChange>, StoreError> {
-    let rows = query(c, sql::RUN_CHANGES, &[&run_id]).await?;
+    let limit = i64::from(limit);
+    let rows = query(c, sql::RUN_CHANGES, &[&run_id, &after, &limit]).await?;
     rows.iter()
         .map(|row| {
             let sku = required_text(row, 0, "ingest_run_changes.sku")?;
@@ -259,7 +262,8 @@ pub(super) async fn finish_run(
     let now = to_db_time(&Utc::now());
     let [inserted, updated, unchanged] =
         [finish.inserted, finish.updated, finish.unchanged].map(|n| n as i64);
-    let params: [&dyn tiberius::ToSql; 11] = [
+    let kind = finish.kind.as_str();
+    let params: [&dyn tiberius::ToSql; 12] = [
         &run.id,
         &status,
         &rows_total,
@@ -271,6 +275,7 @@ pub(super) async fn finish_run(
         &inserted,
         &updated,
         &unchanged,
+        &kind,
     ];
     exec(c, sql::FINISH_RUN, &params).await?;
     read_run(one_row(

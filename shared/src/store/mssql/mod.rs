@@ -222,8 +222,14 @@ impl Store for MssqlStore {
         )
     }
 
-    async fn ingest_run_changes(&self, run: &IngestRun) -> Result<Vec<ProductChange>, StoreError> {
-        unit_of_work!(self, |c| ingest::run_changes(c, &run.id))
+    async fn ingest_run_changes(
+        &self,
+        run: &IngestRun,
+        after: Option<&Sku>,
+        limit: u32,
+    ) -> Result<Vec<ProductChange>, StoreError> {
+        let after = after.map(Sku::as_str);
+        unit_of_work!(self, |c| ingest::run_changes(c, &run.id, after, limit))
     }
 
     async fn finish_ingest_run(

@@ -200,12 +200,13 @@ pub(super) const CLEAR_RUN_ERRORS: &str = "DELETE FROM ingest_errors WHERE run_i
 /// `@P7` now, `@P8` format, `@P9` inserted, `@P10` updated, `@P11` unchanged.
 pub(super) const FINISH_RUN: &str = "UPDATE ingest_runs SET status = @P2, rows_total = @P3,
     rejected = @P4, error = @P5, report_blob = @P6, finished_at = @P7, format = @P8,
-    inserted = @P9, updated = @P10, unchanged = @P11
+    inserted = @P9, updated = @P10, unchanged = @P11, kind = @P12
 WHERE id = @P1";
 
 /// `@P1` run id.
-pub(super) const RUN_CHANGES: &str =
-    "SELECT sku, content_hash, change FROM ingest_run_changes WHERE run_id = @P1 ORDER BY sku";
+/// `@P1` run id, `@P2` the SKU to start after (NULL: from the first), `@P3` the page size.
+pub(super) const RUN_CHANGES: &str = "SELECT TOP (@P3) sku, content_hash, change
+FROM ingest_run_changes WHERE run_id = @P1 AND (@P2 IS NULL OR sku > @P2) ORDER BY sku";
 
 /// Session staging tables for a batch, dropped first in case an earlier batch on this
 /// connection left them behind.

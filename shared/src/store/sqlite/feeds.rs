@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::ingest::record_rejected;
-use super::{from_db_time, map_error, to_db_time};
+use super::{execute_cached, from_db_time, map_error, query_row_cached, to_db_time};
 use crate::store::*;
 
 /// Stores profile `name`, replacing one of that name.
@@ -15,7 +15,8 @@ pub(super) fn put_profile(
     body: &serde_json::Value,
 ) -> Result<(), StoreError> {
     let body = serde_json::to_string(body).map_err(|e| StoreError::Database(e.to_string()))?;
-    c.execute(
+    execute_cached(
+        c,
         "INSERT INTO mapping_profiles (tenant_id, name, body, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (tenant_id, name) DO UPDATE SET body = excluded.body,
              updated_at = excluded.updated_at",
@@ -31,14 +32,14 @@ pub(super) fn get_profile(
     tenant: &TenantId,
     name: &str,
 ) -> Result<Option<serde_json::Value>, StoreError> {
-    let body: Option<String> = c
-        .query_row(
-            "SELECT body FROM mapping_profiles WHERE tenant_id = ?1 AND name = ?2",
-            params![tenant.as_str(), name],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(map_error)?;
+    let body: Option<String> = query_row_cached(
+        c,
+        "SELECT body FROM mapping_profiles WHERE tenant_id = ?1 AND name = ?2",
+        params![tenant.as_str(), name],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(map_error)?;
     body.map(|b| {
         serde_json::from_str(&b).map_err(|e| StoreError::Corrupt(format!("mapping profile: {e}")))
     })
@@ -79,15 +80,15 @@ pub(super) fn apply_inventory(
     let now = to_db_time(&Utc::now());
     let tenant = run.tenant.as_str();
     for level in levels {
-        let stored: Option<(i64, Option<String>)> = tx
-            .query_row(
-                "SELECT quantity, as_of FROM inventory_levels
+        let stored: Option<(i64, Option<String>)> = query_row_cached(
+            &tx,
+            "SELECT quantity, as_of FROM inventory_levels
                  WHERE tenant_id = ?1 AND sku = ?2 AND location = ?3",
-                params![tenant, level.sku.as_str(), level.location],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-            .map_err(map_error)?;
+            params![tenant, level.sku.as_str(), level.location],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .map_err(map_error)?;
         let as_of = level.as_of.as_ref().map(to_db_time);
         match &stored {
             // Older than what is stored (both dated), or exactly what is stored.
@@ -102,7 +103,8 @@ pub(super) fn apply_inventory(
             Some(_) => outcome.updated += 1,
             None => outcome.inserted += 1,
         }
-        tx.execute(
+        execute_cached(
+            &tx,
             "INSERT INTO inventory_levels (tenant_id, sku, location, quantity, as_of, source_run,
                  updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -142,14 +144,14 @@ pub(super) fn apply_orders(
     let tenant = run.tenant.as_str();
     for order in orders {
         let hash = order.content_hash();
-        let stored: Option<String> = tx
-            .query_row(
-                "SELECT content_hash FROM orders WHERE tenant_id = ?1 AND order_id = ?2",
-                params![tenant, order.order_id],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(map_error)?;
+        let stored: Option<String> = query_row_cached(
+            &tx,
+            "SELECT content_hash FROM orders WHERE tenant_id = ?1 AND order_id = ?2",
+            params![tenant, order.order_id],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(map_error)?;
         match stored {
             Some(stored) if stored == hash => {
                 outcome.unchanged += 1;
@@ -158,7 +160,8 @@ pub(super) fn apply_orders(
             Some(_) => outcome.updated += 1,
             None => outcome.inserted += 1,
         }
-        tx.execute(
+        execute_cached(
+            &tx,
             "INSERT INTO orders (tenant_id, order_id, placed_at, currency, total_minor, tax_minor,
                  shipping_minor, customer_ref, content_hash, source_run, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
@@ -182,13 +185,15 @@ pub(super) fn apply_orders(
             ],
         )
         .map_err(map_error)?;
-        tx.execute(
+        execute_cached(
+            &tx,
             "DELETE FROM order_lines WHERE tenant_id = ?1 AND order_id = ?2",
             params![tenant, order.order_id],
         )
         .map_err(map_error)?;
         for (i, line) in order.lines.iter().enumerate() {
-            tx.execute(
+            execute_cached(
+                &tx,
                 "INSERT INTO order_lines (tenant_id, order_id, line_no, sku, quantity,
                      unit_price_minor)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -4,7 +4,7 @@ use chrono::Utc;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
-use super::{from_db_time, map_error, to_db_time};
+use super::{execute_cached, from_db_time, map_error, query_row_cached, to_db_time};
 use crate::domain::Sku;
 use crate::ingest::record::FeedKind;
 use crate::store::json_columns;
@@ -21,7 +21,8 @@ pub(super) fn begin_run(
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_error)?;
-    tx.execute(
+    execute_cached(
+        &tx,
         "INSERT INTO ingest_runs (id, tenant_id, run_key, blob_name, kind, status, started_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)
          ON CONFLICT (tenant_id, run_key) DO NOTHING",
@@ -35,18 +36,22 @@ pub(super) fn begin_run(
         ],
     )
     .map_err(map_error)?;
-    let run = tx
-        .query_row(
-            &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?1 AND run_key = ?2"),
-            params![start.tenant.as_str(), start.run_key],
-            read_run,
-        )
-        .map_err(map_error)??;
+    let run = query_row_cached(
+        &tx,
+        &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?1 AND run_key = ?2"),
+        params![start.tenant.as_str(), start.run_key],
+        read_run,
+    )
+    .map_err(map_error)??;
     if run.status == RunStatus::Running {
         // A run found still running is being redone: its rejected rows are recorded afresh,
         // so what an interrupted attempt recorded (a read failure mid-file) does not linger.
-        tx.execute("DELETE FROM ingest_errors WHERE run_id = ?1", [&run.id])
-            .map_err(map_error)?;
+        execute_cached(
+            &tx,
+            "DELETE FROM ingest_errors WHERE run_id = ?1",
+            [&run.id],
+        )
+        .map_err(map_error)?;
     }
     tx.commit().map_err(map_error)?;
     Ok(run)
@@ -123,7 +128,8 @@ pub(super) fn get_run(
     tenant: &TenantId,
     id: &str,
 ) -> Result<Option<IngestRun>, StoreError> {
-    c.query_row(
+    query_row_cached(
+        c,
         &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?1 AND id = ?2"),
         params![tenant.as_str(), id],
         read_run,
@@ -190,7 +196,8 @@ pub(super) fn apply_batch(
                 } else {
                     outcome.updated += 1;
                 }
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT INTO ingest_run_changes (run_id, sku, content_hash, change)
                      VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (run_id, sku) DO UPDATE SET content_hash = excluded.content_hash",
@@ -217,7 +224,8 @@ pub(super) fn record_rejected(
     rejected: &[RejectedRow],
 ) -> Result<(), StoreError> {
     for row in rejected {
-        tx.execute(
+        execute_cached(
+            tx,
             "INSERT OR IGNORE INTO ingest_errors (run_id, line, column_name, value, reason)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![run.id, row.line as i64, row.column, row.value, row.reason],
@@ -236,14 +244,14 @@ fn upsert_product(
 ) -> Result<Option<&'static str>, StoreError> {
     let tenant = run.tenant.as_str();
     let p = &upsert.content;
-    let stored: Option<String> = tx
-        .query_row(
-            "SELECT content_hash FROM products WHERE tenant_id = ?1 AND sku = ?2",
-            params![tenant, p.sku.as_str()],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(map_error)?;
+    let stored: Option<String> = query_row_cached(
+        tx,
+        "SELECT content_hash FROM products WHERE tenant_id = ?1 AND sku = ?2",
+        params![tenant, p.sku.as_str()],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(map_error)?;
     if stored.as_deref() == Some(upsert.content_hash.as_str()) {
         return Ok(None);
     }
@@ -252,7 +260,8 @@ fn upsert_product(
     let source_updated_at = upsert.source_updated_at.as_ref().map(to_db_time);
     let gtin = p.gtin.as_ref().map(|g| g.as_str().to_owned());
     let (options, attributes) = json_columns::product_json(p)?;
-    tx.execute(
+    execute_cached(
+        tx,
         "INSERT INTO products (tenant_id, sku, title, description, price_minor, currency, quantity,
              brand, category, gtin, image_url, source, source_updated_at, content_hash, version,
              created_at, updated_at, parent, options, attributes)
@@ -299,14 +308,17 @@ fn upsert_product(
 pub(super) fn run_changes(
     c: &mut Connection,
     run_id: &str,
+    after: Option<&str>,
+    limit: u32,
 ) -> Result<Vec<ProductChange>, StoreError> {
     let mut statement = c
-        .prepare(
-            "SELECT sku, content_hash, change FROM ingest_run_changes WHERE run_id = ?1 ORDER BY sku",
+        .prepare_cached(
+            "SELECT sku, content_hash, change FROM ingest_run_changes
+             WHERE run_id = ?1 AND (?2 IS NULL OR sku > ?2) ORDER BY sku LIMIT ?3",
         )
         .map_err(map_error)?;
     let rows = statement
-        .query_map([run_id], |row| {
+        .query_map(params![run_id, after, limit], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
@@ -331,10 +343,11 @@ pub(super) fn finish_run(
     run: &IngestRun,
     finish: &IngestRunFinish,
 ) -> Result<IngestRun, StoreError> {
-    c.execute(
+    execute_cached(
+        c,
         "UPDATE ingest_runs SET status = ?2, rows_total = ?3, rejected = ?4, error = ?5,
              report_blob = ?6, finished_at = ?7, format = ?8, inserted = ?9, updated = ?10,
-             unchanged = ?11
+             unchanged = ?11, kind = ?12
          WHERE id = ?1",
         params![
             run.id,
@@ -347,11 +360,13 @@ pub(super) fn finish_run(
             finish.format,
             finish.inserted as i64,
             finish.updated as i64,
-            finish.unchanged as i64
+            finish.unchanged as i64,
+            finish.kind.as_str()
         ],
     )
     .map_err(map_error)?;
-    c.query_row(
+    query_row_cached(
+        c,
         &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE id = ?1"),
         [&run.id],
         read_run,

@@ -232,10 +232,16 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn ingest_run_changes(&self, run: &IngestRun) -> Result<Vec<ProductChange>, StoreError> {
+    async fn ingest_run_changes(
+        &self,
+        run: &IngestRun,
+        after: Option<&Sku>,
+        limit: u32,
+    ) -> Result<Vec<ProductChange>, StoreError> {
         let run_id = run.id.clone();
+        let after = after.map(|sku| sku.as_str().to_owned());
         self.pool
-            .run(move |c| ingest::run_changes(c, &run_id))
+            .run(move |c| ingest::run_changes(c, &run_id, after.as_deref(), limit))
             .await
     }
 
@@ -377,6 +383,30 @@ impl Store for SqliteStore {
     }
 }
 
+/// `Connection::execute` through the statement cache: feeds run the same few statements per
+/// row, and preparing each one every time costs more than running it.
+pub(super) fn execute_cached<P: rusqlite::Params>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    c.prepare_cached(sql)?.execute(params)
+}
+
+/// `Connection::query_row` through the statement cache.
+pub(super) fn query_row_cached<T, P, F>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: P,
+    f: F,
+) -> rusqlite::Result<T>
+where
+    P: rusqlite::Params,
+    F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+{
+    c.prepare_cached(sql)?.query_row(params, f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,7 +458,14 @@ mod tests {
                 None
             )
         );
-        assert_eq!(store.ingest_run_changes(&run).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .ingest_run_changes(&run, None, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let errors = store
             .list_ingest_errors(&demo, "run-1", None, 10)
             .await
