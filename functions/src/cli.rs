@@ -14,7 +14,7 @@ use crate::local_host::clock::SystemClock;
 use crate::local_host::definitions::Trigger;
 use crate::local_host::queue::QueueStore;
 use crate::local_host::{LocalHost, LocalHostConfig, Timing, queue_db_path};
-use crate::telemetry;
+use crate::{ingest_command, telemetry};
 
 /// Retail AI Advisor's function app.
 #[derive(Debug, Parser)]
@@ -32,6 +32,8 @@ enum Command {
     Serve(ServeArgs),
     /// Apply the store's migrations and exit.
     Migrate(DataArgs),
+    /// Ingest a feed file through the same pipeline as a dropped blob, with progress.
+    Ingest(IngestArgs),
     /// Show the local queues' depths and dead letters, or replay dead letters.
     Queues {
         #[command(subcommand)]
@@ -39,6 +41,23 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct IngestArgs {
+    /// The feed: CSV, TSV, JSON, NDJSON or XLSX, gzipped or not.
+    file: PathBuf,
+    /// The tenant it belongs to.
+    #[arg(long)]
+    tenant: String,
+    /// What it holds (`products`, `inventory`, `orders`); read from the header when absent.
+    #[arg(long)]
+    kind: Option<String>,
+    /// The tenant's mapping profile to read it with (else the tenant's `default`, if any).
+    #[arg(long)]
+    profile: Option<String>,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +94,21 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(data)) => migrate(&data).await,
+        Some(Command::Ingest(args)) => {
+            let settings = load_settings(&args.data)?;
+            let telemetry = telemetry::init(settings.log_filter.as_deref(), None);
+            let result = ingest_command::run(
+                args.file,
+                &args.tenant,
+                args.kind,
+                args.profile,
+                settings,
+                &args.data.data_dir,
+            )
+            .await;
+            telemetry.shutdown().await;
+            result
+        }
         Some(Command::Queues { action, data }) => queues(action, &data),
     }
 }

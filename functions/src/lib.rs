@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod cli;
+mod ingest_command;
 pub mod local_host;
 pub mod telemetry;
 

@@ -290,3 +290,42 @@ fn advisor_migrate_applies_each_migration_once() {
     assert!(migrate().contains(": 0 migration(s) applied"));
     assert!(data.path().join("advisor.db").exists());
 }
+
+#[test]
+fn advisor_ingest_runs_a_file_through_the_pipeline_once_and_queues_its_enrichment() {
+    let data = tempfile::tempdir().unwrap();
+    let feed = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/products.csv");
+    let ingest = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_advisor"))
+            .args(["ingest", feed, "--tenant", "demo", "--data-dir"])
+            .arg(data.path())
+            .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = ingest();
+    assert!(first.contains("succeeded 240 rows"), "{first}");
+    assert!(first.contains("234 inserted"), "{first}");
+    assert!(first.contains("6 rejected"), "{first}");
+    assert!(
+        first.contains("5 enrichment message(s) queued"),
+        "234 products in pages of 50: {first}"
+    );
+    assert!(
+        data.path()
+            .join("blobs/ingest-reports/demo/products.rejected.csv")
+            .exists()
+    );
+    let again = ingest();
+    assert!(again.contains("ingested before"), "{again}");
+    let unknown = Command::new(env!("CARGO_BIN_EXE_advisor"))
+        .args(["ingest", feed, "--tenant", "nobody", "--data-dir"])
+        .arg(data.path())
+        .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown tenant"));
+}

@@ -85,9 +85,14 @@ impl TestApp {
     pub fn drop_feed(&self, tenant: &str, name: &str, content: &[u8]) {
         let dir = self.blob_root().join("ingest").join(tenant);
         std::fs::create_dir_all(&dir).expect("ingest dir");
-        let staging = self.data_dir.path().join(format!("staging-{name}"));
+        let target = dir.join(name);
+        std::fs::create_dir_all(target.parent().expect("a folder")).expect("feed folder");
+        let staging = self
+            .data_dir
+            .path()
+            .join(format!("staging-{}", name.replace('/', "-")));
         std::fs::write(&staging, content).expect("write feed");
-        std::fs::rename(&staging, dir.join(name)).expect("move feed");
+        std::fs::rename(&staging, target).expect("move feed");
     }
 
     /// The report for `ingest/{tenant}/{stem}.csv`, once it exists.

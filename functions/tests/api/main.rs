@@ -9,6 +9,7 @@ mod enrich_product;
 mod handler;
 mod health;
 mod helpers;
+mod ingest_feeds;
 mod ingest_partner_file;
 mod local_host;
 mod products;

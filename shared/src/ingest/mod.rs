@@ -211,6 +211,66 @@ pub async fn ingest_partner_file(
     ingest(store, blobs, &start, &bytes, &plan, &|_| {}).await
 }
 
+/// Ingests a file on this machine for `tenant` (`advisor ingest`), through the same pipeline
+/// as a dropped blob. The run is keyed by the file's content: ingesting the same content again
+/// finds the finished run and changes nothing. The report goes to
+/// `ingest-reports/{tenant}/{kind?}/{file stem}.report.json`.
+pub async fn ingest_file(
+    store: &dyn Store,
+    blobs: &Blobs,
+    tenant: &TenantId,
+    path: &std::path::Path,
+    kind: Option<FeedKind>,
+    profile_name: Option<&str>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<IngestOutcome, IngestError> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| IngestError::NotAPartnerFile(format!("{} is not a file", path.display())))?;
+    let digest = file_digest(path).await?;
+    let blob_name = match kind {
+        Some(kind) => format!("{tenant}/{kind}/{file_name}"),
+        None => format!("{tenant}/{file_name}"),
+    };
+    let start = IngestRunStart {
+        tenant: tenant.clone(),
+        run_key: format!("file:{digest}"),
+        blob_name: blob_name.clone(),
+        kind: kind.unwrap_or(FeedKind::Products),
+    };
+    let plan = Plan {
+        file_name,
+        path_kind: kind.map(|k| k.as_str().to_owned()),
+        profile: find_profile(store, tenant, profile_name).await?,
+        source: format!("file:{}", path.display()),
+    };
+    ingest(
+        store,
+        blobs,
+        &start,
+        &LocalFile(path.to_owned()),
+        &plan,
+        progress,
+    )
+    .await
+}
+
+/// SHA-256 hex of a file's content, streamed.
+async fn file_digest(path: &std::path::Path) -> Result<String, IngestError> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use sha2::Digest;
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = sha2::Sha256::new();
+        std::io::copy(&mut file, &mut hasher)?;
+        Ok(hex::encode(hasher.finalize()))
+    })
+    .await
+    .map_err(|e| IngestError::Read(std::io::Error::other(e)))?
+    .map_err(IngestError::Read)
+}
+
 /// Ingests a feed from `bytes` as run `start` describes, reporting progress to `progress`.
 /// The run is keyed by `start.run_key`: a finished run is not redone.
 pub async fn ingest(

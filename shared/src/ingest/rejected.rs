@@ -28,7 +28,10 @@ impl RejectedCsv {
     /// A new file whose header is the feed's `header` plus the line and the reasons.
     pub fn create(header: &[String]) -> io::Result<Self> {
         let file = tempfile::NamedTempFile::new()?;
-        let mut writer = csv::Writer::from_writer(BufWriter::new(file.reopen()?));
+        // Flexible: a ragged row is written as the partner sent it, however many cells.
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(BufWriter::new(file.reopen()?));
         let columns = header
             .iter()
             .map(|h| neutralise(h))
@@ -45,7 +48,10 @@ impl RejectedCsv {
     pub fn add(&mut self, row: &Row, errors: &[RejectedRow]) -> io::Result<()> {
         let reasons = errors
             .iter()
-            .map(|e| format!("{}: {}", e.column, e.reason))
+            .map(|e| match e.column.as_str() {
+                "" => e.reason.clone(),
+                column => format!("{column}: {}", e.reason),
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let cells = row

@@ -235,7 +235,11 @@ pub(super) async fn run_changes(
     limit: u32,
 ) -> Result<Vec<ProductChange>, StoreError> {
     let limit = i64::from(limit);
-    let rows = query(c, sql::RUN_CHANGES, &[&run_id, &after, &limit]).await?;
+    let statement = match after {
+        Some(_) => sql::RUN_CHANGES_AFTER,
+        None => sql::RUN_CHANGES,
+    };
+    let rows = query(c, statement, &[&run_id, &after, &limit]).await?;
     rows.iter()
         .map(|row| {
             let sku = required_text(row, 0, "ingest_run_changes.sku")?;

@@ -204,9 +204,14 @@ pub(super) const FINISH_RUN: &str = "UPDATE ingest_runs SET status = @P2, rows_t
 WHERE id = @P1";
 
 /// `@P1` run id.
-/// `@P1` run id, `@P2` the SKU to start after (NULL: from the first), `@P3` the page size.
+/// `@P1` run id, `@P2` unused (NULL), `@P3` the page size: the first page of a run's changes.
 pub(super) const RUN_CHANGES: &str = "SELECT TOP (@P3) sku, content_hash, change
-FROM ingest_run_changes WHERE run_id = @P1 AND (@P2 IS NULL OR sku > @P2) ORDER BY sku";
+FROM ingest_run_changes WHERE run_id = @P1 AND @P2 IS NULL ORDER BY sku";
+
+/// `@P1` run id, `@P2` the SKU to start after, `@P3` the page size. Separate from
+/// [`RUN_CHANGES`] so the key is sought, not scanned.
+pub(super) const RUN_CHANGES_AFTER: &str = "SELECT TOP (@P3) sku, content_hash, change
+FROM ingest_run_changes WHERE run_id = @P1 AND sku > @P2 ORDER BY sku";
 
 /// Session staging tables for a batch, dropped first in case an earlier batch on this
 /// connection left them behind.
@@ -614,6 +619,7 @@ mod tests {
             ("CLEAR_RUN_ERRORS", CLEAR_RUN_ERRORS),
             ("FINISH_RUN", FINISH_RUN),
             ("RUN_CHANGES", RUN_CHANGES),
+            ("RUN_CHANGES_AFTER", RUN_CHANGES_AFTER),
             ("CREATE_BATCH", CREATE_BATCH),
             ("CREATE_CHANGES", CREATE_CHANGES),
             ("CREATE_REJECTED", CREATE_REJECTED),

@@ -311,12 +311,19 @@ pub(super) fn run_changes(
     after: Option<&str>,
     limit: u32,
 ) -> Result<Vec<ProductChange>, StoreError> {
-    let mut statement = c
-        .prepare_cached(
+    // Two statements rather than `(?2 IS NULL OR sku > ?2)`, which would keep SQLite from
+    // seeking the key and make paging through a large run quadratic.
+    let sql = match after {
+        Some(_) => {
             "SELECT sku, content_hash, change FROM ingest_run_changes
-             WHERE run_id = ?1 AND (?2 IS NULL OR sku > ?2) ORDER BY sku LIMIT ?3",
-        )
-        .map_err(map_error)?;
+             WHERE run_id = ?1 AND sku > ?2 ORDER BY sku LIMIT ?3"
+        }
+        None => {
+            "SELECT sku, content_hash, change FROM ingest_run_changes
+             WHERE run_id = ?1 AND ?2 IS NULL ORDER BY sku LIMIT ?3"
+        }
+    };
+    let mut statement = c.prepare_cached(sql).map_err(map_error)?;
     let rows = statement
         .query_map(params![run_id, after, limit], |row| {
             Ok((
