@@ -32,9 +32,19 @@ pub async fn run(
         }
     };
     let line = format!(
-        "{what}: {} enriched, {} already current, {} gone",
-        tally.enriched, tally.already_current, tally.gone
+        "{what}: {} enriched, {} already current, {} gone, {} pages handed on",
+        tally.enriched,
+        tally.already_current,
+        tally.gone,
+        tally.pages.len()
     );
-    tracing::info!(%tenant, enriched = tally.enriched, current = tally.already_current, gone = tally.gone, "enrichment handled");
-    Ok(InvocationResponse::empty().log(line))
+    tracing::info!(%tenant, enriched = tally.enriched, current = tally.already_current, gone = tally.gone, pages = tally.pages.len(), "enrichment handled");
+    let response = if tally.pages.is_empty() {
+        InvocationResponse::empty()
+    } else {
+        InvocationResponse::empty()
+            .with_messages("enrich", &tally.pages)
+            .map_err(|e| FunctionError::Internal(e.to_string()))?
+    };
+    Ok(response.log(line))
 }

@@ -67,13 +67,20 @@ impl EnrichRequest {
     }
 }
 
-/// Products per [`EnrichRequest::RunChanges`] page: a page's enrichment must finish well within
-/// the message's lock, also with a remote AI provider.
+/// Products enriched by one [`EnrichRequest::RunChanges`] message: a page's enrichment must
+/// finish well within the message's lock, also with a remote AI provider.
 pub const RUN_CHANGES_PAGE: u32 = 50;
 
-/// What handling a request did, per product.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Products one message from ingestion covers. Its handler splits it into pages of
+/// [`RUN_CHANGES_PAGE`], so ingestion's answer stays small (a 5M-row feed owes 5,000 messages,
+/// not 100,000) and the pages are still enriched in parallel.
+pub const RUN_CHANGES_FANOUT: u32 = 1000;
+
+/// What handling a request did, per product, and the pages it handed on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnrichTally {
+    /// Pages split off a range too large for one message, to be sent to the `enrich` queue.
+    pub pages: Vec<EnrichRequest>,
     /// New enrichments stored.
     pub enriched: u64,
     /// Products already enriched for their content.
@@ -92,7 +99,8 @@ impl EnrichTally {
     }
 }
 
-/// Handles `request`: enriches its product, or each product of its page of run changes. A
+/// Handles `request`: enriches its product, or each product of its page of run changes; a
+/// range of more than [`RUN_CHANGES_PAGE`] changes is split into pages handed on instead. A
 /// page whose run is unknown to the tenant enriches nothing.
 pub async fn handle(
     store: &dyn Store,
@@ -109,9 +117,24 @@ pub async fn handle(
                 return Ok(tally);
             };
             let changes = store
-                .ingest_run_changes(&run, page.after.as_ref(), RUN_CHANGES_PAGE)
+                .ingest_run_changes(&run, page.after.as_ref(), RUN_CHANGES_FANOUT)
                 .await?;
-            for change in changes.iter().filter(|c| c.sku <= page.through) {
+            let changes: Vec<_> = changes.iter().filter(|c| c.sku <= page.through).collect();
+            if changes.len() > RUN_CHANGES_PAGE as usize {
+                let mut after = page.after.clone();
+                for chunk in changes.chunks(RUN_CHANGES_PAGE as usize) {
+                    let Some(last) = chunk.last() else { continue };
+                    tally.pages.push(EnrichRequest::RunChanges(RunPage {
+                        tenant: page.tenant.clone(),
+                        run_id: page.run_id.clone(),
+                        after: after.clone(),
+                        through: last.sku.clone(),
+                    }));
+                    after = Some(last.sku.clone());
+                }
+                return Ok(tally);
+            }
+            for change in changes {
                 tally.add(enrich_product(store, engine, &page.tenant, &change.sku).await?);
             }
         }

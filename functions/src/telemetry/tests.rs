@@ -252,8 +252,8 @@ async fn an_invocation_runs_in_a_span_with_its_id_function_and_tenant_and_answer
     assert_eq!(
         answer["Logs"],
         json!([
-            "demo/GONE-1: 0 enriched, 0 already current, 1 gone",
-            "INFO enrichment handled tenant=demo enriched=0 current=0 gone=1",
+            "demo/GONE-1: 0 enriched, 0 already current, 1 gone, 0 pages handed on",
+            "INFO enrichment handled tenant=demo enriched=0 current=0 gone=1 pages=0",
         ])
     );
 

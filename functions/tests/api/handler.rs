@@ -310,8 +310,8 @@ fn advisor_ingest_runs_a_file_through_the_pipeline_once_and_queues_its_enrichmen
     assert!(first.contains("234 inserted"), "{first}");
     assert!(first.contains("6 rejected"), "{first}");
     assert!(
-        first.contains("5 enrichment message(s) queued"),
-        "234 products in pages of 50: {first}"
+        first.contains("1 enrichment message(s) queued"),
+        "234 products in one range of up to 1000: {first}"
     );
     assert!(
         data.path()

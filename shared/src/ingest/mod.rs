@@ -27,7 +27,7 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::blobs::{BlobError, Blobs, Container};
 use crate::domain::{Sku, TenantId};
-use crate::enrich::{EnrichRequest, RUN_CHANGES_PAGE, RunPage};
+use crate::enrich::{EnrichRequest, RUN_CHANGES_FANOUT, RunPage};
 use crate::store::{BatchOutcome, IngestRun, IngestRunStart, RunStatus, Store, StoreError};
 
 use self::profile::{DEFAULT_MAX_BAD_ROW_RATIO, MappingProfile};
@@ -472,7 +472,7 @@ async fn apply(
     Ok(outcome)
 }
 
-/// One enrichment message per page of the products `run` changed, and how many it inserted
+/// One enrichment message per [`RUN_CHANGES_FANOUT`] products `run` changed, and how many it inserted
 /// and updated (across all its attempts). Reads the changes a page at a time, so a run of
 /// millions needs no more memory than the messages.
 async fn enrichment_pages(
@@ -483,7 +483,7 @@ async fn enrichment_pages(
     let mut after: Option<Sku> = None;
     loop {
         let page = store
-            .ingest_run_changes(run, after.as_ref(), RUN_CHANGES_PAGE)
+            .ingest_run_changes(run, after.as_ref(), RUN_CHANGES_FANOUT)
             .await?;
         let Some(last) = page.last() else { break };
         inserted += page.iter().filter(|c| c.inserted).count() as u64;
@@ -494,7 +494,7 @@ async fn enrichment_pages(
             after: after.clone(),
             through: last.sku.clone(),
         }));
-        let full = page.len() as u32 == RUN_CHANGES_PAGE;
+        let full = page.len() as u32 == RUN_CHANGES_FANOUT;
         after = Some(last.sku.clone());
         if !full {
             break;
