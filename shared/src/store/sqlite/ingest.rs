@@ -151,15 +151,20 @@ pub(super) fn list_errors(
         Some((line, column)) => (Some(*line as i64), Some(column.as_str())),
         None => (None, None),
     };
-    let mut statement = c
-        .prepare(
-            "SELECT e.line, e.column_name, e.value, e.reason
-             FROM ingest_errors e JOIN ingest_runs r ON r.id = e.run_id
-             WHERE r.tenant_id = ?1 AND e.run_id = ?2
-                 AND (?3 IS NULL OR e.line > ?3 OR (e.line = ?3 AND e.column_name > ?4))
-             ORDER BY e.line, e.column_name LIMIT ?5",
-        )
-        .map_err(map_error)?;
+    // A row-value comparison in its own statement, so SQLite seeks the key instead of
+    // scanning the run's errors for every page.
+    let sql = if line.is_some() {
+        "SELECT e.line, e.column_name, e.value, e.reason
+         FROM ingest_errors e JOIN ingest_runs r ON r.id = e.run_id
+         WHERE r.tenant_id = ?1 AND e.run_id = ?2 AND (e.line, e.column_name) > (?3, ?4)
+         ORDER BY e.line, e.column_name LIMIT ?5"
+    } else {
+        "SELECT e.line, e.column_name, e.value, e.reason
+         FROM ingest_errors e JOIN ingest_runs r ON r.id = e.run_id
+         WHERE r.tenant_id = ?1 AND e.run_id = ?2 AND ?3 IS NULL AND ?4 IS NULL
+         ORDER BY e.line, e.column_name LIMIT ?5"
+    };
+    let mut statement = c.prepare_cached(sql).map_err(map_error)?;
     let rows = statement
         .query_map(
             params![tenant.as_str(), run_id, line, column, i64::from(limit)],
