@@ -28,10 +28,16 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
 use crate::telemetry::{self, Outcome};
-use crate::{enrich_product, health, ingest_partner_file, products};
+use crate::{enrich_product, health, ingest_partner_file, ingest_runs, products};
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
-pub const FUNCTIONS: &[&str] = &["Health", "Products", "IngestPartnerFile", "EnrichProduct"];
+pub const FUNCTIONS: &[&str] = &[
+    "Health",
+    "Products",
+    "IngestRuns",
+    "IngestPartnerFile",
+    "EnrichProduct",
+];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies; feeds and videos travel
 /// by blob, so this only bounds what an app may push through an HTTP function.
@@ -300,6 +306,7 @@ async fn dispatch(
     match function {
         "Health" => health::run(state, request).await,
         "Products" => products::run(state, request).await,
+        "IngestRuns" => ingest_runs::run(state, request).await,
         "IngestPartnerFile" => ingest_partner_file::run(state, request).await,
         "EnrichProduct" => enrich_product::run(state, request).await,
         other => Err(FunctionError::Internal(format!(

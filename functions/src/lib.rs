@@ -11,5 +11,6 @@ pub mod telemetry;
 mod enrich_product;
 mod health;
 mod ingest_partner_file;
+mod ingest_runs;
 mod problem;
 mod products;

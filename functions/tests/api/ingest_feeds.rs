@@ -234,3 +234,62 @@ async fn hostile_files_each_end_in_a_report_and_the_app_keeps_working() {
     assert_eq!(health.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_runs_api_lists_runs_newest_first_and_pages_a_runs_rejected_rows() {
+    let app = TestApp::spawn().await;
+    app.drop_feed(
+        "demo",
+        "products.csv",
+        include_bytes!("../../../samples/products.csv"),
+    );
+    report(&app, "products").await;
+    let mut bad = String::from("sku,title,price,currency\n");
+    for i in 0..5 {
+        bad.push_str(&format!("B-{i},Bowl,-1,EUR\n"));
+    }
+    app.drop_feed("demo", "all-bad.csv", bad.as_bytes());
+    report(&app, "all-bad").await;
+
+    let page = app.get_json("/ingest/runs?limit=1").await;
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["blob_name"], "demo/all-bad.csv", "newest first");
+    assert_eq!(items[0]["status"], "rejected");
+    assert!(items[0]["duration_ms"].as_i64().is_some());
+    let cursor = page["next_cursor"].as_str().expect("a second page");
+    let next = app
+        .get_json(&format!("/ingest/runs?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(next["items"][0]["blob_name"], "demo/products.csv");
+    assert_eq!(next["items"][0]["inserted"], 234);
+    assert!(next["next_cursor"].is_null());
+    let rejected = app.get_json("/ingest/runs?status=rejected").await;
+    assert_eq!(rejected["items"].as_array().map(Vec::len), Some(1));
+
+    let id = items[0]["id"].as_str().unwrap();
+    let run = app.get_json(&format!("/ingest/runs/{id}?limit=2")).await;
+    assert_eq!(run["run"]["rejected"], 5);
+    let lines: Vec<u64> = run["errors"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 3]);
+    let cursor = run["errors"]["next_cursor"].as_str().expect("more errors");
+    let more = app
+        .get_json(&format!("/ingest/runs/{id}?limit=2&errors_cursor={cursor}"))
+        .await;
+    assert_eq!(more["errors"]["items"][0]["line"], 4);
+
+    let missing = app
+        .get("/ingest/runs/no-such-run", Some("local-dev-key"))
+        .await;
+    assert_eq!(missing.status(), 404);
+    let anonymous = app.get("/ingest/runs", None).await;
+    assert_eq!(anonymous.status(), 401);
+    let bad_limit = app.get("/ingest/runs?limit=0", Some("local-dev-key")).await;
+    assert_eq!(bad_limit.status(), 400);
+    app.stop().await;
+}

@@ -1,0 +1,193 @@
+//! `IngestRuns` — `GET /api/ingest/runs` (newest first, cursor pagination, `limit`, `status`)
+//! and `GET /api/ingest/runs/{id}` (the run with its rejected rows, paginated by
+//! `errors_cursor`). The caller authenticates with a tenant API key; another tenant's run is
+//! simply not found.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::auth::{API_KEY_HEADER, authenticate_api_key};
+use shared::domain::TenantId;
+use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
+use shared::store::{IngestRun, RejectedRow, RunCursor, RunQuery, RunStatus};
+
+use crate::app::{AppState, FunctionError};
+use crate::problem::ApiError;
+
+/// Page size when the caller names none.
+const DEFAULT_LIMIT: u32 = 50;
+/// The largest page a caller may ask for.
+const MAX_LIMIT: u32 = 200;
+/// Cursors carry a version so their format can change without breaking old ones silently.
+const CURSOR_PREFIX: &str = "v1:";
+
+/// Runs the function.
+pub async fn run(
+    state: &AppState,
+    request: InvocationRequest,
+) -> Result<InvocationResponse, FunctionError> {
+    let http = request.http("req")?;
+    let response = handle(state, &http)
+        .await
+        .unwrap_or_else(ApiError::into_response);
+    Ok(InvocationResponse::empty().with_http("res", response))
+}
+
+async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
+    let tenant = authenticate_api_key(
+        state.store.as_ref(),
+        state.settings.dev_credentials.as_ref(),
+        http.header(API_KEY_HEADER),
+    )
+    .await?;
+    tracing::Span::current().record("tenant", tenant.as_str());
+    if !http.method.eq_ignore_ascii_case("GET") {
+        return Err(ApiError::method_not_allowed(&http.method));
+    }
+    let limit = limit(http)?;
+    match http.param("id").filter(|s| !s.is_empty()) {
+        Some(id) => get_one(state, &tenant, id, limit, http).await,
+        None => list(state, &tenant, limit, http).await,
+    }
+}
+
+async fn list(
+    state: &AppState,
+    tenant: &TenantId,
+    limit: u32,
+    http: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let status = http
+        .query("status")
+        .map(|raw| {
+            RunStatus::parse(raw.trim()).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "status must be running, succeeded, rejected or failed, not `{raw}`"
+                ))
+            })
+        })
+        .transpose()?;
+    let after = http.query("cursor").map(decode_cursor).transpose()?;
+    let query = RunQuery {
+        after,
+        limit: limit + 1,
+        status,
+    };
+    let mut runs = state.store.list_ingest_runs(tenant, &query).await?;
+    let next_cursor = if runs.len() > limit as usize {
+        runs.truncate(limit as usize);
+        runs.last().map(|run| encode_cursor(&RunCursor::after(run)))
+    } else {
+        None
+    };
+    let items = runs.into_iter().map(RunBody::from).collect();
+    json(&ListBody { items, next_cursor })
+}
+
+async fn get_one(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+    limit: u32,
+    http: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let run = state
+        .store
+        .get_ingest_run(tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no ingestion run `{id}`")))?;
+    let after: Option<(u64, String)> =
+        http.query("errors_cursor").map(decode_cursor).transpose()?;
+    let mut errors = state
+        .store
+        .list_ingest_errors(tenant, &run.id, after, limit + 1)
+        .await?;
+    let next_cursor = if errors.len() > limit as usize {
+        errors.truncate(limit as usize);
+        errors
+            .last()
+            .map(|e| encode_cursor(&(e.line, e.column.clone())))
+    } else {
+        None
+    };
+    json(&RunWithErrors {
+        run: RunBody::from(run),
+        errors: ErrorsPage {
+            items: errors,
+            next_cursor,
+        },
+    })
+}
+
+fn limit(http: &HttpRequest) -> Result<u32, ApiError> {
+    match http.query("limit") {
+        None => Ok(DEFAULT_LIMIT),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "limit must be a whole number from 1 to {MAX_LIMIT}, not `{raw}`"
+                ))
+            }),
+    }
+}
+
+fn encode_cursor<T: Serialize>(position: &T) -> String {
+    let json = serde_json::to_string(position).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{json}"))
+}
+
+fn decode_cursor<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    let invalid =
+        || ApiError::bad_request("cursor is not one this API returned; start again without it");
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let json = text.strip_prefix(CURSOR_PREFIX).ok_or_else(invalid)?;
+    serde_json::from_str(json).map_err(|_| invalid())
+}
+
+fn json<T: Serialize>(body: &T) -> Result<HttpResponse, ApiError> {
+    HttpResponse::json(200, body).map_err(|e| {
+        tracing::error!(error = %e, "response could not be serialised");
+        ApiError::internal()
+    })
+}
+
+#[derive(Serialize)]
+struct ListBody {
+    items: Vec<RunBody>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RunWithErrors {
+    run: RunBody,
+    errors: ErrorsPage,
+}
+
+#[derive(Serialize)]
+struct ErrorsPage {
+    items: Vec<RejectedRow>,
+    next_cursor: Option<String>,
+}
+
+/// A run as apps see it: the stored run and how long it took.
+#[derive(Serialize)]
+struct RunBody {
+    #[serde(flatten)]
+    run: IngestRun,
+    duration_ms: Option<i64>,
+}
+
+impl From<IngestRun> for RunBody {
+    fn from(run: IngestRun) -> Self {
+        let duration_ms = run
+            .finished_at
+            .map(|end| (end - run.started_at).num_milliseconds());
+        Self { run, duration_ms }
+    }
+}
