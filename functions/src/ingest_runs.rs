@@ -3,24 +3,15 @@
 //! `errors_cursor`). The caller authenticates with a tenant API key; another tenant's run is
 //! simply not found.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use shared::auth::{API_KEY_HEADER, authenticate_api_key};
 use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 use shared::store::{IngestRun, RejectedRow, RunCursor, RunQuery, RunStatus};
 
 use crate::app::{AppState, FunctionError};
+use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit};
 use crate::problem::ApiError;
-
-/// Page size when the caller names none.
-const DEFAULT_LIMIT: u32 = 50;
-/// The largest page a caller may ask for.
-const MAX_LIMIT: u32 = 200;
-/// Cursors carry a version so their format can change without breaking old ones silently.
-const CURSOR_PREFIX: &str = "v1:";
 
 /// Runs the function.
 pub async fn run(
@@ -68,7 +59,7 @@ async fn list(
             })
         })
         .transpose()?;
-    let after = http.query("cursor").map(decode_cursor).transpose()?;
+    let after = http.query("cursor").map(decode_json_cursor).transpose()?;
     let query = RunQuery {
         after,
         limit: limit + 1,
@@ -77,12 +68,13 @@ async fn list(
     let mut runs = state.store.list_ingest_runs(tenant, &query).await?;
     let next_cursor = if runs.len() > limit as usize {
         runs.truncate(limit as usize);
-        runs.last().map(|run| encode_cursor(&RunCursor::after(run)))
+        runs.last()
+            .map(|run| encode_json_cursor(&RunCursor::after(run)))
     } else {
         None
     };
     let items = runs.into_iter().map(RunBody::from).collect();
-    json(&ListBody { items, next_cursor })
+    json(200, &ListBody { items, next_cursor })
 }
 
 async fn get_one(
@@ -97,8 +89,10 @@ async fn get_one(
         .get_ingest_run(tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no ingestion run `{id}`")))?;
-    let after: Option<(u64, String)> =
-        http.query("errors_cursor").map(decode_cursor).transpose()?;
+    let after: Option<(u64, String)> = http
+        .query("errors_cursor")
+        .map(decode_json_cursor)
+        .transpose()?;
     let mut errors = state
         .store
         .list_ingest_errors(tenant, &run.id, after, limit + 1)
@@ -107,54 +101,20 @@ async fn get_one(
         errors.truncate(limit as usize);
         errors
             .last()
-            .map(|e| encode_cursor(&(e.line, e.column.clone())))
+            .map(|e| encode_json_cursor(&(e.line, e.column.clone())))
     } else {
         None
     };
-    json(&RunWithErrors {
-        run: RunBody::from(run),
-        errors: ErrorsPage {
-            items: errors,
-            next_cursor,
+    json(
+        200,
+        &RunWithErrors {
+            run: RunBody::from(run),
+            errors: ErrorsPage {
+                items: errors,
+                next_cursor,
+            },
         },
-    })
-}
-
-fn limit(http: &HttpRequest) -> Result<u32, ApiError> {
-    match http.query("limit") {
-        None => Ok(DEFAULT_LIMIT),
-        Some(raw) => raw
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "limit must be a whole number from 1 to {MAX_LIMIT}, not `{raw}`"
-                ))
-            }),
-    }
-}
-
-fn encode_cursor<T: Serialize>(position: &T) -> String {
-    let json = serde_json::to_string(position).unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{json}"))
-}
-
-fn decode_cursor<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
-    let invalid =
-        || ApiError::bad_request("cursor is not one this API returned; start again without it");
-    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let json = text.strip_prefix(CURSOR_PREFIX).ok_or_else(invalid)?;
-    serde_json::from_str(json).map_err(|_| invalid())
-}
-
-fn json<T: Serialize>(body: &T) -> Result<HttpResponse, ApiError> {
-    HttpResponse::json(200, body).map_err(|e| {
-        tracing::error!(error = %e, "response could not be serialised");
-        ApiError::internal()
-    })
+    )
 }
 
 #[derive(Serialize)]

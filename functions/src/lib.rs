@@ -12,5 +12,6 @@ mod enrich_product;
 mod health;
 mod ingest_partner_file;
 mod ingest_runs;
+mod paging;
 mod problem;
 mod products;

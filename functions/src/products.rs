@@ -2,8 +2,6 @@
 //! `updated_since`) and `GET /api/products/{sku}`, each product with its enrichment. The caller
 //! authenticates with a tenant API key; another tenant's SKU is simply not found.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::auth::{API_KEY_HEADER, authenticate_api_key};
@@ -12,14 +10,8 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 use shared::store::{EnrichmentRecord, ProductQuery, ProductView};
 
 use crate::app::{AppState, FunctionError};
+use crate::paging::{decode_cursor, encode_cursor, json, limit};
 use crate::problem::ApiError;
-
-/// Page size when the caller names none.
-const DEFAULT_LIMIT: u32 = 50;
-/// The largest page a caller may ask for.
-const MAX_LIMIT: u32 = 200;
-/// Cursors carry a version so their format can change without breaking old ones silently.
-const CURSOR_PREFIX: &str = "v1:";
 
 /// Runs the function.
 pub async fn run(
@@ -92,19 +84,7 @@ async fn list(
 }
 
 fn parse_query(http: &HttpRequest) -> Result<ProductQuery, ApiError> {
-    let limit = match http.query("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => raw
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "limit must be a whole number from 1 to {MAX_LIMIT}, not `{raw}`"
-                ))
-            })?,
-    };
+    let limit = limit(http)?;
     let after_sku = http.query("cursor").map(decode_cursor).transpose()?;
     let updated_since = http
         .query("updated_since")
@@ -130,27 +110,6 @@ fn parse_query(http: &HttpRequest) -> Result<ProductQuery, ApiError> {
         text,
         category: text_filter("category"),
         updated_since,
-    })
-}
-
-fn encode_cursor(sku: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{sku}"))
-}
-
-fn decode_cursor(raw: &str) -> Result<String, ApiError> {
-    let invalid =
-        || ApiError::bad_request("cursor is not one this API returned; start again without it");
-    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix(CURSOR_PREFIX)
-        .map(str::to_owned)
-        .ok_or_else(invalid)
-}
-
-fn json<T: Serialize>(status: u16, body: &T) -> Result<HttpResponse, ApiError> {
-    HttpResponse::json(status, body).map_err(|e| {
-        tracing::error!(error = %e, "response could not be serialised");
-        ApiError::internal()
     })
 }
 
