@@ -281,10 +281,18 @@ pub async fn ingest(
     plan: &Plan,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<IngestOutcome, IngestError> {
-    let mut run = store.begin_ingest_run(start).await?;
+    let run = store.begin_ingest_run(start).await?;
     let replayed = run.status != RunStatus::Running;
-    if !replayed {
-        let report = check_and_apply(store, blobs, &run, bytes, plan, progress).await?;
+    let (run, enrich) = if replayed {
+        // A finished run sends its messages again: the host may have failed to send them.
+        let enrich = if run.kind == FeedKind::Products && run.status == RunStatus::Succeeded {
+            enrichment_pages(store, &run).await?.0
+        } else {
+            Vec::new()
+        };
+        (run, enrich)
+    } else {
+        let (report, enrich) = check_and_apply(store, blobs, &run, bytes, plan, progress).await?;
         blobs
             .write(
                 Container::IngestReports,
@@ -292,12 +300,10 @@ pub async fn ingest(
                 report.to_json(),
             )
             .await?;
-        run = store.finish_ingest_run(&run, &report.finish()).await?;
-    }
-    let enrich = if run.kind == FeedKind::Products && run.status == RunStatus::Succeeded {
-        enrichment_pages(store, &run).await?.0
-    } else {
-        Vec::new()
+        (
+            store.finish_ingest_run(&run, &report.finish()).await?,
+            enrich,
+        )
     };
     Ok(IngestOutcome {
         run,
@@ -326,7 +332,8 @@ async fn find_profile(
     Ok(None)
 }
 
-/// The check pass, then — when the bad rows stay within the threshold — the apply pass.
+/// The check pass, then — when the bad rows stay within the threshold — the apply pass; with
+/// the report, the enrichment messages a products run owes.
 async fn check_and_apply(
     store: &dyn Store,
     blobs: &Blobs,
@@ -334,7 +341,7 @@ async fn check_and_apply(
     bytes: &dyn FeedBytes,
     plan: &Plan,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Report, IngestError> {
+) -> Result<(Report, Vec<EnrichRequest>), IngestError> {
     let threshold = plan
         .profile
         .as_ref()
@@ -345,14 +352,14 @@ async fn check_and_apply(
         Ok(reader) => reader,
         Err(IngestError::Blob(BlobError::NotFound { .. })) => {
             report.fail("the file was removed before it could be read; drop it again".into());
-            return Ok(report);
+            return Ok((report, Vec::new()));
         }
         Err(error) => return Err(error),
     };
     let rejected_csv =
         run_pass(store, run, reader, plan, Pass::Check, &mut report, progress).await?;
     if report.status == RunStatus::Failed {
-        return Ok(report);
+        return Ok((report, Vec::new()));
     }
     if let Some(csv) = rejected_csv.filter(|csv| csv.rows() > 0) {
         let file = csv.finish().map_err(IngestError::Read)?;
@@ -364,7 +371,7 @@ async fn check_and_apply(
     }
     if report.too_many_bad_rows() {
         report.reject();
-        return Ok(report);
+        return Ok((report, Vec::new()));
     }
     let reader = bytes.open().await?;
     let mut applied = Report::new(run, threshold);
@@ -385,15 +392,14 @@ async fn check_and_apply(
             "the file changed while it was being ingested",
         )));
     }
-    let (inserted, updated) = match report.kind {
-        FeedKind::Products => {
-            let (_, inserted, updated) = enrichment_pages(store, run).await?;
-            (inserted, updated)
-        }
-        _ => (applied.counts.inserted, applied.counts.updated),
+    // Products count every attempt's changes (a redone run reports what its first attempt
+    // wrote), read in the same pass that makes the messages.
+    let (enrich, inserted, updated) = match report.kind {
+        FeedKind::Products => enrichment_pages(store, run).await?,
+        _ => (Vec::new(), applied.counts.inserted, applied.counts.updated),
     };
     report.set_changes(inserted, updated);
-    Ok(report)
+    Ok((report, enrich))
 }
 
 /// Reads the feed once for `pass`; updates `report` with what it found.

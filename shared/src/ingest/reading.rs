@@ -149,7 +149,7 @@ impl Mapper {
     }
 
     /// `(recognised, kept as attributes)` headers, for the report.
-    fn columns(&self, header: &[String]) -> (Vec<(String, String)>, Vec<String>) {
+    fn columns(&self) -> (Vec<(String, String)>, Vec<String>) {
         match self {
             Mapper::Products(m) => (
                 m.columns()
@@ -165,10 +165,8 @@ impl Mapper {
                     .collect(),
                 Vec::new(),
             ),
-            Mapper::Orders(_) => (
-                header.iter().map(|h| (h.clone(), String::new())).collect(),
-                Vec::new(),
-            ),
+            // The order mapper does not say column by column how it read the header.
+            Mapper::Orders(_) => (Vec::new(), Vec::new()),
         }
     }
 
@@ -247,7 +245,7 @@ pub fn read(
             return None;
         }
     };
-    let (columns, unknown) = mapper.columns(&table.header);
+    let (columns, unknown) = mapper.columns();
     let opened = Opened {
         kind,
         format: table.format.to_string(),
