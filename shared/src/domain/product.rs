@@ -54,33 +54,54 @@ impl ProductContent {
     /// SHA-256 hex of the content. Timestamps and provenance are not content: a feed
     /// re-exported unchanged must not count as a change.
     pub fn content_hash(&self) -> String {
-        let canonical = serde_json::json!([
+        // The canonical form is a JSON array streamed straight into the hasher; tuples serialise
+        // as arrays, so these bytes are the ones earlier versions hashed.
+        let mut hasher = HashWriter(Sha256::new());
+        let fields = (
             self.sku.as_str(),
-            self.title,
-            self.description,
+            &self.title,
+            &self.description,
             self.price
                 .as_ref()
                 .map(|m| (m.minor(), m.currency().as_str())),
             self.quantity,
-            self.brand,
-            self.category,
+            &self.brand,
+            &self.category,
             self.gtin.as_ref().map(Gtin::as_str),
-            self.image_url,
-        ]);
-        let mut canonical = canonical.to_string();
+            &self.image_url,
+        );
+        // Writing to a hasher cannot fail, and these types always serialise.
+        let _ = serde_json::to_writer(&mut hasher, &fields);
         // Appended only when present, so a product without variants or extra columns keeps the
         // hash it had before these fields existed and is not enriched again for nothing.
         if self.parent.is_some() || !self.options.is_empty() || !self.attributes.is_empty() {
-            let extra = serde_json::json!([self.parent, self.options, self.attributes]);
-            canonical.push_str(&extra.to_string());
+            let _ = serde_json::to_writer(
+                &mut hasher,
+                &(&self.parent, &self.options, &self.attributes),
+            );
         }
-        hex::encode(Sha256::digest(canonical.as_bytes()))
+        hex::encode(hasher.0.finalize())
+    }
+}
+
+/// Feeds written bytes to a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Currency;
 
     fn mug() -> ProductContent {
         ProductContent {
@@ -118,6 +139,47 @@ mod tests {
             ..mug()
         };
         assert_ne!(mug().content_hash(), with_attributes.content_hash());
+    }
+
+    #[test]
+    fn the_hash_is_of_the_json_array_earlier_versions_built() {
+        let mut attributes = BTreeMap::new();
+        attributes.insert("Material".into(), "Stoneware \"fine\"".into());
+        attributes.insert("Care".into(), "Dishwasher\nsafe".into());
+        let full = ProductContent {
+            description: Some("<p>Hand-thrown</p>".into()),
+            price: Some(Money::parse("12.50", Currency::parse("EUR").unwrap()).unwrap()),
+            brand: Some("Kettle & Oak".into()),
+            category: Some("Home > Mugs".into()),
+            gtin: Some(Gtin::parse("4006381333931").unwrap()),
+            image_url: Some("https://cdn.example.com/mug.jpg".into()),
+            parent: Some("mug".into()),
+            options: vec![ProductOption {
+                name: "Colour".into(),
+                value: "Sage".into(),
+            }],
+            attributes,
+            ..mug()
+        };
+        // The canonical form as it was first written, through `serde_json::Value`.
+        let p = &full;
+        let mut canonical = serde_json::json!([
+            p.sku.as_str(),
+            p.title,
+            p.description,
+            p.price.as_ref().map(|m| (m.minor(), m.currency().as_str())),
+            p.quantity,
+            p.brand,
+            p.category,
+            p.gtin.as_ref().map(Gtin::as_str),
+            p.image_url,
+        ])
+        .to_string();
+        canonical.push_str(&serde_json::json!([p.parent, p.options, p.attributes]).to_string());
+        assert_eq!(
+            full.content_hash(),
+            hex::encode(Sha256::digest(canonical.as_bytes()))
+        );
     }
 
     #[test]
