@@ -170,9 +170,12 @@ impl Mapper {
         }
     }
 
-    fn map(&mut self, row: &Row, source: &str) -> Mapped {
+    /// The row's records and problems; a check pass needs only the problems, so its products
+    /// are not hashed.
+    fn map(&mut self, row: &Row, source: &str, pass: Pass) -> Mapped {
         match self {
             Mapper::Products(m) => match m.map(row) {
+                Ok(Some(_)) if pass == Pass::Check => Vec::new(),
                 Ok(Some(p)) => vec![Ok(Record::Product(Box::new(ProductUpsert::new(
                     p.content,
                     p.updated_at,
@@ -272,7 +275,7 @@ pub fn read(
         batch.rows += 1;
         match item {
             Ok(row) => {
-                let mapped = mapper.map(&row, &plan.source);
+                let mapped = mapper.map(&row, &plan.source, pass);
                 if kind == FeedKind::Orders && pass == Pass::Check {
                     if recent.len() == RECENT_ORDER_ROWS {
                         recent.pop_front();

@@ -240,32 +240,22 @@ pub(super) fn record_rejected(
     Ok(())
 }
 
-/// Writes `product` unless its content is already stored; returns the kind of change.
+/// Writes `product` unless its content is already stored; returns the kind of change. One
+/// statement: the upsert's `WHERE` skips an unchanged row, and `RETURNING` says whether the
+/// row was new (its first version) or changed.
 fn upsert_product(
     tx: &rusqlite::Transaction<'_>,
     run: &IngestRun,
     upsert: &ProductUpsert,
     now: &str,
 ) -> Result<Option<&'static str>, StoreError> {
-    let tenant = run.tenant.as_str();
     let p = &upsert.content;
-    let stored: Option<String> = query_row_cached(
-        tx,
-        "SELECT content_hash FROM products WHERE tenant_id = ?1 AND sku = ?2",
-        params![tenant, p.sku.as_str()],
-        |row| row.get(0),
-    )
-    .optional()
-    .map_err(map_error)?;
-    if stored.as_deref() == Some(upsert.content_hash.as_str()) {
-        return Ok(None);
-    }
     let price_minor = p.price.as_ref().map(|m| m.minor());
-    let currency = p.price.as_ref().map(|m| m.currency().as_str().to_owned());
+    let currency = p.price.as_ref().map(|m| m.currency().as_str());
     let source_updated_at = upsert.source_updated_at.as_ref().map(to_db_time);
-    let gtin = p.gtin.as_ref().map(|g| g.as_str().to_owned());
+    let gtin = p.gtin.as_ref().map(|g| g.as_str());
     let (options, attributes) = json_columns::product_json(p)?;
-    execute_cached(
+    let version: Option<i64> = query_row_cached(
         tx,
         "INSERT INTO products (tenant_id, sku, title, description, price_minor, currency, quantity,
              brand, category, gtin, image_url, source, source_updated_at, content_hash, version,
@@ -280,9 +270,11 @@ fn upsert_product(
              quantity = excluded.quantity, brand = excluded.brand, category = excluded.category,
              gtin = excluded.gtin, image_url = excluded.image_url, source = excluded.source,
              source_updated_at = excluded.source_updated_at, content_hash = excluded.content_hash,
-             version = products.version + 1, updated_at = excluded.updated_at",
+             version = products.version + 1, updated_at = excluded.updated_at
+         WHERE products.content_hash <> excluded.content_hash
+         RETURNING version",
         params![
-            tenant,
+            run.tenant.as_str(),
             p.sku.as_str(),
             p.title,
             p.description,
@@ -301,13 +293,11 @@ fn upsert_product(
             options,
             attributes
         ],
+        |row| row.get(0),
     )
+    .optional()
     .map_err(map_error)?;
-    Ok(Some(if stored.is_none() {
-        "inserted"
-    } else {
-        "updated"
-    }))
+    Ok(version.map(|v| if v == 1 { "inserted" } else { "updated" }))
 }
 
 pub(super) fn run_changes(
