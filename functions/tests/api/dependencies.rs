@@ -137,6 +137,9 @@ impl Store for DownStore {
     ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, StoreError> {
         self.fail().await
     }
+    async fn delete_mapping_profile(&self, _: &TenantId, _: &str) -> Result<bool, StoreError> {
+        self.fail().await
+    }
     async fn apply_inventory_batch(
         &self,
         _: &IngestRun,

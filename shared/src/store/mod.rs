@@ -165,6 +165,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         tenant: &TenantId,
     ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
 
+    /// Deletes the tenant's mapping profile `name`; `false` when there was none.
+    async fn delete_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Upserts a batch of stock levels for `run` in one transaction. A level older than the
     /// stored one (both `as_of` given) is ignored, and one with the stored quantity and `as_of`
     /// is not written: both count as unchanged. Rejected rows are recorded with it.

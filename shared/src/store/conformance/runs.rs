@@ -216,3 +216,38 @@ pub(super) async fn mapping_profiles_are_replaced_by_name_per_tenant(store: &dyn
     );
     assert!(store.list_mapping_profiles(&acme).await.unwrap().is_empty());
 }
+
+pub(super) async fn a_mapping_profile_is_deleted_for_its_tenant_only(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    store.ensure_tenant(&acme, "Acme").await.unwrap();
+    let body = json!({"columns": {"Artikel": "sku"}});
+    for t in [&demo, &acme] {
+        store
+            .put_mapping_profile(t, "shopware", &body)
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .delete_mapping_profile(&demo, "shopware")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.get_mapping_profile(&demo, "shopware").await.unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .delete_mapping_profile(&demo, "shopware")
+            .await
+            .unwrap(),
+        "a second delete finds nothing"
+    );
+    assert_eq!(
+        store.get_mapping_profile(&acme, "shopware").await.unwrap(),
+        Some(body),
+        "another tenant's profile of that name stays"
+    );
+}

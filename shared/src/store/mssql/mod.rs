@@ -324,6 +324,14 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| feeds::list_profiles(c, tenant))
     }
 
+    async fn delete_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        unit_of_work!(self, |c| feeds::delete_profile(c, tenant, name))
+    }
+
     async fn apply_inventory_batch(
         &self,
         run: &IngestRun,

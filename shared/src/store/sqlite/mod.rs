@@ -358,6 +358,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn delete_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let (tenant, name) = (tenant.clone(), name.to_owned());
+        self.pool
+            .run(move |c| feeds::delete_profile(c, &tenant, &name))
+            .await
+    }
+
     async fn apply_inventory_batch(
         &self,
         run: &IngestRun,
