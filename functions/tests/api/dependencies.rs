@@ -137,6 +137,13 @@ impl Store for DownStore {
     ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, StoreError> {
         self.fail().await
     }
+    async fn find_ingest_run(
+        &self,
+        _: &TenantId,
+        _: &str,
+    ) -> Result<Option<IngestRun>, StoreError> {
+        self.fail().await
+    }
     async fn delete_mapping_profile(&self, _: &TenantId, _: &str) -> Result<bool, StoreError> {
         self.fail().await
     }

@@ -134,6 +134,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: &str,
     ) -> Result<Option<IngestRun>, StoreError>;
 
+    /// The tenant's run started with `run_key`, read without touching it (unlike
+    /// [`Store::begin_ingest_run`], which clears a running run's rejected rows).
+    async fn find_ingest_run(
+        &self,
+        tenant: &TenantId,
+        run_key: &str,
+    ) -> Result<Option<IngestRun>, StoreError>;
+
     /// One page of the rejected rows of the tenant's run `run_id`, by (line, column), after
     /// `after` when given. Another tenant's run has none.
     async fn list_ingest_errors(

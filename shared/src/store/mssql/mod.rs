@@ -284,6 +284,14 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| ingest::get_run(c, tenant, id))
     }
 
+    async fn find_ingest_run(
+        &self,
+        tenant: &TenantId,
+        run_key: &str,
+    ) -> Result<Option<IngestRun>, StoreError> {
+        unit_of_work!(self, |c| ingest::find_run(c, tenant, run_key))
+    }
+
     async fn list_ingest_errors(
         &self,
         tenant: &TenantId,
