@@ -289,3 +289,28 @@ async fn a_push_naming_an_unknown_mapping_profile_is_refused() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_push_whose_feed_cannot_be_stored_answers_503_and_its_run_says_it_failed() {
+    let app = TestApp::spawn().await;
+    // A file where the tenant's kind folder should be: the blob cannot be written.
+    let folder = app.blob_root().join("ingest/demo/products");
+    std::fs::create_dir_all(folder.parent().unwrap()).unwrap();
+    std::fs::write(&folder, b"in the way").unwrap();
+    let response = push(
+        &app,
+        "?kind=products",
+        &[("content-type", "text/csv")],
+        PRODUCTS_CSV,
+    )
+    .await;
+    problem(response, 503).await;
+    let runs = app.get_json("/ingest/runs").await;
+    let run = &runs["items"][0];
+    assert_eq!(run["status"], "failed", "{runs}");
+    assert!(
+        run["error"].as_str().unwrap().contains("push it again"),
+        "{run}"
+    );
+    app.stop().await;
+}
