@@ -314,3 +314,49 @@ async fn a_push_whose_feed_cannot_be_stored_answers_503_and_its_run_says_it_fail
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn another_event_for_a_pushed_blob_finds_the_push_s_finished_run_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let response = push(
+        &app,
+        "?kind=products",
+        &[("content-type", "text/csv")],
+        PRODUCTS_CSV,
+    )
+    .await;
+    let body = accepted(response).await;
+    let run_id = body["run_id"].as_str().unwrap().to_owned();
+    let first = finished_run(&app, &run_id).await;
+    // The same blob's event again, under a new event id (Event Grid may deliver twice).
+    let blob = body["blob"].as_str().unwrap().trim_start_matches("ingest/");
+    let fixture = std::fs::read_to_string(
+        crate::helpers::app_root().join("tests/fixtures/service-bus-blob-created.json"),
+    )
+    .unwrap();
+    let mut invocation: Value = serde_json::from_str(&fixture).unwrap();
+    let inner: String =
+        serde_json::from_str(invocation["Data"]["message"].as_str().unwrap()).unwrap();
+    let mut event: Value = serde_json::from_str(&inner).unwrap();
+    event["subject"] = format!("/blobServices/default/containers/ingest/blobs/{blob}").into();
+    event["id"] = uuid::Uuid::new_v4().to_string().into();
+    invocation["Data"]["message"] = serde_json::to_string(&event.to_string()).unwrap().into();
+    let response = app
+        .client
+        .post(format!("{}/IngestPartnerFile", app.handler_url))
+        .json(&invocation)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let result: Value = response.json().await.unwrap();
+    assert!(
+        result["Logs"].to_string().contains("already handled"),
+        "{result}"
+    );
+    let runs = app.get_json("/ingest/runs").await;
+    assert_eq!(runs["items"].as_array().map(Vec::len), Some(1), "{runs}");
+    let again = app.get_json(&format!("/ingest/runs/{run_id}")).await;
+    assert_eq!(again["run"], first);
+    app.stop().await;
+}
