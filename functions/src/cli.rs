@@ -218,6 +218,10 @@ fn print_banner(
     );
     println!("  API        {api}");
     println!("  Handler    {handler_url}  (custom-handler protocol)");
+    println!(
+        "  Uploads    http://{}/blobs/…  (signed URLs from POST /api/uploads)",
+        host.addr()
+    );
     println!("  Data dir   {}", data_dir.display());
     if let Some(dev) = &state.settings.dev_credentials {
         println!(

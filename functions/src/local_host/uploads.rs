@@ -13,9 +13,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use serde_json::json;
 use shared::blobs::{UploadRefused, UploadSigner, unix_now};
 use tokio::io::AsyncWriteExt;
+
+use super::http_front::problem;
 
 /// Azure's limit on one Put Blob request (5000 MiB).
 const MAX_UPLOAD_BYTES: u64 = 5000 * 1024 * 1024;
@@ -135,21 +136,6 @@ async fn write_all(body: Body, path: &FsPath) -> Result<(), StoreFailure> {
 
 fn refuse(refused: UploadRefused) -> Response {
     problem(StatusCode::FORBIDDEN, &refused.to_string())
-}
-
-fn problem(status: StatusCode, detail: &str) -> Response {
-    let body = json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or(""),
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
 }
 
 #[cfg(test)]
