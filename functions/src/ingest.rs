@@ -64,28 +64,26 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
             "no mapping profile `{profile}`; create it with PUT /api/ingest/mappings/{profile}"
         )));
     }
+    push_feed(state, &tenant, push).await
+}
+
+/// Begins the run, then writes the blob whose event continues it; a push repeated with its
+/// `Idempotency-Key` finds the run instead.
+async fn push_feed(
+    state: &AppState,
+    tenant: &TenantId,
+    push: Push,
+) -> Result<HttpResponse, ApiError> {
     let id = match &push.idempotency_key {
-        Some(key) => idempotent_id(&tenant, key),
+        Some(key) => idempotent_id(tenant, key),
         None => Uuid::new_v4(),
     };
-    let blob = push.blob_name(&tenant, &id);
+    let blob = push.blob_name(tenant, &id);
     let run_key = push_run_key(&id);
     if push.idempotency_key.is_some()
-        && let Some(run) = state.store.find_ingest_run(&tenant, &run_key).await?
+        && let Some(run) = state.store.find_ingest_run(tenant, &run_key).await?
     {
-        if run.blob_name != blob {
-            return Err(ApiError::conflict(
-                "this Idempotency-Key was used for a push of another kind, profile or format",
-            ));
-        }
-        if run.status == RunStatus::Running && !blob_exists(state, &blob).await? {
-            // The first attempt began the run but could not store the feed.
-            state
-                .blobs
-                .write(Container::Ingest, &blob, push.body)
-                .await?;
-        }
-        return accepted(&run);
+        return repeat(state, &run, &blob, push.body).await;
     }
     let start = IngestRunStart {
         tenant: tenant.clone(),
@@ -103,6 +101,25 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
     }
     tracing::info!(tenant = %tenant, run = %run.id, blob, "feed pushed");
     accepted(&run)
+}
+
+/// A push repeated with its `Idempotency-Key`: the run it began, with the feed written if the
+/// first attempt could not write it.
+async fn repeat(
+    state: &AppState,
+    run: &IngestRun,
+    blob: &str,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if run.blob_name != blob {
+        return Err(ApiError::conflict(
+            "this Idempotency-Key was used for a push of another kind, profile or format",
+        ));
+    }
+    if run.status == RunStatus::Running && !blob_exists(state, blob).await? {
+        state.blobs.write(Container::Ingest, blob, body).await?;
+    }
+    accepted(run)
 }
 
 /// What a push asks for, checked.
