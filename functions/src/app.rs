@@ -28,13 +28,19 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
 use crate::telemetry::{self, Outcome};
-use crate::{enrich_product, health, ingest_partner_file, ingest_runs, products};
+use crate::{
+    enrich_product, health, ingest, ingest_mappings, ingest_partner_file, ingest_runs, products,
+    uploads,
+};
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
 pub const FUNCTIONS: &[&str] = &[
     "Health",
     "Products",
+    "Ingest",
     "IngestRuns",
+    "IngestMappings",
+    "Uploads",
     "IngestPartnerFile",
     "EnrichProduct",
 ];
@@ -306,7 +312,10 @@ async fn dispatch(
     match function {
         "Health" => health::run(state, request).await,
         "Products" => products::run(state, request).await,
+        "Ingest" => ingest::run(state, request).await,
         "IngestRuns" => ingest_runs::run(state, request).await,
+        "IngestMappings" => ingest_mappings::run(state, request).await,
+        "Uploads" => uploads::run(state, request).await,
         "IngestPartnerFile" => ingest_partner_file::run(state, request).await,
         "EnrichProduct" => enrich_product::run(state, request).await,
         other => Err(FunctionError::Internal(format!(

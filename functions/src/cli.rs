@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use shared::blobs::UploadSigner;
 use shared::settings::{BlobSettings, Environment, Mode, Settings};
 
 use crate::app::{AppState, HandlerServer, LazyCredential, open_store};
@@ -145,7 +146,10 @@ async fn serve_app(args: ServeArgs, settings: Settings) -> Result<(), Box<dyn st
     Ok(())
 }
 
-async fn serve_locally(args: ServeArgs, state: AppState) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve_locally(
+    args: ServeArgs,
+    mut state: AppState,
+) -> Result<(), Box<dyn std::error::Error>> {
     let blob_root = match &state.settings.blobs {
         BlobSettings::LocalFolder { root } => root.clone(),
         BlobSettings::Azure { account } => {
@@ -161,21 +165,33 @@ async fn serve_locally(args: ServeArgs, state: AppState) -> Result<(), Box<dyn s
         // The demo tenant's drop folder, so a partner feed can be copied straight in.
         std::fs::create_dir_all(blob_root.join("ingest").join(dev.tenant.as_str()))?;
     }
+    // The public port first: upload URLs point at it, signed with a key this process alone
+    // holds (a restart invalidates the URLs handed out, as an expired SAS would be).
+    let listener = LocalHost::bind(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    let signer = UploadSigner::with_random_key(url::Url::parse(&format!(
+        "http://{}",
+        listener.local_addr()?
+    ))?);
+    state.blobs = state.blobs.clone().with_upload_signer(signer.clone());
     let handler = HandlerServer::bind(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let handler_url = format!("http://{}", handler.local_addr());
     let (stop_handler, handler_stopped) = tokio::sync::oneshot::channel::<()>();
     let handler_task = tokio::spawn(handler.serve(async move {
         let _ = handler_stopped.await;
     }));
-    let host = LocalHost::start(LocalHostConfig {
-        app_root: args.data.app_root.clone(),
-        data_dir: args.data.data_dir.clone(),
-        blob_root: blob_root.clone(),
-        listen: SocketAddr::from(([127, 0, 0, 1], args.port)),
-        handler_url: handler_url.clone(),
-        clock: Arc::new(SystemClock),
-        timing: Timing::default(),
-    })
+    let host = LocalHost::start_on(
+        LocalHostConfig {
+            app_root: args.data.app_root.clone(),
+            data_dir: args.data.data_dir.clone(),
+            blob_root: blob_root.clone(),
+            listen: SocketAddr::from(([127, 0, 0, 1], args.port)),
+            handler_url: handler_url.clone(),
+            clock: Arc::new(SystemClock),
+            timing: Timing::default(),
+            upload_signer: Some(signer),
+        },
+        listener,
+    )
     .await?;
     print_banner(&state, &host, &handler_url, &args.data.data_dir, &blob_root);
     shutdown_signal().await;
@@ -202,6 +218,10 @@ fn print_banner(
     );
     println!("  API        {api}");
     println!("  Handler    {handler_url}  (custom-handler protocol)");
+    println!(
+        "  Uploads    http://{}/blobs/…  (signed URLs from POST /api/uploads)",
+        host.addr()
+    );
     println!("  Data dir   {}", data_dir.display());
     if let Some(dev) = &state.settings.dev_credentials {
         println!(

@@ -10,8 +10,11 @@ pub mod telemetry;
 
 mod enrich_product;
 mod health;
+mod ingest;
+mod ingest_mappings;
 mod ingest_partner_file;
 mod ingest_runs;
 mod paging;
 mod problem;
 mod products;
+mod uploads;

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use shared::auth::AuthError;
+use shared::blobs::BlobError;
 use shared::protocol::HttpResponse;
 use shared::store::StoreError;
 
@@ -31,6 +32,35 @@ impl ApiError {
         Self {
             status: 404,
             title: "Not found",
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 409 with `detail`: the request clashes with what is stored.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::client(409, "Conflict", detail)
+    }
+
+    /// 413 with `detail`: the body is over the endpoint's limit.
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::client(413, "Payload too large", detail)
+    }
+
+    /// 415 with `detail`: the body's content type is not one the endpoint reads.
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::client(415, "Unsupported media type", detail)
+    }
+
+    /// 503 with `detail`, for a feature this deployment cannot serve right now.
+    pub fn service_unavailable(detail: impl Into<String>) -> Self {
+        Self::client(503, "Service unavailable", detail)
+    }
+
+    fn client(status: u16, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
             detail: detail.into(),
             retry_after: None,
         }
@@ -86,16 +116,35 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<BlobError> for ApiError {
+    fn from(error: BlobError) -> Self {
+        if error.is_transient() {
+            tracing::warn!(%error, "blob storage unavailable");
+            Self::unavailable()
+        } else {
+            tracing::error!(%error, "blob storage failed");
+            Self::internal()
+        }
+    }
+}
+
+impl ApiError {
+    /// 503 with `Retry-After`, for a dependency that may come back.
+    fn unavailable() -> Self {
+        Self {
+            status: 503,
+            title: "Service unavailable",
+            detail: "the service is busy; try again shortly".into(),
+            retry_after: Some(2),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         if error.is_transient() {
             tracing::warn!(%error, "store unavailable");
-            Self {
-                status: 503,
-                title: "Service unavailable",
-                detail: "the service is busy; try again shortly".into(),
-                retry_after: Some(2),
-            }
+            Self::unavailable()
         } else {
             tracing::error!(%error, "store failed");
             Self::internal()

@@ -222,7 +222,8 @@ fn anonymous_identity() -> Value {
     })
 }
 
-fn problem(status: StatusCode, detail: &str) -> Response {
+/// A problem+json answer of the local host's own (not a function's).
+pub(super) fn problem(status: StatusCode, detail: &str) -> Response {
     let body = json!({"type": "about:blank", "title": status.canonical_reason().unwrap_or(""), "status": status.as_u16(), "detail": detail});
     (
         status,

@@ -1,7 +1,8 @@
 //! The local host: plays the Azure Functions host on a laptop, speaking the same protocol to the
 //! same handler. It reads `host.json` and the function folders, serves HTTP triggers, fires
 //! timers, raises BlobCreated events for the local blob folder, delivers Service Bus messages
-//! from a durable queue with peek-lock and dead-lettering, and carries out output bindings.
+//! from a durable queue with peek-lock and dead-lettering, carries out output bindings, and
+//! takes uploads through signed URLs as Blob Storage takes them through a SAS.
 //! Production never runs this code: under `FUNCTIONS_CUSTOMHANDLER_PORT` only the handler runs.
 
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod queue;
 pub mod queues;
 mod routes;
 mod timers;
+mod uploads;
 mod watcher;
 
 use std::net::SocketAddr;
@@ -21,6 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::routing::put;
+use shared::blobs::{LOCAL_UPLOAD_PATH, UploadSigner};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -32,6 +36,7 @@ use self::http_front::HttpFront;
 use self::invoker::Invoker;
 use self::queues::Queues;
 use self::timers::TimerRunner;
+use self::uploads::UploadRoute;
 use self::watcher::BlobWatcher;
 
 pub use self::watcher::EVENT_SUBSCRIPTIONS;
@@ -79,6 +84,8 @@ pub struct LocalHostConfig {
     pub clock: Arc<dyn Clock>,
     /// Pacing.
     pub timing: Timing,
+    /// Checks upload URLs (`PUT /blobs/…`); without one, uploads are not served.
+    pub upload_signer: Option<UploadSigner>,
 }
 
 /// Why the local host could not start.
@@ -114,8 +121,24 @@ pub struct LocalHost {
 }
 
 impl LocalHost {
-    /// Reads the app's functions and starts every trigger.
+    /// Binds the public address, so its port is known (for upload URLs) before the host starts.
+    pub async fn bind(addr: SocketAddr) -> Result<TcpListener, LocalHostError> {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| LocalHostError::Bind { addr, source })
+    }
+
+    /// Reads the app's functions and starts every trigger, on `config.listen`.
     pub async fn start(config: LocalHostConfig) -> Result<Self, LocalHostError> {
+        let listener = Self::bind(config.listen).await?;
+        Self::start_on(config, listener).await
+    }
+
+    /// Reads the app's functions and starts every trigger, serving HTTP on `listener`.
+    pub async fn start_on(
+        config: LocalHostConfig,
+        listener: TcpListener,
+    ) -> Result<Self, LocalHostError> {
         let host = definitions::load_host_config(&config.app_root)?;
         let functions: Vec<Arc<FunctionDef>> =
             definitions::load_functions(&definitions::functions_dir(&config.app_root))?
@@ -137,13 +160,6 @@ impl LocalHost {
             HttpFront::new(&host.route_prefix, &functions, invoker.clone())
                 .map_err(LocalHostError::Route)?,
         );
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| LocalHostError::Bind {
-                    addr: config.listen,
-                    source,
-                })?;
         let addr = listener
             .local_addr()
             .map_err(|source| LocalHostError::Bind {
@@ -202,7 +218,21 @@ impl LocalHost {
             interval: config.timing.scan_interval,
         };
         tasks.spawn(watcher.run(shutdown.clone()));
-        let app = Router::new().fallback(http_front::handle).with_state(front);
+        let mut app = Router::new().fallback(http_front::handle).with_state(front);
+        if let Some(signer) = config.upload_signer.clone() {
+            let route = Arc::new(UploadRoute {
+                root: config.blob_root.clone(),
+                signer,
+            });
+            app = app.merge(
+                Router::new()
+                    .route(
+                        &format!("/{LOCAL_UPLOAD_PATH}/{{container}}/{{*blob}}"),
+                        put(uploads::put_blob),
+                    )
+                    .with_state(route),
+            );
+        }
         let stop = shutdown.clone();
         tasks.spawn(async move {
             if let Err(error) = axum::serve(listener, app)

@@ -137,6 +137,16 @@ impl Store for DownStore {
     ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, StoreError> {
         self.fail().await
     }
+    async fn find_ingest_run(
+        &self,
+        _: &TenantId,
+        _: &str,
+    ) -> Result<Option<IngestRun>, StoreError> {
+        self.fail().await
+    }
+    async fn delete_mapping_profile(&self, _: &TenantId, _: &str) -> Result<bool, StoreError> {
+        self.fail().await
+    }
     async fn apply_inventory_batch(
         &self,
         _: &IngestRun,
@@ -195,6 +205,27 @@ fn http_get(path: &str) -> Value {
     request
         .headers
         .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    serde_json::to_value(host::http_invocation("req", &request, &Sys::now("F"))).unwrap()
+}
+
+fn http_with_body(method: &str, path: &str, content_type: &str, body: &str) -> Value {
+    let mut request = HttpRequest {
+        url: format!("http://localhost:7071/api/{path}"),
+        method: method.into(),
+        body: Some(body.into()),
+        ..HttpRequest::default()
+    };
+    // The route's last segment, as the host fills `Params` for `{name?}`-style routes.
+    if let Some((_, last)) = path.split_once('/') {
+        let name = last.rsplit('/').next().unwrap_or(last);
+        request.params.insert("name".into(), name.into());
+    }
+    request
+        .headers
+        .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    request
+        .headers
+        .insert("Content-Type".into(), vec![content_type.into()]);
     serde_json::to_value(host::http_invocation("req", &request, &Sys::now("F"))).unwrap()
 }
 
@@ -260,6 +291,39 @@ async fn products_answers_503_problem_json_with_retry_after_when_the_store_is_do
         !res["body"].as_str().unwrap().contains("connection refused"),
         "causes are logged, not shown"
     );
+}
+
+#[tokio::test]
+async fn push_mappings_and_uploads_answer_503_problem_json_when_a_dependency_is_down() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let calls = [
+        (
+            "Ingest",
+            http_with_body("POST", "ingest", "text/csv", "sku,title\nA,B\n"),
+        ),
+        ("IngestMappings", http_get("ingest/mappings")),
+        (
+            "IngestMappings",
+            http_with_body("PUT", "ingest/mappings/p1", "application/json", "{}"),
+        ),
+        // The bare handler's local folder has no local host to sign upload URLs for.
+        (
+            "Uploads",
+            http_with_body(
+                "POST",
+                "uploads",
+                "application/json",
+                r#"{"filename": "a.csv", "kind": "products"}"#,
+            ),
+        ),
+    ];
+    for (function, payload) in calls {
+        let (status, result) = invoke(&url, function, &payload).await;
+        assert_eq!(status, 200, "{function}: the invocation itself succeeds");
+        let res = &result["Outputs"]["res"];
+        assert_eq!(res["statusCode"], "503", "{function}: {res}");
+        assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
+    }
 }
 
 #[tokio::test]

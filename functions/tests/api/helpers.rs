@@ -11,6 +11,7 @@ use advisor::local_host::clock::{Clock, SystemClock};
 use advisor::local_host::queue::QueueStore;
 use advisor::local_host::{LocalHost, LocalHostConfig, Timing, queue_db_path};
 use serde_json::Value;
+use shared::blobs::UploadSigner;
 use shared::settings::{Environment, Settings};
 use tokio::sync::oneshot;
 
@@ -48,7 +49,14 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let settings =
             Settings::from_environment(&Environment::default(), data_dir.path()).expect("settings");
-        let state = AppState::build(settings).await.expect("app state");
+        let mut state = AppState::build(settings).await.expect("app state");
+        // As `serve_locally` does: the public port first, so upload URLs can point at it.
+        let listener = LocalHost::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind local host");
+        let public = format!("http://{}", listener.local_addr().expect("local addr"));
+        let signer = UploadSigner::with_random_key(public.parse().expect("url"));
+        state.blobs = state.blobs.clone().with_upload_signer(signer.clone());
         let handler = HandlerServer::bind(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("bind handler");
@@ -57,13 +65,16 @@ impl TestApp {
         tokio::spawn(handler.serve(async move {
             let _ = stopped.await;
         }));
-        let host = start_local_host(
+        let mut config = local_host_config(
             &app_root(),
             data_dir.path(),
             &handler_url,
             Arc::new(SystemClock),
-        )
-        .await;
+        );
+        config.upload_signer = Some(signer);
+        let host = LocalHost::start_on(config, listener)
+            .await
+            .expect("local host");
         Self {
             api: format!("http://{}/api", host.addr()),
             handler_url,
@@ -145,7 +156,19 @@ pub async fn start_local_host(
     handler_url: &str,
     clock: Arc<dyn Clock>,
 ) -> LocalHost {
-    LocalHost::start(LocalHostConfig {
+    LocalHost::start(local_host_config(app_root, data_dir, handler_url, clock))
+        .await
+        .expect("local host")
+}
+
+/// The test configuration of a local host over `app_root`'s functions, on a free port.
+pub fn local_host_config(
+    app_root: &Path,
+    data_dir: &Path,
+    handler_url: &str,
+    clock: Arc<dyn Clock>,
+) -> LocalHostConfig {
+    LocalHostConfig {
         app_root: app_root.to_owned(),
         data_dir: data_dir.to_owned(),
         blob_root: data_dir.join("blobs"),
@@ -153,9 +176,8 @@ pub async fn start_local_host(
         handler_url: handler_url.to_owned(),
         clock,
         timing: fast_timing(),
-    })
-    .await
-    .expect("local host")
+        upload_signer: None,
+    }
 }
 
 /// Polls `check` every 25 ms until it gives a value, failing after `seconds`.

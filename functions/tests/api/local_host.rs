@@ -361,6 +361,7 @@ async fn an_unknown_binding_stops_the_local_host_at_start_naming_it() {
         handler_url: "http://127.0.0.1:1".into(),
         clock: Arc::new(SystemClock),
         timing: crate::helpers::fast_timing(),
+        upload_signer: None,
     })
     .await
     .expect_err("an unknown binding is refused");

@@ -44,8 +44,8 @@ pub enum BlobError {
         /// The longest allowed.
         max: Duration,
     },
-    /// This store cannot hand out upload URLs (the local folder: the local host will get its
-    /// own upload route).
+    /// This store cannot hand out upload URLs (the local folder without an upload signer,
+    /// i.e. not behind the local host).
     #[error("upload URLs are not available for the {store}")]
     UploadUrlUnavailable {
         /// Which store.

@@ -6,6 +6,7 @@
 mod azure;
 mod container;
 mod error;
+mod upload_signer;
 
 use std::ops::Range;
 use std::path::Path;
@@ -26,6 +27,7 @@ pub use container::Container;
 use container::blob_path;
 pub use error::BlobError;
 use error::{invalid_config, map_error};
+pub use upload_signer::{LOCAL_UPLOAD_PATH, UploadRefused, UploadSigner, unix_now};
 
 use crate::azure::AzureCredential;
 use crate::settings::Secret;
@@ -44,6 +46,8 @@ pub type ByteStream = BoxStream<'static, Result<Bytes, BlobError>>;
 pub struct Blobs {
     backend: Backend,
     description: String,
+    /// Signs upload URLs for the local folder, once the local host that serves them is up.
+    upload_signer: Option<UploadSigner>,
 }
 
 #[derive(Clone)]
@@ -75,6 +79,7 @@ impl Blobs {
         Ok(Self {
             backend: Backend::Local(Arc::new(store)),
             description: format!("local folder {}", root.display()),
+            upload_signer: None,
         })
     }
 
@@ -112,6 +117,7 @@ impl Blobs {
         Ok(Self {
             backend: Backend::Azure(Arc::new(containers)),
             description: format!("Azure Blob Storage account {account} at {endpoint}"),
+            upload_signer: None,
         })
     }
 
@@ -128,7 +134,15 @@ impl Blobs {
         Ok(Self {
             backend: Backend::Azure(Arc::new(containers)),
             description: format!("Azure Blob Storage at {endpoint} (account {account}, key)"),
+            upload_signer: None,
         })
+    }
+
+    /// The same blobs, with local upload URLs signed by `signer` (the local host serves
+    /// them). Azure makes its own SAS URLs and ignores it.
+    pub fn with_upload_signer(mut self, signer: UploadSigner) -> Self {
+        self.upload_signer = Some(signer);
+        self
     }
 
     /// What serves the blobs, for the banner and `Health`.
@@ -258,7 +272,8 @@ impl Blobs {
     /// A URL that lets its holder create or overwrite exactly blob `name` of `container` for
     /// `ttl` (at most [`MAX_UPLOAD_URL_TTL`]): a SAS with write permission only, no read, list
     /// or delete. With a bearer credential it is a user delegation SAS, with an account key a
-    /// service SAS. The holder PUTs the bytes with `x-ms-blob-type: BlockBlob`.
+    /// service SAS. The holder PUTs the bytes with `x-ms-blob-type: BlockBlob`. The local
+    /// folder hands out URLs on the local host when it has an [`UploadSigner`].
     pub async fn upload_url(
         &self,
         container: Container,
@@ -273,9 +288,12 @@ impl Blobs {
             });
         }
         match &self.backend {
-            Backend::Local(_) => Err(BlobError::UploadUrlUnavailable {
-                store: "local folder",
-            }),
+            Backend::Local(_) => match &self.upload_signer {
+                Some(signer) => Ok(signer.sign(container, path.as_ref(), ttl)),
+                None => Err(BlobError::UploadUrlUnavailable {
+                    store: "local folder",
+                }),
+            },
             Backend::Azure(containers) => containers
                 .get(container)
                 .signed_url(http::Method::PUT, &path, ttl)
@@ -432,6 +450,24 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_local_folder_with_a_signer_hands_out_urls_on_the_local_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = UploadSigner::new(Url::parse("http://127.0.0.1:7071").unwrap(), [1; 32]);
+        let blobs = Blobs::local_folder(dir.path())
+            .unwrap()
+            .with_upload_signer(signer);
+        let url = blobs
+            .upload_url(Container::Videos, "demo/clip.mp4", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            url.as_str()
+                .starts_with("http://127.0.0.1:7071/blobs/videos/demo/clip.mp4?se="),
+            "{url}"
+        );
     }
 
     #[test]

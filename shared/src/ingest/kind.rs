@@ -202,6 +202,22 @@ mod tests {
     }
 
     #[test]
+    fn the_auto_folder_names_no_kind_so_the_header_decides() {
+        assert_eq!(FeedKind::from_path_segment(FeedKind::AUTO_SEGMENT), None);
+        assert_eq!(
+            detect_kind(
+                Some(FeedKind::AUTO_SEGMENT),
+                &header("sku,location,quantity")
+            ),
+            Ok(FeedKind::Inventory)
+        );
+        assert_eq!(
+            detect_kind(Some(FeedKind::AUTO_SEGMENT), &header("sku,title,price")),
+            Ok(FeedKind::Products)
+        );
+    }
+
+    #[test]
     fn common_exports_are_told_apart_by_their_header() {
         let cases = [
             (

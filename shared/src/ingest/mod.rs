@@ -1,7 +1,9 @@
 //! The ingestion pipeline: a partner's feed blob is streamed from storage, mapped and
 //! validated row by row, upserted in batches, and summed up in a report a partner can act on.
 //!
-//! A run is keyed by the file event's id, and every product a run changes is recorded in the
+//! A run is keyed by the file event's id (or, for a feed pushed through the API, by the
+//! `push-{uuid}` its blob is named after, so the event continues the run the push began), and
+//! every product a run changes is recorded in the
 //! same transaction as the change. So a redelivered event finds its run, a run redone after a
 //! crash skips what already landed, and either way the enrichment messages it owes come out.
 
@@ -37,6 +39,27 @@ pub use self::report::Report;
 
 /// The profile used for a tenant's files that name none.
 pub const DEFAULT_PROFILE: &str = "default";
+
+/// How the blob of a feed pushed through the API (`POST /api/ingest`) is named: its file name
+/// starts with this and a UUID, e.g. `push-0b6e….csv`.
+pub const PUSH_FILE_PREFIX: &str = "push-";
+
+/// The run key of the feed pushed with `id`: the push begins the run under it, and the blob's
+/// event finds that same run.
+pub fn push_run_key(id: &uuid::Uuid) -> String {
+    format!("push:{id}")
+}
+
+/// The push id in a blob's file name `push-{uuid}.{ext}`, if it is a pushed feed's.
+pub fn push_id(blob_name: &str) -> Option<uuid::Uuid> {
+    let file_name = blob_name.rsplit('/').next()?;
+    let rest = file_name.strip_prefix(PUSH_FILE_PREFIX)?;
+    let (id, ext) = rest.split_once('.')?;
+    if ext.is_empty() {
+        return None;
+    }
+    uuid::Uuid::try_parse(id).ok()
+}
 
 /// A file to ingest, as named by its BlobCreated event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,7 +213,8 @@ pub async fn ingest_partner_file(
     let profile_name = folders.get(1).copied();
     let start = IngestRunStart {
         tenant: file.tenant.clone(),
-        run_key: file.event_id.clone(),
+        run_key: push_id(&file.blob_name)
+            .map_or_else(|| file.event_id.clone(), |id| push_run_key(&id)),
         blob_name: file.blob_name.clone(),
         kind: path_kind
             .as_deref()
@@ -507,4 +531,30 @@ async fn enrichment_pages(
         }
     }
     Ok((messages, inserted, updated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pushed_feed_is_known_by_the_uuid_in_its_file_name() {
+        let id = uuid::Uuid::new_v4();
+        for name in [
+            format!("demo/products/push-{id}.csv"),
+            format!("demo/auto/shopware/push-{id}.ndjson.gz"),
+        ] {
+            assert_eq!(push_id(&name), Some(id), "{name}");
+        }
+        for name in [
+            "demo/products/feed.csv".to_owned(),
+            format!("demo/push-{id}"),
+            format!("demo/push-{id}."),
+            "demo/push-not-a-uuid.csv".to_owned(),
+            format!("demo/push-{id}/feed.csv"),
+        ] {
+            assert_eq!(push_id(&name), None, "{name}");
+        }
+        assert_eq!(push_run_key(&id), format!("push:{id}"));
+    }
 }

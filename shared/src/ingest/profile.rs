@@ -47,5 +47,21 @@ pub enum UnitConversion {
     Multiply(f64),
 }
 
+/// Checks a profile name: 1 to 64 lowercase letters, digits and `-`, so it can be a folder of
+/// a blob path (`ingest/{tenant}/{kind}/{profile}/…`). `Err` says what is wrong.
+pub fn check_profile_name(name: &str) -> Result<(), String> {
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "a mapping profile name is 1 to 64 lowercase letters, digits and `-`, not `{name}`"
+        ))
+    }
+}
+
 /// The share of bad rows above which a file is rejected whole, unless a profile says otherwise.
 pub const DEFAULT_MAX_BAD_ROW_RATIO: f64 = 0.2;

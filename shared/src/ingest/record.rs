@@ -32,6 +32,10 @@ pub enum FeedKind {
 }
 
 impl FeedKind {
+    /// The folder for a file whose kind its header tells (`ingest/{tenant}/auto/…`): it names
+    /// no kind, so detection decides, and a profile folder can still follow it.
+    pub const AUTO_SEGMENT: &'static str = "auto";
+
     /// Every kind, in the order they are tried.
     pub const ALL: [FeedKind; 3] = [FeedKind::Products, FeedKind::Inventory, FeedKind::Orders];
 

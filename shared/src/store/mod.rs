@@ -134,6 +134,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: &str,
     ) -> Result<Option<IngestRun>, StoreError>;
 
+    /// The tenant's run started with `run_key`, read without touching it (unlike
+    /// [`Store::begin_ingest_run`], which clears a running run's rejected rows).
+    async fn find_ingest_run(
+        &self,
+        tenant: &TenantId,
+        run_key: &str,
+    ) -> Result<Option<IngestRun>, StoreError>;
+
     /// One page of the rejected rows of the tenant's run `run_id`, by (line, column), after
     /// `after` when given. Another tenant's run has none.
     async fn list_ingest_errors(
@@ -164,6 +172,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         tenant: &TenantId,
     ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
+
+    /// Deletes the tenant's mapping profile `name`; `false` when there was none.
+    async fn delete_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Upserts a batch of stock levels for `run` in one transaction. A level older than the
     /// stored one (both `as_of` given) is ignored, and one with the stored quantity and `as_of`

@@ -315,6 +315,18 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn a_run_is_found_by_its_key_without_being_touched_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_run_is_found_by_its_key_without_being_touched(&store).await;
+    }
+
+    #[tokio::test]
+    async fn a_mapping_profile_is_deleted_for_its_tenant_only_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_mapping_profile_is_deleted_for_its_tenant_only(&store).await;
+    }
+
+    #[tokio::test]
     async fn stock_levels_move_forward_only_and_count_what_changed_on_sqlite() {
         let (_dir, store) = fresh().await;
         stock_levels_move_forward_only_and_count_what_changed(&store).await;
@@ -454,6 +466,28 @@ mod mssql {
             "mapping_profiles_are_replaced_by_name_per_tenant_on_mssql",
             |store| async move {
                 mapping_profiles_are_replaced_by_name_per_tenant(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_run_is_found_by_its_key_without_being_touched_on_mssql() {
+        on_fresh_database(
+            "a_run_is_found_by_its_key_without_being_touched_on_mssql",
+            |store| async move {
+                a_run_is_found_by_its_key_without_being_touched(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_mapping_profile_is_deleted_for_its_tenant_only_on_mssql() {
+        on_fresh_database(
+            "a_mapping_profile_is_deleted_for_its_tenant_only_on_mssql",
+            |store| async move {
+                a_mapping_profile_is_deleted_for_its_tenant_only(&store).await;
             },
         )
         .await;

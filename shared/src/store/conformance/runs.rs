@@ -216,3 +216,73 @@ pub(super) async fn mapping_profiles_are_replaced_by_name_per_tenant(store: &dyn
     );
     assert!(store.list_mapping_profiles(&acme).await.unwrap().is_empty());
 }
+
+pub(super) async fn a_mapping_profile_is_deleted_for_its_tenant_only(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    store.ensure_tenant(&acme, "Acme").await.unwrap();
+    let body = json!({"columns": {"Artikel": "sku"}});
+    for t in [&demo, &acme] {
+        store
+            .put_mapping_profile(t, "shopware", &body)
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .delete_mapping_profile(&demo, "shopware")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.get_mapping_profile(&demo, "shopware").await.unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .delete_mapping_profile(&demo, "shopware")
+            .await
+            .unwrap(),
+        "a second delete finds nothing"
+    );
+    assert_eq!(
+        store.get_mapping_profile(&acme, "shopware").await.unwrap(),
+        Some(body),
+        "another tenant's profile of that name stays"
+    );
+}
+
+pub(super) async fn a_run_is_found_by_its_key_without_being_touched(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    store.ensure_tenant(&acme, "Acme").await.unwrap();
+    let start = IngestRunStart {
+        tenant: demo.clone(),
+        run_key: "push:1".into(),
+        blob_name: "demo/products/push-1.csv".into(),
+        kind: FeedKind::Products,
+    };
+    assert_eq!(store.find_ingest_run(&demo, "push:1").await.unwrap(), None);
+    let run = store.begin_ingest_run(&start).await.unwrap();
+    let bad = RejectedRow {
+        line: 2,
+        column: "price".into(),
+        value: "-1".into(),
+        reason: "negative".into(),
+    };
+    store.apply_ingest_batch(&run, &[], &[bad]).await.unwrap();
+    assert_eq!(
+        store.find_ingest_run(&demo, "push:1").await.unwrap(),
+        Some(run.clone())
+    );
+    assert_eq!(
+        store
+            .list_ingest_errors(&demo, &run.id, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "finding a running run keeps its rejected rows"
+    );
+    assert_eq!(store.find_ingest_run(&acme, "push:1").await.unwrap(), None);
+}

@@ -42,6 +42,15 @@ pub(super) async fn get_profile(
         .transpose()
 }
 
+/// Deletes profile `name`; `false` when there was none.
+pub(super) async fn delete_profile(
+    c: &mut Connection,
+    tenant: &TenantId,
+    name: &str,
+) -> Result<bool, StoreError> {
+    Ok(exec(c, sql::DELETE_PROFILE, &[&tenant.as_str(), &name]).await? > 0)
+}
+
 /// The tenant's profiles by name.
 pub(super) async fn list_profiles(
     c: &mut Connection,

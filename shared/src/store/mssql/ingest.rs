@@ -326,6 +326,16 @@ pub(super) async fn get_run(
     rows.into_iter().next().map(read_run).transpose()
 }
 
+/// The tenant's run started with `run_key`.
+pub(super) async fn find_run(
+    c: &mut Connection,
+    tenant: &TenantId,
+    run_key: &str,
+) -> Result<Option<IngestRun>, StoreError> {
+    let rows = query(c, sql::RUN_BY_KEY, &[&tenant.as_str(), &run_key]).await?;
+    rows.into_iter().next().map(read_run).transpose()
+}
+
 /// One page of the rejected rows of the tenant's run, by (line, column).
 pub(super) async fn list_errors(
     c: &mut Connection,

@@ -284,6 +284,14 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| ingest::get_run(c, tenant, id))
     }
 
+    async fn find_ingest_run(
+        &self,
+        tenant: &TenantId,
+        run_key: &str,
+    ) -> Result<Option<IngestRun>, StoreError> {
+        unit_of_work!(self, |c| ingest::find_run(c, tenant, run_key))
+    }
+
     async fn list_ingest_errors(
         &self,
         tenant: &TenantId,
@@ -322,6 +330,14 @@ impl Store for MssqlStore {
         tenant: &TenantId,
     ) -> Result<Vec<(String, chrono::DateTime<Utc>)>, StoreError> {
         unit_of_work!(self, |c| feeds::list_profiles(c, tenant))
+    }
+
+    async fn delete_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        unit_of_work!(self, |c| feeds::delete_profile(c, tenant, name))
     }
 
     async fn apply_inventory_batch(

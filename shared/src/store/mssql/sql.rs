@@ -428,6 +428,10 @@ WHEN NOT MATCHED THEN INSERT (tenant_id, name, body, updated_at)
 pub(super) const GET_PROFILE: &str =
     "SELECT body FROM mapping_profiles WHERE tenant_id = @P1 AND name = @P2";
 
+/// `@P1` tenant, `@P2` name.
+pub(super) const DELETE_PROFILE: &str =
+    "DELETE FROM mapping_profiles WHERE tenant_id = @P1 AND name = @P2";
+
 /// `@P1` tenant.
 pub(super) const LIST_PROFILES: &str =
     "SELECT name, updated_at FROM mapping_profiles WHERE tenant_id = @P1 ORDER BY name";
@@ -635,6 +639,7 @@ mod tests {
             ("PUT_PROFILE", PUT_PROFILE),
             ("GET_PROFILE", GET_PROFILE),
             ("LIST_PROFILES", LIST_PROFILES),
+            ("DELETE_PROFILE", DELETE_PROFILE),
             ("CREATE_LEVELS", CREATE_LEVELS),
             ("CREATE_LEVEL_CHANGES", CREATE_LEVEL_CHANGES),
             ("MERGE_LEVELS", MERGE_LEVELS),

@@ -46,6 +46,21 @@ pub(super) fn get_profile(
     .transpose()
 }
 
+/// Deletes profile `name`; `false` when there was none.
+pub(super) fn delete_profile(
+    c: &mut Connection,
+    tenant: &TenantId,
+    name: &str,
+) -> Result<bool, StoreError> {
+    let deleted = execute_cached(
+        c,
+        "DELETE FROM mapping_profiles WHERE tenant_id = ?1 AND name = ?2",
+        params![tenant.as_str(), name],
+    )
+    .map_err(map_error)?;
+    Ok(deleted > 0)
+}
+
 /// The tenant's profiles by name.
 pub(super) fn list_profiles(
     c: &mut Connection,

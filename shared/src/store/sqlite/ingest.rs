@@ -139,6 +139,23 @@ pub(super) fn get_run(
     .transpose()
 }
 
+/// The tenant's run started with `run_key`.
+pub(super) fn find_run(
+    c: &mut Connection,
+    tenant: &TenantId,
+    run_key: &str,
+) -> Result<Option<IngestRun>, StoreError> {
+    query_row_cached(
+        c,
+        &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?1 AND run_key = ?2"),
+        params![tenant.as_str(), run_key],
+        read_run,
+    )
+    .optional()
+    .map_err(map_error)?
+    .transpose()
+}
+
 /// One page of the rejected rows of the tenant's run `run_id`, by (line, column).
 pub(super) fn list_errors(
     c: &mut Connection,

@@ -312,6 +312,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn find_ingest_run(
+        &self,
+        tenant: &TenantId,
+        run_key: &str,
+    ) -> Result<Option<IngestRun>, StoreError> {
+        let (tenant, run_key) = (tenant.clone(), run_key.to_owned());
+        self.pool
+            .run(move |c| ingest::find_run(c, &tenant, &run_key))
+            .await
+    }
+
     async fn list_ingest_errors(
         &self,
         tenant: &TenantId,
@@ -355,6 +366,17 @@ impl Store for SqliteStore {
         let tenant = tenant.clone();
         self.pool
             .run(move |c| feeds::list_profiles(c, &tenant))
+            .await
+    }
+
+    async fn delete_mapping_profile(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let (tenant, name) = (tenant.clone(), name.to_owned());
+        self.pool
+            .run(move |c| feeds::delete_profile(c, &tenant, &name))
             .await
     }
 
