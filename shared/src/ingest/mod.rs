@@ -23,9 +23,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use tokio::sync::mpsc;
-use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::blobs::{BlobError, Blobs, Container};
 use crate::domain::{Sku, TenantId};
@@ -140,9 +138,7 @@ struct IngestBlob<'a> {
 #[async_trait]
 impl FeedBytes for IngestBlob<'_> {
     async fn open(&self) -> Result<Box<dyn Read + Send>, IngestError> {
-        let (_, stream) = self.blobs.read(Container::Ingest, self.name).await?;
-        let reader = StreamReader::new(stream.map_err(std::io::Error::other));
-        Ok(Box::new(SyncIoBridge::new(reader)))
+        Ok(self.blobs.open_reader(Container::Ingest, self.name).await?)
     }
 }
 
