@@ -1,7 +1,7 @@
 //! What every [`Store`] must do, written against the trait so each backend runs the same
 //! checks. SQLite runs them here; Azure SQL too when `ADVISOR_TEST_MSSQL` names a server.
 
-use chrono::Utc;
+use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 mod feeds;
@@ -136,6 +136,50 @@ async fn upserts_write_only_what_changed(store: &dyn Store) {
         (b.version, b.content.price.unwrap().amount_string()),
         (2, "2.50".to_owned())
     );
+}
+
+async fn an_older_row_never_overwrites_a_newer_one(store: &dyn Store) {
+    let demo = tenant("demo");
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    let at = |day: u32| Some(Utc.with_ymd_and_hms(2025, 3, day, 10, 0, 0).unwrap());
+    let dated = |title: &str, price: &str, day: u32| {
+        let upsert = product("A", title, price);
+        ProductUpsert::new(upsert.content, at(day), "ingest:test.csv")
+    };
+    let run = start(store, &demo, "event-1").await;
+    store
+        .apply_ingest_batch(&run, &[dated("Mug", "3.00", 10)], &[])
+        .await
+        .unwrap();
+    // A partner re-sends last week's export: it changes nothing.
+    let run = start(store, &demo, "event-2").await;
+    let outcome = store
+        .apply_ingest_batch(&run, &[dated("Old mug", "2.00", 3)], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.updated, outcome.unchanged),
+        (0, 0, 1)
+    );
+    assert!(store.ingest_run_changes(&run, None, 10).await.unwrap().is_empty());
+    let a = store
+        .get_product(&demo, &Sku::parse("A").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.content.title.as_str(), a.version), ("Mug", 1));
+    // The same moment or later, or a row without a time, does change it.
+    let run = start(store, &demo, "event-3").await;
+    let outcome = store
+        .apply_ingest_batch(&run, &[dated("New mug", "3.50", 10)], &[])
+        .await
+        .unwrap();
+    assert_eq!(outcome.updated, 1);
+    let outcome = store
+        .apply_ingest_batch(&run, &[product("A", "Undated mug", "3.50")], &[])
+        .await
+        .unwrap();
+    assert_eq!(outcome.updated, 1);
 }
 
 async fn a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes(store: &dyn Store) {
@@ -273,6 +317,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn an_older_row_never_overwrites_a_newer_one_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        an_older_row_never_overwrites_a_newer_one(&store).await;
+    }
+
+    #[tokio::test]
     async fn a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes_on_sqlite() {
         let (_dir, store) = fresh().await;
         a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes(&store).await;
@@ -389,6 +439,17 @@ mod mssql {
             "upserts_write_only_what_changed_on_mssql",
             |store| async move {
                 upserts_write_only_what_changed(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn an_older_row_never_overwrites_a_newer_one_on_mssql() {
+        on_fresh_database(
+            "an_older_row_never_overwrites_a_newer_one_on_mssql",
+            |store| async move {
+                an_older_row_never_overwrites_a_newer_one(&store).await;
             },
         )
         .await;

@@ -268,13 +268,17 @@ pub(super) const CLEAR_ROUND: [&str; 2] = ["DELETE FROM #batch", "DELETE FROM #c
 
 /// `@P1` tenant, `@P2` now. Writes every staged product whose content differs from what is
 /// stored (a new one is inserted at version 1, a changed one bumps its version) and leaves an
-/// unchanged one alone, as SQLite's per-row upsert does; what it wrote lands in `#changes`.
+/// unchanged one alone, as SQLite's per-row upsert does, and so it does a row the partner last
+/// changed before the stored one (older rows never overwrite newer ones); what it wrote lands
+/// in `#changes`.
 /// `HOLDLOCK` holds the key ranges it read until the transaction ends, so a concurrent batch
 /// cannot insert the same SKU between the match and the insert.
 pub(super) const MERGE_PRODUCTS: &str = "MERGE INTO products WITH (HOLDLOCK)
 USING #batch AS s
 ON products.tenant_id = @P1 AND products.sku = s.sku
-WHEN MATCHED AND products.content_hash <> s.content_hash THEN UPDATE SET
+WHEN MATCHED AND products.content_hash <> s.content_hash
+    AND (products.source_updated_at IS NULL OR s.source_updated_at IS NULL
+        OR s.source_updated_at >= products.source_updated_at) THEN UPDATE SET
     title = s.title, description = s.description, price_minor = s.price_minor,
     currency = s.currency, quantity = s.quantity, brand = s.brand, category = s.category,
     gtin = s.gtin, image_url = s.image_url, source = s.source,

@@ -257,9 +257,10 @@ pub(super) fn record_rejected(
     Ok(())
 }
 
-/// Writes `product` unless its content is already stored; returns the kind of change. One
-/// statement: the upsert's `WHERE` skips an unchanged row, and `RETURNING` says whether the
-/// row was new (its first version) or changed.
+/// Writes `product` unless its content is already stored or the partner changed it before the
+/// stored version (older rows never overwrite newer ones); returns the kind of change. One
+/// statement: the upsert's `WHERE` skips such a row, and `RETURNING` says whether the row was
+/// new (its first version) or changed.
 fn upsert_product(
     tx: &rusqlite::Transaction<'_>,
     run: &IngestRun,
@@ -289,6 +290,8 @@ fn upsert_product(
              source_updated_at = excluded.source_updated_at, content_hash = excluded.content_hash,
              version = products.version + 1, updated_at = excluded.updated_at
          WHERE products.content_hash <> excluded.content_hash
+             AND (products.source_updated_at IS NULL OR excluded.source_updated_at IS NULL
+                 OR excluded.source_updated_at >= products.source_updated_at)
          RETURNING version",
         params![
             run.tenant.as_str(),
