@@ -260,7 +260,8 @@ fn body(http: &HttpRequest, gzip: bool) -> Result<Bytes, ApiError> {
     if gzip && !bytes.starts_with(&[0x1f, 0x8b]) {
         // A gzip body sent as text reaches us mangled: the host reads text bodies as UTF-8.
         return Err(ApiError::bad_request(
-            "the body is not gzip; send gzipped feeds as application/octet-stream with format=",
+            "the body is not gzip; send gzipped feeds as application/octet-stream with \
+             format=csv, tsv, json or ndjson",
         ));
     }
     Ok(Bytes::from(bytes))

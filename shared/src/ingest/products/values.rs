@@ -66,10 +66,12 @@ fn at_most(field: Field, text: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// A stock quantity: a whole number ≥ 0. "12.0" is 12, because spreadsheets write integers
-/// that way; "12.5", "-1", "1,000" and "ten" are refused.
+/// A stock quantity: a whole number, negative when the item is oversold (Shopify exports
+/// carry that for variants that keep selling when out of stock; inventory feeds accept it
+/// too). "12.0" is 12, because spreadsheets write integers that way; "12.5", "1,000", "+3"
+/// and "ten" are refused.
 pub(super) fn quantity(value: &str) -> Result<i64, String> {
-    const REASON: &str = "quantity must be a whole number ≥ 0";
+    const REASON: &str = "quantity must be a whole number (negative when oversold)";
     let whole = match value.split_once('.') {
         None => value,
         Some((whole, fraction)) if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') => {
@@ -77,7 +79,8 @@ pub(super) fn quantity(value: &str) -> Result<i64, String> {
         }
         Some(_) => return Err(REASON.to_owned()),
     };
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = whole.strip_prefix('-').unwrap_or(whole);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(REASON.to_owned());
     }
     whole
@@ -270,26 +273,28 @@ mod tests {
     }
 
     #[test]
-    fn whole_quantities_are_accepted_including_a_zero_fraction() {
+    fn whole_quantities_are_accepted_including_a_zero_fraction_and_oversold_stock() {
         for (text, value) in [
             ("0", 0),
             ("12", 12),
             ("12.0", 12),
             ("12.00", 12),
             ("007", 7),
+            ("-2", -2),
+            ("-3.0", -3),
         ] {
             assert_eq!(quantity(text), Ok(value), "{text:?}");
         }
     }
 
     #[test]
-    fn fractional_negative_and_wordy_quantities_are_rejected() {
+    fn fractional_and_wordy_quantities_are_rejected() {
         for bad in [
-            "12.5", "-1", "ten", "1,000", "+3", "12.", ".0", "1e3", "12 pcs", "１２",
+            "12.5", "-", "--1", "-1.5", "ten", "1,000", "+3", "12.", ".0", "1e3", "12 pcs", "１２",
         ] {
             assert_eq!(
                 quantity(bad).unwrap_err(),
-                "quantity must be a whole number ≥ 0",
+                "quantity must be a whole number (negative when oversold)",
                 "{bad:?}"
             );
         }
