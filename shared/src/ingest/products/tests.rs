@@ -191,7 +191,11 @@ fn validation_rules_each_give_their_reason() {
             "https://u:p@cdn.example.com/a.jpg",
             "image_url must not contain a user name or password",
         ),
-        ("quantity", "10.5", "quantity must be a whole number (negative when oversold)"),
+        (
+            "quantity",
+            "10.5",
+            "quantity must be a whole number (negative when oversold)",
+        ),
         (
             "updated_at",
             "03/04/2024",
@@ -391,7 +395,11 @@ fn the_sample_feed_has_234_good_rows_and_exactly_the_6_deliberate_bad_ones() {
         (78, "gtin", "check digit should be 3, found 7"),
         (132, "title", "title is required"),
         (204, "price", "price must be a plain number like 12.50"),
-        (250, "quantity", "quantity must be a whole number (negative when oversold)"),
+        (
+            250,
+            "quantity",
+            "quantity must be a whole number (negative when oversold)",
+        ),
         (
             296,
             "image_url",

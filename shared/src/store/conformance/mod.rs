@@ -161,7 +161,13 @@ async fn an_older_row_never_overwrites_a_newer_one(store: &dyn Store) {
         (outcome.inserted, outcome.updated, outcome.unchanged),
         (0, 0, 1)
     );
-    assert!(store.ingest_run_changes(&run, None, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .ingest_run_changes(&run, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let a = store
         .get_product(&demo, &Sku::parse("A").unwrap())
         .await
