@@ -258,9 +258,10 @@ pub(super) fn record_rejected(
 }
 
 /// Writes `product` unless its content is already stored or the partner changed it before the
-/// stored version (older rows never overwrite newer ones); returns the kind of change. One
-/// statement: the upsert's `WHERE` skips such a row, and `RETURNING` says whether the row was
-/// new (its first version) or changed.
+/// stored version (older rows never overwrite newer ones); returns the kind of change. A new
+/// product takes one statement (the common case of a first import); a known one a failed
+/// insert, which is a key probe, and an update whose `WHERE` skips an unchanged or older row.
+/// (One upsert with `RETURNING` was a tenth slower on the ingestion benchmark.)
 fn upsert_product(
     tx: &rusqlite::Transaction<'_>,
     run: &IngestRun,
@@ -273,51 +274,53 @@ fn upsert_product(
     let source_updated_at = upsert.source_updated_at.as_ref().map(to_db_time);
     let gtin = p.gtin.as_ref().map(|g| g.as_str());
     let (options, attributes) = json_columns::product_json(p)?;
-    let version: Option<i64> = query_row_cached(
+    let values = params![
+        run.tenant.as_str(),
+        p.sku.as_str(),
+        p.title,
+        p.description,
+        price_minor,
+        currency,
+        p.quantity,
+        p.brand,
+        p.category,
+        gtin,
+        p.image_url,
+        upsert.source,
+        source_updated_at,
+        upsert.content_hash,
+        now,
+        p.parent,
+        options,
+        attributes
+    ];
+    let inserted = execute_cached(
         tx,
         "INSERT INTO products (tenant_id, sku, title, description, price_minor, currency, quantity,
              brand, category, gtin, image_url, source, source_updated_at, content_hash, version,
              created_at, updated_at, parent, options, attributes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, ?15, ?16,
              ?17, ?18)
-         ON CONFLICT (tenant_id, sku) DO UPDATE SET
-             title = excluded.title, description = excluded.description,
-             parent = excluded.parent, options = excluded.options,
-             attributes = excluded.attributes,
-             price_minor = excluded.price_minor, currency = excluded.currency,
-             quantity = excluded.quantity, brand = excluded.brand, category = excluded.category,
-             gtin = excluded.gtin, image_url = excluded.image_url, source = excluded.source,
-             source_updated_at = excluded.source_updated_at, content_hash = excluded.content_hash,
-             version = products.version + 1, updated_at = excluded.updated_at
-         WHERE products.content_hash <> excluded.content_hash
-             AND (products.source_updated_at IS NULL OR excluded.source_updated_at IS NULL
-                 OR excluded.source_updated_at >= products.source_updated_at)
-         RETURNING version",
-        params![
-            run.tenant.as_str(),
-            p.sku.as_str(),
-            p.title,
-            p.description,
-            price_minor,
-            currency,
-            p.quantity,
-            p.brand,
-            p.category,
-            gtin,
-            p.image_url,
-            upsert.source,
-            source_updated_at,
-            upsert.content_hash,
-            now,
-            p.parent,
-            options,
-            attributes
-        ],
-        |row| row.get(0),
+         ON CONFLICT (tenant_id, sku) DO NOTHING",
+        values,
     )
-    .optional()
     .map_err(map_error)?;
-    Ok(version.map(|v| if v == 1 { "inserted" } else { "updated" }))
+    if inserted == 1 {
+        return Ok(Some("inserted"));
+    }
+    let updated = execute_cached(
+        tx,
+        "UPDATE products SET
+             title = ?3, description = ?4, price_minor = ?5, currency = ?6, quantity = ?7,
+             brand = ?8, category = ?9, gtin = ?10, image_url = ?11, source = ?12,
+             source_updated_at = ?13, content_hash = ?14, version = version + 1,
+             updated_at = ?15, parent = ?16, options = ?17, attributes = ?18
+         WHERE tenant_id = ?1 AND sku = ?2 AND content_hash <> ?14
+             AND (source_updated_at IS NULL OR ?13 IS NULL OR ?13 >= source_updated_at)",
+        values,
+    )
+    .map_err(map_error)?;
+    Ok((updated == 1).then_some("updated"))
 }
 
 pub(super) fn run_changes(
