@@ -465,6 +465,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_local_blob_opens_as_a_reader_of_its_file() {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local_folder(dir.path()).unwrap();
+        blobs
+            .write(Container::Ingest, "demo/feed.csv", Bytes::from("sku\nA\n"))
+            .await
+            .unwrap();
+        let mut text = String::new();
+        blobs
+            .open_reader(Container::Ingest, "demo/feed.csv")
+            .await
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "sku\nA\n");
+        let missing = blobs
+            .open_reader(Container::Ingest, "demo/gone.csv")
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(missing, BlobError::NotFound { .. }), "{missing}");
+        // Another container's folder is not this one's.
+        let elsewhere = blobs
+            .open_reader(Container::Videos, "demo/feed.csv")
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(elsewhere, BlobError::NotFound { .. }));
+        let escape = blobs
+            .open_reader(Container::Ingest, "../ingest/demo/feed.csv")
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(escape, BlobError::InvalidName { .. }), "{escape}");
+    }
+
+    #[tokio::test]
     async fn the_local_folder_hands_out_no_upload_urls() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = Blobs::local_folder(dir.path()).unwrap();

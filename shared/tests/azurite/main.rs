@@ -92,6 +92,62 @@ async fn a_missing_blob_in_azurite_is_not_found_and_not_transient() {
 }
 
 #[tokio::test]
+async fn a_partner_feed_in_azurite_is_streamed_through_the_whole_pipeline() {
+    use shared::domain::{Sku, TenantId};
+    use shared::ingest::{PartnerFile, ingest_partner_file};
+    use shared::store::Store;
+    use shared::store::sqlite::SqliteStore;
+
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    // Big enough to arrive in several chunks, with one bad row among them.
+    let mut feed = String::from("sku,title,price,currency,quantity\n");
+    for i in 0..20_000 {
+        feed.push_str(&format!(
+            "SKU-{i:05},Mug {i},{}.50,EUR,{}\n",
+            3 + i % 7,
+            i % 40
+        ));
+    }
+    feed.push_str("SKU-BAD,Broken mug,-1,EUR,1\n");
+    blobs
+        .write(
+            Container::Ingest,
+            "demo/products/feed.csv",
+            Bytes::from(feed.into_bytes()),
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("advisor.db")).unwrap();
+    store.migrate().await.unwrap();
+    let demo = TenantId::parse("demo").unwrap();
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+
+    let file = PartnerFile::locate(&store, "ingest", "demo/products/feed.csv", "event-1")
+        .await
+        .unwrap();
+    let outcome = ingest_partner_file(&store, &blobs, &file).await.unwrap();
+    assert_eq!(
+        (
+            outcome.run.rows_total,
+            outcome.run.rejected,
+            outcome.run.inserted
+        ),
+        (20_001, 1, 20_000)
+    );
+    let last = store
+        .get_product(&demo, &Sku::parse("SKU-19999").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.content.title, "Mug 19999");
+    // The report and the rejected rows went back to Azurite.
+    let report = outcome.run.report_blob.unwrap();
+    assert!(blobs.size(Container::IngestReports, &report).await.unwrap() > 0);
+}
+
+#[tokio::test]
 async fn names_that_could_escape_a_container_are_refused_before_azurite_is_asked() {
     let azurite = Azurite::start();
     let blobs = azurite.blobs().await;
