@@ -8,7 +8,6 @@
 use bytes::Bytes;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shared::auth::{API_KEY_HEADER, authenticate_api_key};
 use shared::blobs::{BlobError, Container};
 use shared::domain::TenantId;
 use shared::ingest::profile::check_profile_name;
@@ -19,6 +18,7 @@ use shared::store::{IngestRun, IngestRunFinish, IngestRunStart, RunStatus};
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
+use crate::http::{authenticate, respond};
 use crate::paging::json;
 use crate::problem::ApiError;
 
@@ -35,20 +35,11 @@ pub async fn run(
     request: InvocationRequest,
 ) -> Result<InvocationResponse, FunctionError> {
     let http = request.http("req")?;
-    let response = handle(state, &http)
-        .await
-        .unwrap_or_else(ApiError::into_response);
-    Ok(InvocationResponse::empty().with_http("res", response))
+    Ok(respond(handle(state, &http).await))
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate_api_key(
-        state.store.as_ref(),
-        state.settings.dev_credentials.as_ref(),
-        http.header(API_KEY_HEADER),
-    )
-    .await?;
-    tracing::Span::current().record("tenant", tenant.as_str());
+    let tenant = authenticate(state, http).await?;
     if !http.method.eq_ignore_ascii_case("POST") {
         return Err(ApiError::method_not_allowed(&http.method));
     }
@@ -242,21 +233,15 @@ fn extension(http: &HttpRequest) -> Result<&'static str, ApiError> {
 
 /// The body's bytes: not empty, within [`MAX_PUSH_BYTES`], and gzip when it says so.
 fn body(http: &HttpRequest, gzip: bool) -> Result<Bytes, ApiError> {
-    let bytes = http
-        .body_bytes()
-        .map_err(|_| ApiError::bad_request("the body is not valid base64"))?
-        .unwrap_or_default();
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "the body is empty: send the feed as the request body, with Content-Length",
-        ));
-    }
-    if bytes.len() > MAX_PUSH_BYTES {
-        return Err(ApiError::payload_too_large(format!(
+    let bytes = crate::http::body(
+        http,
+        MAX_PUSH_BYTES,
+        "the feed as the request body, with Content-Length",
+        &format!(
             "a pushed feed is at most {} MiB; upload bigger files with POST /api/uploads",
             MAX_PUSH_BYTES / (1024 * 1024)
-        )));
-    }
+        ),
+    )?;
     if gzip && !bytes.starts_with(&[0x1f, 0x8b]) {
         // A gzip body sent as text reaches us mangled: the host reads text bodies as UTF-8.
         return Err(ApiError::bad_request(

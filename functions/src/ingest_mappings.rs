@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shared::auth::{API_KEY_HEADER, authenticate_api_key};
 use shared::domain::TenantId;
 use shared::ingest::profile::{MappingProfile, check_profile_name};
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 
 use crate::app::{AppState, FunctionError};
+use crate::http::{authenticate, respond};
 use crate::paging::{decode_cursor, encode_cursor, json, limit};
 use crate::problem::ApiError;
 
@@ -24,20 +24,11 @@ pub async fn run(
     request: InvocationRequest,
 ) -> Result<InvocationResponse, FunctionError> {
     let http = request.http("req")?;
-    let response = handle(state, &http)
-        .await
-        .unwrap_or_else(ApiError::into_response);
-    Ok(InvocationResponse::empty().with_http("res", response))
+    Ok(respond(handle(state, &http).await))
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate_api_key(
-        state.store.as_ref(),
-        state.settings.dev_credentials.as_ref(),
-        http.header(API_KEY_HEADER),
-    )
-    .await?;
-    tracing::Span::current().record("tenant", tenant.as_str());
+    let tenant = authenticate(state, http).await?;
     let method = http.method.to_ascii_uppercase();
     let name = http.param("name").filter(|s| !s.is_empty());
     match (method.as_str(), name) {
@@ -140,21 +131,15 @@ async fn put(
 /// The body as a profile: unknown fields and bad values are refused with serde's sentence and
 /// the path of the field.
 fn parse_profile(http: &HttpRequest) -> Result<MappingProfile, ApiError> {
-    let bytes = http
-        .body_bytes()
-        .map_err(|_| ApiError::bad_request("the body is not valid base64"))?
-        .unwrap_or_default();
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "the body is empty: send the profile as JSON",
-        ));
-    }
-    if bytes.len() > MAX_PROFILE_BYTES {
-        return Err(ApiError::payload_too_large(format!(
+    let bytes = crate::http::body(
+        http,
+        MAX_PROFILE_BYTES,
+        "the profile as JSON",
+        &format!(
             "a mapping profile is at most {} KiB",
             MAX_PROFILE_BYTES / 1024
-        )));
-    }
+        ),
+    )?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     let profile: MappingProfile =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {

@@ -4,12 +4,12 @@
 //! simply not found.
 
 use serde::Serialize;
-use shared::auth::{API_KEY_HEADER, authenticate_api_key};
 use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 use shared::store::{IngestRun, RejectedRow, RunCursor, RunQuery, RunStatus};
 
 use crate::app::{AppState, FunctionError};
+use crate::http::{authenticate, respond};
 use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit};
 use crate::problem::ApiError;
 
@@ -19,20 +19,11 @@ pub async fn run(
     request: InvocationRequest,
 ) -> Result<InvocationResponse, FunctionError> {
     let http = request.http("req")?;
-    let response = handle(state, &http)
-        .await
-        .unwrap_or_else(ApiError::into_response);
-    Ok(InvocationResponse::empty().with_http("res", response))
+    Ok(respond(handle(state, &http).await))
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate_api_key(
-        state.store.as_ref(),
-        state.settings.dev_credentials.as_ref(),
-        http.header(API_KEY_HEADER),
-    )
-    .await?;
-    tracing::Span::current().record("tenant", tenant.as_str());
+    let tenant = authenticate(state, http).await?;
     if !http.method.eq_ignore_ascii_case("GET") {
         return Err(ApiError::method_not_allowed(&http.method));
     }

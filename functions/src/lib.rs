@@ -10,6 +10,7 @@ pub mod telemetry;
 
 mod enrich_product;
 mod health;
+mod http;
 mod ingest;
 mod ingest_mappings;
 mod ingest_partner_file;

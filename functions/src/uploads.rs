@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use shared::auth::{API_KEY_HEADER, authenticate_api_key};
 use shared::blobs::{BlobError, Container, MAX_UPLOAD_URL_TTL};
 use shared::domain::TenantId;
 use shared::ingest::PUSH_FILE_PREFIX;
@@ -17,11 +16,15 @@ use shared::ingest::record::FeedKind;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 
 use crate::app::{AppState, FunctionError};
+use crate::http::{authenticate, respond};
 use crate::paging::json;
 use crate::problem::ApiError;
 
 /// How long a URL lives when the caller names no `ttl_seconds`.
 const DEFAULT_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// The largest request body: a file name, a kind and a lifetime.
+const MAX_REQUEST_BYTES: usize = 4 * 1024;
 
 /// The longest file name accepted.
 const MAX_FILENAME_CHARS: usize = 200;
@@ -32,10 +35,7 @@ pub async fn run(
     request: InvocationRequest,
 ) -> Result<InvocationResponse, FunctionError> {
     let http = request.http("req")?;
-    let response = handle(state, &http)
-        .await
-        .unwrap_or_else(ApiError::into_response);
-    Ok(InvocationResponse::empty().with_http("res", response))
+    Ok(respond(handle(state, &http).await))
 }
 
 /// The request body.
@@ -65,13 +65,7 @@ struct UploadHeaders {
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate_api_key(
-        state.store.as_ref(),
-        state.settings.dev_credentials.as_ref(),
-        http.header(API_KEY_HEADER),
-    )
-    .await?;
-    tracing::Span::current().record("tenant", tenant.as_str());
+    let tenant = authenticate(state, http).await?;
     if !http.method.eq_ignore_ascii_case("POST") {
         return Err(ApiError::method_not_allowed(&http.method));
     }
@@ -116,15 +110,12 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
 }
 
 fn parse_request(http: &HttpRequest) -> Result<UploadRequest, ApiError> {
-    let bytes = http
-        .body_bytes()
-        .map_err(|_| ApiError::bad_request("the body is not valid base64"))?
-        .unwrap_or_default();
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "the body is empty: send {\"filename\": …, \"kind\": …}",
-        ));
-    }
+    let bytes = crate::http::body(
+        http,
+        MAX_REQUEST_BYTES,
+        "{\"filename\": …, \"kind\": …}",
+        "an upload request is at most 4 KiB",
+    )?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad_request(format!("the body is not an upload request: {e}")))
 }
