@@ -3,9 +3,9 @@
 //!
 //! A run is keyed by the file event's id (or, for a feed pushed through the API, by the
 //! `push-{uuid}` its blob is named after, so the event continues the run the push began), and
-//! every product a run changes is recorded in the
-//! same transaction as the change. So a redelivered event finds its run, a run redone after a
-//! crash skips what already landed, and either way the enrichment messages it owes come out.
+//! every product a run changes is recorded in the same transaction as the change. So a
+//! redelivered event finds its run, a run redone after a crash skips what already landed, and
+//! either way the enrichment messages it owes come out.
 
 pub mod cells;
 pub mod inventory;
