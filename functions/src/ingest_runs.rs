@@ -1,7 +1,9 @@
 //! `IngestRuns` — `GET /api/ingest/runs` (newest first, cursor pagination, `limit`, `status`)
 //! and `GET /api/ingest/runs/{id}` (the run with its rejected rows, paginated by
 //! `errors_cursor`). The caller authenticates with a tenant API key; another tenant's run is
-//! simply not found.
+//! simply not found. A running run's counts are its progress, refreshed every few seconds:
+//! `rows_total` and `rejected` climb while the file is checked, then `inserted`, `updated` and
+//! `unchanged` climb towards `rows_total - rejected` while the good rows land.
 
 use serde::Serialize;
 use shared::domain::TenantId;

@@ -72,6 +72,9 @@ impl Store for DownStore {
     ) -> Result<Vec<ProductChange>, StoreError> {
         self.fail().await
     }
+    async fn record_run_progress(&self, _: &IngestRun, _: &RunProgress) -> Result<(), StoreError> {
+        self.fail().await
+    }
     async fn finish_ingest_run(
         &self,
         _: &IngestRun,

@@ -21,6 +21,7 @@ pub mod source;
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -34,6 +35,9 @@ use self::profile::{DEFAULT_MAX_BAD_ROW_RATIO, MappingProfile};
 use self::reading::{Event, Pass, Plan, Records};
 use self::record::FeedKind;
 pub use self::report::Report;
+
+/// How often a running run's progress is written to the store, for apps watching it.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
 /// The profile used for a tenant's files that name none.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -376,8 +380,7 @@ async fn check_and_apply(
         }
         Err(error) => return Err(error),
     };
-    let rejected_csv =
-        run_pass(store, run, reader, plan, Pass::Check, &mut report, progress).await?;
+    let rejected_csv = run_pass(store, run, reader, plan, None, &mut report, progress).await?;
     if report.status == RunStatus::Failed {
         return Ok((report, Vec::new()));
     }
@@ -400,7 +403,7 @@ async fn check_and_apply(
         run,
         reader,
         plan,
-        Pass::Apply,
+        Some(&report.counts),
         &mut applied,
         progress,
     )
@@ -422,16 +425,22 @@ async fn check_and_apply(
     Ok((report, enrich))
 }
 
-/// Reads the feed once for `pass`; updates `report` with what it found.
+/// Reads the feed once: the check pass when `checked` is `None`, else the apply pass after a
+/// check that counted `checked`. Updates `report` with what it found, and every
+/// [`PROGRESS_EVERY`] records the run's progress for apps watching it.
 async fn run_pass(
     store: &dyn Store,
     run: &IngestRun,
     reader: Box<dyn Read + Send>,
     plan: &Plan,
-    pass: Pass,
+    checked: Option<&report::Counts>,
     report: &mut Report,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Option<rejected::RejectedCsv>, IngestError> {
+    let pass = match checked {
+        None => Pass::Check,
+        Some(_) => Pass::Apply,
+    };
     let (sender, mut receiver) = mpsc::channel(2);
     let reader_plan = plan.clone();
     let reading =
@@ -442,6 +451,7 @@ async fn run_pass(
         rows: 0,
         bad_rows: 0,
     };
+    let mut last_recorded = Instant::now();
     while let Some(event) = receiver.recv().await {
         match event {
             Event::Opened(opened) => report.opened(opened),
@@ -457,9 +467,19 @@ async fn run_pass(
                 report.add_rows(rows, bad_rows, &problems);
                 report.counts.inserted += outcome.inserted;
                 report.counts.updated += outcome.updated;
+                report.counts.unchanged += outcome.unchanged;
                 seen.rows += rows;
                 seen.bad_rows += bad_rows;
                 progress(seen);
+                if last_recorded.elapsed() >= PROGRESS_EVERY {
+                    let mut shown = report.progress();
+                    if let Some(checked) = checked {
+                        // Landing: the checked totals beside what has landed so far.
+                        (shown.rows_total, shown.rejected) = (checked.rows, checked.rejected);
+                    }
+                    store.record_run_progress(run, &shown).await?;
+                    last_recorded = Instant::now();
+                }
             }
         }
     }

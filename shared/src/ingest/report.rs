@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::record::FeedKind;
 use crate::domain::TenantId;
-use crate::store::{IngestRun, IngestRunFinish, RejectedRow, RunStatus};
+use crate::store::{IngestRun, IngestRunFinish, RejectedRow, RunProgress, RunStatus};
 
 /// At most this many rejected rows are listed in the JSON report; every one of them is in the
 /// rejected-rows CSV and in the runs API.
@@ -161,6 +161,18 @@ impl Report {
             .rows
             .saturating_sub(self.counts.rejected + inserted + updated);
         self.finished_at = Utc::now();
+    }
+
+    /// The counts so far, for apps watching the run. In the apply pass `rows` only grows as
+    /// the file is read again; `rejected` is what the check found.
+    pub fn progress(&self) -> RunProgress {
+        RunProgress {
+            rows_total: self.counts.rows,
+            rejected: self.counts.rejected,
+            inserted: self.counts.inserted,
+            updated: self.counts.updated,
+            unchanged: self.counts.unchanged,
+        }
     }
 
     /// The run's totals for the store.

@@ -68,7 +68,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Finds the run for `run_key`, or starts one. A finished run is returned as it is, so a
     /// redelivered event can tell it has nothing left to do; a run still running is being
-    /// redone, and its recorded rejected rows are cleared to be recorded again.
+    /// redone, and its recorded rejected rows and progress are cleared to be recorded again.
     async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError>;
 
     /// Upserts a batch of products for `run` in one transaction: an unchanged product is not
@@ -89,6 +89,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         after: Option<&Sku>,
         limit: u32,
     ) -> Result<Vec<ProductChange>, StoreError>;
+
+    /// Records how far `run` has got, if it is still running.
+    async fn record_run_progress(
+        &self,
+        run: &IngestRun,
+        progress: &RunProgress,
+    ) -> Result<(), StoreError>;
 
     /// Marks `run` finished with its totals.
     async fn finish_ingest_run(

@@ -206,7 +206,8 @@ pub struct IngestRun {
     pub format: Option<String>,
     /// Where it stands.
     pub status: RunStatus,
-    /// Data rows read (header excluded).
+    /// Data rows read (header excluded). While the run is running, the counts are its
+    /// [`RunProgress`] so far.
     pub rows_total: u64,
     /// Rows rejected.
     pub rejected: u64,
@@ -226,8 +227,35 @@ pub struct IngestRun {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl IngestRun {
+    /// Takes `progress` as the run's counts.
+    pub fn set_progress(&mut self, progress: &RunProgress) {
+        self.rows_total = progress.rows_total;
+        self.rejected = progress.rejected;
+        self.inserted = progress.inserted;
+        self.updated = progress.updated;
+        self.unchanged = progress.unchanged;
+    }
+}
+
 fn serialize_kind<S: serde::Serializer>(kind: &FeedKind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(kind.as_str())
+}
+
+/// How far a running run has got, kept on the run so that apps watching it see it move: the
+/// rows checked and rejected so far (first pass), then the records landed so far (second).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunProgress {
+    /// Rows read so far.
+    pub rows_total: u64,
+    /// Rows rejected so far.
+    pub rejected: u64,
+    /// Records created so far.
+    pub inserted: u64,
+    /// Records changed so far.
+    pub updated: u64,
+    /// Records found already stored so far.
+    pub unchanged: u64,
 }
 
 /// The totals a run finishes with.

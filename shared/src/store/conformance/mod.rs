@@ -323,6 +323,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn a_running_run_shows_its_progress_until_it_finishes_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_running_run_shows_its_progress_until_it_finishes(&store).await;
+    }
+
+    #[tokio::test]
     async fn an_older_row_never_overwrites_a_newer_one_on_sqlite() {
         let (_dir, store) = fresh().await;
         an_older_row_never_overwrites_a_newer_one(&store).await;
@@ -445,6 +451,17 @@ mod mssql {
             "upserts_write_only_what_changed_on_mssql",
             |store| async move {
                 upserts_write_only_what_changed(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_running_run_shows_its_progress_until_it_finishes_on_mssql() {
+        on_fresh_database(
+            "a_running_run_shows_its_progress_until_it_finishes_on_mssql",
+            |store| async move {
+                a_running_run_shows_its_progress_until_it_finishes(&store).await;
             },
         )
         .await;

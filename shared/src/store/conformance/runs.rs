@@ -286,3 +286,42 @@ pub(super) async fn a_run_is_found_by_its_key_without_being_touched(store: &dyn 
     );
     assert_eq!(store.find_ingest_run(&acme, "push:1").await.unwrap(), None);
 }
+
+pub(super) async fn a_running_run_shows_its_progress_until_it_finishes(store: &dyn Store) {
+    let demo = tenant("demo");
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    let run = start(store, &demo, "event-1").await;
+    let progress = RunProgress {
+        rows_total: 40_000,
+        rejected: 12,
+        inserted: 1_500,
+        updated: 30,
+        unchanged: 470,
+    };
+    store.record_run_progress(&run, &progress).await.unwrap();
+    let seen = store.get_ingest_run(&demo, &run.id).await.unwrap().unwrap();
+    assert_eq!(seen.status, RunStatus::Running);
+    assert_eq!(
+        (
+            seen.rows_total,
+            seen.rejected,
+            seen.inserted,
+            seen.updated,
+            seen.unchanged
+        ),
+        (40_000, 12, 1_500, 30, 470)
+    );
+    // A redelivery redoes the run from the start: its progress starts again too.
+    let redone = start(store, &demo, "event-1").await;
+    assert_eq!(
+        (redone.id.as_str(), redone.rows_total),
+        (run.id.as_str(), 0)
+    );
+    let seen = store.get_ingest_run(&demo, &run.id).await.unwrap().unwrap();
+    assert_eq!((seen.rows_total, seen.rejected, seen.inserted), (0, 0, 0));
+    // Finished, the totals are final: late progress does not move them.
+    store.finish_ingest_run(&run, &finish(2)).await.unwrap();
+    store.record_run_progress(&run, &progress).await.unwrap();
+    let done = store.get_ingest_run(&demo, &run.id).await.unwrap().unwrap();
+    assert_eq!((done.status, done.rows_total), (RunStatus::Succeeded, 2));
+}

@@ -31,11 +31,39 @@ pub(super) async fn begin_run(
         [&id, &tenant, &start.run_key, &start.blob_name, &now, &kind];
     exec(c, sql::INSERT_RUN, &params).await?;
     let rows = query(c, sql::RUN_BY_KEY, &[&tenant, &start.run_key]).await?;
-    let run = read_run(one_row(rows, "the run just begun")?)?;
+    let mut run = read_run(one_row(rows, "the run just begun")?)?;
     if run.status == RunStatus::Running {
         exec(c, sql::CLEAR_RUN_ERRORS, &[&run.id]).await?;
+        record_progress(c, &run.id, &RunProgress::default()).await?;
+        run.set_progress(&RunProgress::default());
     }
     Ok(run)
+}
+
+/// Records a running run's progress; a finished run is left as it is.
+pub(super) async fn record_progress(
+    c: &mut Connection,
+    run_id: &str,
+    progress: &RunProgress,
+) -> Result<(), StoreError> {
+    let [rows_total, rejected, inserted, updated, unchanged] = [
+        progress.rows_total,
+        progress.rejected,
+        progress.inserted,
+        progress.updated,
+        progress.unchanged,
+    ]
+    .map(|n| n as i64);
+    let params: [&dyn tiberius::ToSql; 6] = [
+        &run_id,
+        &rows_total,
+        &rejected,
+        &inserted,
+        &updated,
+        &unchanged,
+    ];
+    exec(c, sql::RECORD_RUN_PROGRESS, &params).await?;
+    Ok(())
 }
 
 /// The single row a statement must return; none is an error, as rusqlite's `query_row` has it.

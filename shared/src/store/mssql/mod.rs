@@ -232,6 +232,14 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| ingest::run_changes(c, &run.id, after, limit))
     }
 
+    async fn record_run_progress(
+        &self,
+        run: &IngestRun,
+        progress: &RunProgress,
+    ) -> Result<(), StoreError> {
+        unit_of_work!(self, |c| ingest::record_progress(c, &run.id, progress))
+    }
+
     async fn finish_ingest_run(
         &self,
         run: &IngestRun,

@@ -193,6 +193,12 @@ WHERE r.tenant_id = @P1 AND e.run_id = @P2
     AND (e.line > @P4 OR (e.line = @P4 AND e.column_name > @P5))
 ORDER BY e.line, e.column_name";
 
+/// `@P1` run id, `@P2` rows, `@P3` rejected, `@P4` inserted, `@P5` updated, `@P6` unchanged:
+/// a running run's progress (a finished run is left as it is).
+pub(super) const RECORD_RUN_PROGRESS: &str = "UPDATE ingest_runs SET rows_total = @P2,
+    rejected = @P3, inserted = @P4, updated = @P5, unchanged = @P6
+WHERE id = @P1 AND status = 'running'";
+
 /// `@P1` run id: a redone run records its rejected rows afresh.
 pub(super) const CLEAR_RUN_ERRORS: &str = "DELETE FROM ingest_errors WHERE run_id = @P1";
 
@@ -626,6 +632,7 @@ mod tests {
             ("RUN_BY_ID", RUN_BY_ID),
             ("CLEAR_RUN_ERRORS", CLEAR_RUN_ERRORS),
             ("FINISH_RUN", FINISH_RUN),
+            ("RECORD_RUN_PROGRESS", RECORD_RUN_PROGRESS),
             ("RUN_CHANGES", RUN_CHANGES),
             ("RUN_CHANGES_AFTER", RUN_CHANGES_AFTER),
             ("CREATE_BATCH", CREATE_BATCH),

@@ -36,7 +36,7 @@ pub(super) fn begin_run(
         ],
     )
     .map_err(map_error)?;
-    let run = query_row_cached(
+    let mut run = query_row_cached(
         &tx,
         &format!("SELECT {RUN_COLUMNS} FROM ingest_runs WHERE tenant_id = ?1 AND run_key = ?2"),
         params![start.tenant.as_str(), start.run_key],
@@ -44,14 +44,17 @@ pub(super) fn begin_run(
     )
     .map_err(map_error)??;
     if run.status == RunStatus::Running {
-        // A run found still running is being redone: its rejected rows are recorded afresh,
-        // so what an interrupted attempt recorded (a read failure mid-file) does not linger.
+        // A run found still running is being redone: its rejected rows and progress are
+        // recorded afresh, so what an interrupted attempt recorded (a read failure mid-file)
+        // does not linger.
         execute_cached(
             &tx,
             "DELETE FROM ingest_errors WHERE run_id = ?1",
             [&run.id],
         )
         .map_err(map_error)?;
+        record_progress(&tx, &run.id, &RunProgress::default())?;
+        run.set_progress(&RunProgress::default());
     }
     tx.commit().map_err(map_error)?;
     Ok(run)
@@ -361,6 +364,30 @@ pub(super) fn run_changes(
         });
     }
     Ok(changes)
+}
+
+/// Records a running run's progress; a finished run is left as it is.
+pub(super) fn record_progress(
+    c: &Connection,
+    run_id: &str,
+    progress: &RunProgress,
+) -> Result<(), StoreError> {
+    execute_cached(
+        c,
+        "UPDATE ingest_runs SET rows_total = ?2, rejected = ?3, inserted = ?4, updated = ?5,
+             unchanged = ?6
+         WHERE id = ?1 AND status = 'running'",
+        params![
+            run_id,
+            progress.rows_total as i64,
+            progress.rejected as i64,
+            progress.inserted as i64,
+            progress.updated as i64,
+            progress.unchanged as i64
+        ],
+    )
+    .map_err(map_error)?;
+    Ok(())
 }
 
 pub(super) fn finish_run(

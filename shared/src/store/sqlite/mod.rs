@@ -245,6 +245,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn record_run_progress(
+        &self,
+        run: &IngestRun,
+        progress: &RunProgress,
+    ) -> Result<(), StoreError> {
+        let (id, progress) = (run.id.clone(), *progress);
+        self.pool
+            .run(move |c| ingest::record_progress(c, &id, &progress))
+            .await
+    }
+
     async fn finish_ingest_run(
         &self,
         run: &IngestRun,
