@@ -209,7 +209,6 @@ pub(super) const FINISH_RUN: &str = "UPDATE ingest_runs SET status = @P2, rows_t
     inserted = @P9, updated = @P10, unchanged = @P11, kind = @P12
 WHERE id = @P1";
 
-/// `@P1` run id.
 /// `@P1` run id, `@P2` unused (NULL), `@P3` the page size: the first page of a run's changes.
 pub(super) const RUN_CHANGES: &str = "SELECT TOP (@P3) sku, content_hash, change
 FROM ingest_run_changes WHERE run_id = @P1 AND @P2 IS NULL ORDER BY sku";
