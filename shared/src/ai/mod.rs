@@ -2,6 +2,7 @@
 //! statistics, no network); the hosted providers plug in behind the same [`AiEngine`].
 
 pub mod offline;
+pub mod taxonomy;
 
 use serde::Serialize;
 
