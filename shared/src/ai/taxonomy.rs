@@ -211,7 +211,11 @@ mod tests {
         assert_eq!(tees, Some("gid://shopify/TaxonomyCategory/aa-1-13-8"));
         let vertical = taxonomy.by_path("ELECTRONICS").map(|c| c.path);
         assert_eq!(vertical, Some("Electronics"));
-        assert!(taxonomy.by_path("Apparel & Accessories > Spacesuits").is_none());
+        assert!(
+            taxonomy
+                .by_path("Apparel & Accessories > Spacesuits")
+                .is_none()
+        );
         assert!(taxonomy.by_path("").is_none());
     }
 

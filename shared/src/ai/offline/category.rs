@@ -19,6 +19,7 @@
 use super::CategoryGuess;
 use super::taxonomy::{BLOCKED, PET_WORDS, RULES, SUBORDINATORS, is_trailing};
 use super::words::{self, FirstWordIndex, Inflection, Word};
+use crate::ai::taxonomy::taxonomy;
 use std::sync::LazyLock;
 
 const HEAD: f64 = 0.75;
@@ -294,8 +295,10 @@ fn decide(evidence: &[Evidence]) -> Option<CategoryGuess> {
         .filter(|s| s.strength > 0.0)
         .map(|s| s.note.as_str())
         .collect();
+    let id = taxonomy().by_path(RULES[r].path).map(|c| c.id.to_string());
     Some(CategoryGuess {
         path: RULES[r].path.to_string(),
+        id: id.unwrap_or_default(),
         confidence: (best * 100.0).round() / 100.0,
         rule: notes.join(" + "),
     })
@@ -316,7 +319,8 @@ mod tests {
         let Some(g) = guess("Organic Cotton T-Shirt - Navy, XL", None, None) else {
             panic!("expected a guess");
         };
-        assert_eq!(g.path, "Apparel & Accessories > Clothing > Shirts & Tops");
+        assert_eq!(g.path, "Apparel & Accessories > Clothing > Clothing Tops");
+        assert_eq!(g.id, "gid://shopify/TaxonomyCategory/aa-1-13");
         assert_eq!(
             (g.confidence, g.rule.as_str()),
             (0.75, "title head noun \"t-shirt\"")
@@ -379,7 +383,7 @@ mod tests {
     fn compounds_win_over_their_parts_and_blocked_phrases_guess_nothing() {
         assert_eq!(
             leaf("Memory Foam Dog Bed Large").as_deref(),
-            Some("Dog Beds")
+            Some("Pet Beds")
         );
         assert_eq!(leaf("Striped Linen Tea Towel"), None);
         assert_eq!(leaf("Hot Water Bottle with Knitted Cover"), None);
@@ -396,7 +400,7 @@ mod tests {
     #[test]
     fn later_segments_count_only_when_they_name_a_product() {
         let hoodie = leaf("Acme Originals - Classic Hoodie - Grey");
-        assert_eq!(hoodie.as_deref(), Some("Shirts & Tops"));
+        assert_eq!(hoodie.as_deref(), Some("Clothing Tops"));
         let pillowcase = leaf("Silk Pillowcase Queen Size - Champagne");
         assert_eq!(pillowcase.as_deref(), Some("Bedding"));
     }

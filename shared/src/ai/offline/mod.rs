@@ -70,8 +70,12 @@ pub struct Attribute {
 /// A category chosen by the rule table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryGuess {
-    /// Taxonomy path, e.g. "Apparel & Accessories > Clothing > Shirts & Tops".
+    /// Taxonomy path, e.g. "Apparel & Accessories > Clothing > Clothing Tops".
     pub path: String,
+    /// The path's full Shopify taxonomy id, e.g. "gid://shopify/TaxonomyCategory/aa-1-13"
+    /// (empty in enrichments stored before ids were recorded).
+    #[serde(default)]
+    pub id: String,
     /// How sure the rules are, 0.7 to 0.95 (never 1.0), rounded to two decimals.
     pub confidence: f64,
     /// Which keyword(s) decided it, e.g. `title head noun "t-shirt" + partner category "tee"`.
@@ -186,10 +190,14 @@ mod tests {
         let category = out
             .category
             .as_ref()
-            .map(|c| (c.path.as_str(), c.confidence));
+            .map(|c| (c.path.as_str(), c.id.as_str(), c.confidence));
         assert_eq!(
             category,
-            Some(("Apparel & Accessories > Clothing > Shirts & Tops", 0.91))
+            Some((
+                "Apparel & Accessories > Clothing > Clothing Tops",
+                "gid://shopify/TaxonomyCategory/aa-1-13",
+                0.91
+            ))
         );
         assert_eq!(codes(&out.quality), ["title_shouting"]);
         assert_eq!(out.quality.score, 95);

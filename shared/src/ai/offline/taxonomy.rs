@@ -1,7 +1,8 @@
 //! The category rule table (which head nouns point to which taxonomy path) and the word lists
 //! that decide what counts as a title's head noun.
 //!
-//! Paths follow the Google product taxonomy (which Shopify's standard taxonomy extends).
+//! Paths are categories of Shopify's Standard Product Taxonomy, as shipped in
+//! `shared/data/taxonomy/categories.txt` (see [`crate::ai::taxonomy`]).
 //! Keywords are product head nouns, singular where the plural only adds "s"/"es" (the matcher
 //! accepts both); irregular plurals are listed. Words that name many different products
 //! ("case", "bag", "set", "top", "cap", "purse") are deliberately absent: a rule must be able to
@@ -32,7 +33,7 @@ const fn rule(path: &'static str, keywords: &'static str, hints: &'static str) -
 /// The rules, one per taxonomy path.
 #[rustfmt::skip]
 pub const RULES: &[Rule] = &[
-    rule("Apparel & Accessories > Clothing > Shirts & Tops",
+    rule("Apparel & Accessories > Clothing > Clothing Tops",
         "t-shirt|tshirt|tee|shirt|blouse|polo shirt|tank top|crop top|vest top|camisole|tunic|\
          hoodie|sweatshirt|jumper|sweater|cardigan|pullover",
         "tops|clothing|apparel|menswear|womenswear|knitwear"),
@@ -47,11 +48,14 @@ pub const RULES: &[Rule] = &[
         "dress|gown|sundress|maxi dress|midi dress|mini dress",
         "clothing|womenswear"),
     rule("Apparel & Accessories > Clothing > Skirts", "skirt|miniskirt", "clothing"),
-    rule("Apparel & Accessories > Clothing > Underwear & Socks > Socks",
+    rule("Apparel & Accessories > Clothing > Socks",
         "sock",
         "hosiery|underwear"),
-    rule("Apparel & Accessories > Clothing > Underwear & Socks > Underwear",
-        "underwear|boxers|boxer shorts|boxer briefs|briefs|knickers|panties|thong",
+    rule("Apparel & Accessories > Clothing > Men's Undergarments > Men's Underwear",
+        "underwear|boxers|boxer shorts|boxer briefs|briefs",
+        "lingerie|nightwear"),
+    rule("Apparel & Accessories > Clothing > Lingerie > Women's Underpants",
+        "knickers|panties|thong",
         "lingerie|nightwear"),
     rule("Apparel & Accessories > Clothing > Swimwear",
         "swimsuit|swimming costume|swim suit|bikini|tankini|swim shorts|swim trunks|swimwear",
@@ -129,7 +133,7 @@ pub const RULES: &[Rule] = &[
     rule("Home & Garden > Lawn & Garden > Watering & Irrigation > Garden Hoses",
         "garden hose|hose pipe|hosepipe",
         "garden|gardening|watering"),
-    rule("Electronics > Communications > Telephony > Mobile Phone Accessories > Mobile Phone Cases",
+    rule("Electronics > Communications > Telephony > Mobile & Smart Phone Accessories > Mobile Phone Cases",
         "phone case|phone cover|iphone case|mobile case|mobile phone case",
         "phone accessories|mobile accessories"),
     rule("Electronics > Audio > Audio Components > Headphones & Headsets",
@@ -148,20 +152,20 @@ pub const RULES: &[Rule] = &[
     rule("Electronics > Video > Televisions",
         "tv|television|smart tv",
         "tvs|televisions|electronics"),
-    rule("Health & Beauty > Personal Care > Cosmetics > Skin Care > Lotion & Moisturizer",
+    rule("Health & Beauty > Personal Care > Cosmetics > Skin Care > Lotions & Moisturizers",
         "moisturiser|moisturizer|face cream|night cream|day cream|body lotion|hand cream|lotion|\
          body butter",
         "skincare|skin care|beauty"),
     rule("Health & Beauty > Personal Care > Hair Care > Shampoo & Conditioner",
         "shampoo|conditioner",
         "hair care|haircare|beauty"),
-    rule("Health & Beauty > Personal Care > Cosmetics > Perfume & Cologne",
+    rule("Health & Beauty > Personal Care > Cosmetics > Perfumes & Colognes",
         "perfume|eau de parfum|eau de toilette|cologne|parfum",
         "fragrance|fragrances|beauty"),
     rule("Health & Beauty > Personal Care > Cosmetics > Skin Care > Sunscreen",
         "sunscreen|sun cream|suncream|sunblock|sun lotion",
         "sun care|suncare|beauty"),
-    rule("Health & Beauty > Personal Care > Cosmetics > Makeup > Lip Makeup > Lipstick",
+    rule("Health & Beauty > Personal Care > Cosmetics > Makeup > Lip Makeup > Lipsticks",
         "lipstick",
         "makeup|make-up|cosmetics|beauty"),
     rule("Toys & Games > Puzzles > Jigsaw Puzzles",
@@ -171,16 +175,16 @@ pub const RULES: &[Rule] = &[
     rule("Toys & Games > Toys > Dolls, Playsets & Toy Figures > Stuffed Animals",
         "teddy bear|teddy|soft toy|plush toy|plushie|stuffed animal|cuddly toy",
         "toys"),
-    rule("Sporting Goods > Exercise & Fitness > Yoga & Pilates > Yoga & Pilates Mats",
+    rule("Sporting Goods > Fitness & General Exercise Equipment > Yoga & Pilates > Yoga & Pilates Mats",
         "yoga mat|pilates mat",
         "yoga|fitness"),
-    rule("Sporting Goods > Exercise & Fitness > Weight Lifting > Free Weights",
+    rule("Sporting Goods > Fitness & General Exercise Equipment > Weight Lifting > Free Weights, Dumbbells & Kettlebells",
         "dumbbell|kettlebell|barbell|weight plate",
         "fitness|weights|gym"),
     rule("Sporting Goods > Outdoor Recreation > Camping & Hiking > Tents",
         "tent",
         "camping|outdoor"),
-    rule("Animals & Pet Supplies > Pet Supplies > Dog Supplies > Dog Beds",
+    rule("Animals & Pet Supplies > Pet Supplies > Pet Beds",
         "dog bed|dog basket",
         "dog|pet"),
     rule("Animals & Pet Supplies > Pet Supplies > Dog Supplies > Dog Toys",
@@ -306,6 +310,15 @@ mod tests {
                 !entry.is_empty() && entry == entry.to_lowercase(),
                 "{entry:?}"
             );
+        }
+    }
+
+    #[test]
+    fn every_rule_path_is_a_real_taxonomy_category() {
+        let taxonomy = crate::ai::taxonomy::taxonomy();
+        for rule in RULES {
+            let found = taxonomy.by_path(rule.path).map(|c| c.path);
+            assert_eq!(found, Some(rule.path), "not in the taxonomy: {}", rule.path);
         }
     }
 }
