@@ -53,9 +53,7 @@ pub struct Taxonomy {
 
 /// The taxonomy, parsed from the compiled-in data on first use.
 pub fn taxonomy() -> &'static Taxonomy {
-    static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| {
-        Taxonomy::parse(DATA).expect("the compiled-in taxonomy data is well formed")
-    });
+    static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| Taxonomy::parse(DATA));
     &TAXONOMY
 }
 
@@ -74,36 +72,38 @@ fn path_key(path: &str) -> String {
 }
 
 impl Taxonomy {
-    /// Parses `{gid} : {path}` lines; blank lines and `#` comments are skipped.
-    /// Fails on a malformed line or a duplicate id or path, naming the line.
-    fn parse(data: &'static str) -> Result<Taxonomy, String> {
+    /// Parses `{gid} : {path}` lines; blank lines and `#` comments are skipped. A malformed
+    /// line, or a repeated id or path, is skipped too: the data is compiled in, and the tests
+    /// check that every line of it becomes exactly one category.
+    fn parse(data: &'static str) -> Taxonomy {
         let mut taxonomy = Taxonomy {
             categories: Vec::new(),
             by_path: HashMap::new(),
             by_id: HashMap::new(),
         };
-        for (number, line) in data.lines().enumerate() {
-            let line = line.trim();
+        for line in data.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (id, path) = line
-                .split_once(" : ")
-                .ok_or_else(|| format!("line {}: no ` : ` separator", number + 1))?;
+            let Some((id, path)) = line.split_once(" : ") else {
+                continue;
+            };
             let (id, path) = (id.trim(), path.trim());
-            if !id.starts_with(GID_PREFIX) || id.len() == GID_PREFIX.len() || path.is_empty() {
-                return Err(format!("line {}: malformed category", number + 1));
+            let key = path_key(path);
+            if !id.starts_with(GID_PREFIX)
+                || id.len() == GID_PREFIX.len()
+                || path.is_empty()
+                || taxonomy.by_id.contains_key(id)
+                || taxonomy.by_path.contains_key(&key)
+            {
+                continue;
             }
             let index = taxonomy.categories.len();
-            if taxonomy.by_id.insert(id, index).is_some() {
-                return Err(format!("line {}: duplicate id {id}", number + 1));
-            }
-            if taxonomy.by_path.insert(path_key(path), index).is_some() {
-                return Err(format!("line {}: duplicate path {path}", number + 1));
-            }
+            taxonomy.by_id.insert(id, index);
+            taxonomy.by_path.insert(key, index);
             taxonomy.categories.push(Category { id, path });
         }
-        Ok(taxonomy)
+        taxonomy
     }
 
     /// The number of categories.
@@ -251,6 +251,17 @@ mod tests {
             .map(|(c, dropped)| (c.path, dropped));
         assert_eq!(deeper, Some(("Apparel & Accessories > Clothing", 2)));
         assert!(taxonomy.nearest("Spaceships > Rockets").is_none());
+    }
+
+    #[test]
+    fn parse_skips_comments_malformed_lines_and_repeats() {
+        let parsed = Taxonomy::parse(
+            "# comment\n\ngid://shopify/TaxonomyCategory/a : A\nno separator\n\
+             gid://shopify/TaxonomyCategory/a : B\ngid://shopify/TaxonomyCategory/b :  a \n\
+             other : C\ngid://shopify/TaxonomyCategory/ : D\n",
+        );
+        let paths: Vec<_> = parsed.categories().iter().map(|c| c.path).collect();
+        assert_eq!(paths, ["A"]);
     }
 
     #[test]
