@@ -319,8 +319,11 @@ mod tests {
         let Some(g) = guess("Organic Cotton T-Shirt - Navy, XL", None, None) else {
             panic!("expected a guess");
         };
-        assert_eq!(g.path, "Apparel & Accessories > Clothing > Clothing Tops");
-        assert_eq!(g.id, "gid://shopify/TaxonomyCategory/aa-1-13");
+        assert_eq!(
+            g.path,
+            "Apparel & Accessories > Clothing > Clothing Tops > T-Shirts"
+        );
+        assert_eq!(g.id, "gid://shopify/TaxonomyCategory/aa-1-13-8");
         assert_eq!(
             (g.confidence, g.rule.as_str()),
             (0.75, "title head noun \"t-shirt\"")
@@ -398,9 +401,23 @@ mod tests {
     }
 
     #[test]
+    fn tops_go_to_their_own_category_and_other_tops_to_the_common_one() {
+        assert_eq!(leaf("Linen Shirt - Sand").as_deref(), Some("Clothing Tops"));
+        assert_eq!(leaf("Cotton Tee").as_deref(), Some("T-Shirts"));
+        assert_eq!(leaf("Merino Cardigan").as_deref(), Some("Cardigans"));
+        assert_eq!(leaf("Chunky Knit Jumper").as_deref(), Some("Sweaters"));
+        assert_eq!(leaf("Crew Neck Sweatshirt").as_deref(), Some("Sweatshirts"));
+        assert_eq!(leaf("Lace Thong").as_deref(), Some("Women's Underpants"));
+        assert_eq!(
+            leaf("Boxer Briefs 3 Pack").as_deref(),
+            Some("Men's Underwear")
+        );
+    }
+
+    #[test]
     fn later_segments_count_only_when_they_name_a_product() {
         let hoodie = leaf("Acme Originals - Classic Hoodie - Grey");
-        assert_eq!(hoodie.as_deref(), Some("Clothing Tops"));
+        assert_eq!(hoodie.as_deref(), Some("Hoodies"));
         let pillowcase = leaf("Silk Pillowcase Queen Size - Champagne");
         assert_eq!(pillowcase.as_deref(), Some("Bedding"));
     }

@@ -194,8 +194,8 @@ mod tests {
         assert_eq!(
             category,
             Some((
-                "Apparel & Accessories > Clothing > Clothing Tops",
-                "gid://shopify/TaxonomyCategory/aa-1-13",
+                "Apparel & Accessories > Clothing > Clothing Tops > T-Shirts",
+                "gid://shopify/TaxonomyCategory/aa-1-13-8",
                 0.91
             ))
         );

@@ -33,9 +33,23 @@ const fn rule(path: &'static str, keywords: &'static str, hints: &'static str) -
 /// The rules, one per taxonomy path.
 #[rustfmt::skip]
 pub const RULES: &[Rule] = &[
+    rule("Apparel & Accessories > Clothing > Clothing Tops > T-Shirts",
+        "t-shirt|tshirt|tee",
+        "tops|clothing|apparel|menswear|womenswear|knitwear"),
     rule("Apparel & Accessories > Clothing > Clothing Tops",
-        "t-shirt|tshirt|tee|shirt|blouse|polo shirt|tank top|crop top|vest top|camisole|tunic|\
-         hoodie|sweatshirt|jumper|sweater|cardigan|pullover",
+        "shirt|blouse|polo shirt|tank top|crop top|vest top|camisole|tunic",
+        "tops|clothing|apparel|menswear|womenswear|knitwear"),
+    rule("Apparel & Accessories > Clothing > Clothing Tops > Hoodies",
+        "hoodie",
+        "tops|clothing|apparel|menswear|womenswear|knitwear"),
+    rule("Apparel & Accessories > Clothing > Clothing Tops > Sweatshirts",
+        "sweatshirt",
+        "tops|clothing|apparel|menswear|womenswear|knitwear"),
+    rule("Apparel & Accessories > Clothing > Clothing Tops > Sweaters",
+        "jumper|sweater|pullover",
+        "tops|clothing|apparel|menswear|womenswear|knitwear"),
+    rule("Apparel & Accessories > Clothing > Clothing Tops > Cardigans",
+        "cardigan",
         "tops|clothing|apparel|menswear|womenswear|knitwear"),
     rule("Apparel & Accessories > Clothing > Outerwear > Coats & Jackets",
         "jacket|coat|parka|anorak|gilet|raincoat|blazer|puffer|windbreaker|overcoat",
