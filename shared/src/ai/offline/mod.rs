@@ -276,6 +276,28 @@ mod tests {
     }
 
     #[test]
+    fn a_category_that_expects_no_attributes_costs_nothing_for_having_none() {
+        let out = enrich(&EnrichInput {
+            title: "Hydrating Face Cream 50ml".into(),
+            description: None,
+            category: Some("Beauty".into()),
+            ..complete()
+        });
+        assert_eq!(vertical(&out), Some("Health & Beauty"));
+        assert!(out.attributes.is_empty());
+        assert!(out.quality.improve.is_empty());
+        assert!(
+            !codes(&out.quality)
+                .iter()
+                .any(|c| c.starts_with("attributes"))
+        );
+        assert_eq!(
+            (out.units[0].value, out.units[0].unit.as_str()),
+            (50.0, "ml")
+        );
+    }
+
+    #[test]
     fn full_width_text_is_normalised_before_cleaning_and_matching() {
         let out = enrich(&EnrichInput {
             title: "Ｓｔｅｅｌ Ｂｏｔｔｌｅ ５００ｍｌ - Ｒｅｄ".into(),

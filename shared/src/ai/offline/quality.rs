@@ -9,7 +9,8 @@
 //!
 //! Attribute completeness follows the category's template (see `templates`): a product that
 //! names some attributes but not all its category expects loses fewer points (3) than one that
-//! names none (5), and `improve` lists what to add. The grade reads the score like Akeneo's
+//! names none (5), and `improve` lists what to add. A category that expects nothing (a face
+//! cream has no colour to name) costs nothing. The grade reads the score like Akeneo's
 //! data quality index: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else E.
 
 use super::{Quality, QualityReason};
@@ -103,14 +104,14 @@ pub const WEIGHTS: &[Weight] = &[
     weight(
         "attributes_missing",
         5,
-        "Name the colour, size or material in the title or description, so buyers can filter \
-         by them.",
+        "Name the attributes this category expects, such as colour, size or material (listed \
+         under what to improve), in the title or description, so buyers can filter by them.",
     ),
     weight(
         "attributes_incomplete",
         3,
-        "Name the attributes this category expects (listed under what to improve) in the title \
-         or description, so buyers can filter by them.",
+        "Name the rest of the attributes this category expects (listed under what to improve) \
+         in the title or description, so buyers can filter by them.",
     ),
 ];
 
@@ -158,7 +159,7 @@ pub fn assess(facts: &Facts) -> Quality {
         "image_missing" => !facts.has_image,
         "gtin_missing" => !facts.has_gtin,
         "price_missing" => !facts.has_price,
-        "attributes_missing" => !facts.has_attributes,
+        "attributes_missing" => !facts.has_attributes && !facts.improve.is_empty(),
         "attributes_incomplete" => facts.has_attributes && !facts.improve.is_empty(),
         _ => false,
     };
@@ -281,6 +282,11 @@ mod tests {
         });
         assert_eq!(codes(&none), ["attributes_missing"]);
         assert_eq!(none.score, 95);
+        let nothing_expected = assess(&Facts {
+            has_attributes: false,
+            ..complete()
+        });
+        assert_eq!(nothing_expected.score, 100);
     }
 
     #[test]
