@@ -1,8 +1,8 @@
 //! Measurements written as a number and a unit: "500ml", "1.5 L", "1,5 l", "2 x 250 g" (the
 //! "250 g"; a count is not a measure). Units come from `dictionaries::UNITS`, minus counts and
 //! ordinals ("x", "pcs", "2nd") and suffixes that are not physical units ("4K", "1080p").
-//! "30°C" is not a match: only letters may follow the number. Each (value, unit) is reported
-//! once, in the order first found, title before description.
+//! "30°C" is not a match (only letters may follow the number), nor is a rate ("180 g/m²").
+//! Each (value, unit) is reported once, in the order first found, title before description.
 
 use super::Measure;
 use super::dictionaries::UNITS;
@@ -73,7 +73,9 @@ fn measure_at(s: &str) -> Option<(Measure, usize)> {
         &u[..bytes]
     };
     let end = number_len + spaces + unit_text.len();
-    if unit_text.is_empty() || s[end..].starts_with(char::is_alphanumeric) {
+    // "180 g/m²" and "30 km/h" are rates, not amounts of the unit.
+    let compound = s[end..].starts_with(|c: char| c.is_alphanumeric() || c == '/');
+    if unit_text.is_empty() || compound {
         return None;
     }
     let lower = unit_text.to_lowercase();
@@ -167,6 +169,7 @@ mod tests {
         assert!(measures("A4 Paper, WH-1000XM4, H2O").is_empty());
         assert!(measures("Available in 10 in colours, 5 M").is_empty());
         assert!(measures("Rug 120cmx").is_empty());
+        assert!(measures("Jersey 180 g/m², top speed 25 km/h, 2 m²").is_empty());
         assert_eq!(measures("Frame 10x15cm"), [m(15.0, "cm", "15cm")]);
         assert_eq!(measures("Cable 2m"), [m(2.0, "m", "2m")]);
     }
