@@ -62,11 +62,12 @@ pub const PATTERNS: &[Term] = &[
     term("argyle", "argyle"), term("chevron", "chevron"),
 ];
 
-/// Words right after a pattern word that show it describes a scent or flowers, not a fabric
-/// ("floral scent", "floral bouquet").
+/// Words right after a pattern word that show it describes a scent, flowers or florist's
+/// supplies, or is the verb ("floral scent", "floral foam", "checked luggage").
 #[rustfmt::skip]
 pub const PATTERN_NOT_BEFORE: &[&str] = &[
     "scent", "scented", "fragrance", "notes", "perfume", "bouquet", "arrangement", "water",
+    "foam", "wire", "tape", "luggage", "baggage",
 ];
 
 /// Words that label a pattern ("Pattern: solid").
@@ -96,12 +97,12 @@ pub const AGE_GROUPS: &[Term] = &[
 ];
 
 /// Words right after an age word that show it is not the buyer's age ("baby blue", "baby
-/// spinach", "child lock", "teen titans").
+/// spinach", "child lock", "baby shower", "adult dog food": a pet's life stage).
 #[rustfmt::skip]
 pub const AGE_NOT_BEFORE: &[&str] = &[
     "blue", "pink", "spinach", "carrot", "carrots", "potatoes", "corn", "leaf", "leaves", "plum",
     "plums", "tomatoes", "back", "shark", "lock", "locks", "proof", "resistant", "safety",
-    "titans", "oil",
+    "titans", "oil", "cat", "cats", "dog", "dogs", "kitten", "puppy", "shower", "grand", "gem",
 ];
 
 /// Words that label an age group ("Age group: adult").
@@ -176,6 +177,8 @@ mod tests {
             Some("solid")
         );
         assert_eq!(value_of("Floral Scented Candle", "pattern"), None);
+        assert_eq!(value_of("Floral Foam Bricks", "pattern"), None);
+        assert_eq!(value_of("Checked Luggage Scale", "pattern"), None);
         assert_eq!(
             value_of("Floral Midi Dress", "pattern").as_deref(),
             Some("floral")
@@ -207,6 +210,10 @@ mod tests {
         assert_eq!(
             value_of("Menswear Linen Shirt", "target_gender").as_deref(),
             Some("male")
+        );
+        assert_eq!(
+            found("Women’s Wellies", "target_gender"),
+            pair("female", "Women’s")
         );
     }
 
@@ -251,6 +258,8 @@ mod tests {
         assert_eq!(value_of("Cupboard Child Lock", "age_group"), None);
         assert_eq!(value_of("Kidney Bean Salad", "age_group"), None);
         assert_eq!(value_of("Kids & Adults Bike Helmet", "age_group"), None);
+        assert_eq!(value_of("Adult Dog Food 2kg", "age_group"), None);
+        assert_eq!(value_of("Baby Shower Banner", "age_group"), None);
     }
 
     #[test]
