@@ -312,7 +312,8 @@ mod tests {
             (out.units[0].value, out.units[0].unit.as_str()),
             (500.0, "ml")
         );
-        assert_eq!(out.tags, ["red", "steel"]);
+        // A category leaf may follow, depending on the rule table.
+        assert_eq!(out.tags[..2], ["red", "steel"]);
         assert!(!codes(&out.quality).contains(&"brand_missing"));
     }
 
