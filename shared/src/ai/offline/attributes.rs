@@ -1,4 +1,6 @@
-//! Colour, size and material, found from dictionaries and reported only when the text says so.
+//! Colour, size, material, pattern, target gender and age group, found from dictionaries and
+//! reported only when the text says so. Names are Shopify taxonomy attribute handles ("color",
+//! "target_gender"); internal identifiers keep British spelling.
 //!
 //! Matching is case-insensitive on whole words, longest entry first ("navy blue" before
 //! "navy", "stainless steel" before "steel"). The title is searched before the description,
@@ -13,6 +15,10 @@
 
 use super::Attribute;
 use super::context::{has_label, in_option_list, is_whole_segment};
+use super::descriptors::{
+    AGE_GROUPS, AGE_LABELS, AGE_NOT_BEFORE, GENDER_LABELS, GENDERS, PATTERN_LABELS,
+    PATTERN_NOT_BEFORE, PATTERNS,
+};
 use super::dictionaries::{
     COLOUR_LABELS, COLOUR_NOT_BEFORE, COLOURS, Context, MATERIAL_LABELS, MATERIAL_NOT_AFTER,
     MATERIAL_NOT_BEFORE, MATERIALS, SIZE_LABELS, SIZES, Term,
@@ -26,14 +32,31 @@ pub(super) enum Kind {
     Colour = 0,
     Size = 1,
     Material = 2,
+    Pattern = 3,
+    Gender = 4,
+    AgeGroup = 5,
 }
 
 impl Kind {
+    /// Every kind, in the order attributes are reported.
+    const ALL: [Kind; 6] = [
+        Kind::Colour,
+        Kind::Size,
+        Kind::Material,
+        Kind::Pattern,
+        Kind::Gender,
+        Kind::AgeGroup,
+    ];
+
+    /// The Shopify taxonomy attribute handle reported as the attribute's name.
     fn name(self) -> &'static str {
         match self {
-            Kind::Colour => "colour",
+            Kind::Colour => "color",
             Kind::Size => "size",
             Kind::Material => "material",
+            Kind::Pattern => "pattern",
+            Kind::Gender => "target_gender",
+            Kind::AgeGroup => "age_group",
         }
     }
 
@@ -42,7 +65,27 @@ impl Kind {
             Kind::Colour => COLOURS,
             Kind::Size => SIZES,
             Kind::Material => MATERIALS,
+            Kind::Pattern => PATTERNS,
+            Kind::Gender => GENDERS,
+            Kind::AgeGroup => AGE_GROUPS,
         }
+    }
+
+    /// Words right after a match that change its meaning ("white wine", "baby blue").
+    fn not_before(self) -> &'static [&'static str] {
+        match self {
+            Kind::Colour => COLOUR_NOT_BEFORE,
+            Kind::Material => MATERIAL_NOT_BEFORE,
+            Kind::Pattern => PATTERN_NOT_BEFORE,
+            Kind::AgeGroup => AGE_NOT_BEFORE,
+            Kind::Size | Kind::Gender => &[],
+        }
+    }
+
+    /// Whether any joiner ("and", "/", "&") makes a list of options: "men and women" is not
+    /// one gender, though "black and white" is one two-tone colour.
+    pub(super) fn any_joiner_lists(self) -> bool {
+        matches!(self, Kind::Gender | Kind::AgeGroup)
     }
 
     /// Words that label this kind of attribute ("Colour:", "Size").
@@ -51,6 +94,9 @@ impl Kind {
             Kind::Colour => COLOUR_LABELS,
             Kind::Size => SIZE_LABELS,
             Kind::Material => MATERIAL_LABELS,
+            Kind::Pattern => PATTERN_LABELS,
+            Kind::Gender => GENDER_LABELS,
+            Kind::AgeGroup => AGE_LABELS,
         }
     }
 }
@@ -90,14 +136,15 @@ impl<'t> Scan<'t> {
     }
 }
 
-/// Finds colour, size and material (in that order, each at most once) in the merchant's
-/// title, then in the description's visible text. `source` is the matched text as written.
+/// Finds color, size, material, pattern, target gender and age group (in that order, each at
+/// most once) in the merchant's title, then in the description's visible text. `source` is the
+/// matched text as written.
 pub fn extract(title: &str, description: Option<&str>, brand: Option<&str>) -> Vec<Attribute> {
     let scans: Vec<Scan> = std::iter::once(title)
         .chain(description)
         .map(|text| Scan::new(text, brand))
         .collect();
-    [Kind::Colour, Kind::Size, Kind::Material]
+    Kind::ALL
         .into_iter()
         .filter_map(|kind| scans.iter().find_map(|scan| first_in(scan, kind)))
         .collect()
@@ -123,9 +170,8 @@ pub(super) fn attribute(kind: Kind, value: impl Into<String>, source: &str) -> A
 }
 
 /// The dictionaries, indexed once per process, in `Kind` order.
-static INDEXES: LazyLock<[FirstWordIndex<&'static Term>; 3]> = LazyLock::new(|| {
-    [Kind::Colour, Kind::Size, Kind::Material]
-        .map(|kind| FirstWordIndex::new(kind.terms().iter().map(|t| (t.text, t))))
+static INDEXES: LazyLock<[FirstWordIndex<&'static Term>; 6]> = LazyLock::new(|| {
+    Kind::ALL.map(|kind| FirstWordIndex::new(kind.terms().iter().map(|t| (t.text, t))))
 });
 
 /// Terms of `kind` matching at word `i`, longest first, as (word count, term).
@@ -157,6 +203,11 @@ fn accepts(scan: &Scan, i: usize, n: usize, term: &Term, kind: Kind) -> bool {
         Context::None => true,
         Context::LabelOrSegment => has_label(scan, i, kind) || is_whole_segment(scan, i, end),
         Context::LabelOnly => has_label(scan, i, kind),
+        Context::Before(words) => scan
+            .words
+            .get(end)
+            .filter(|_| scan.joined(end - 1))
+            .is_some_and(|w| words.contains(&w.lower.as_str())),
     };
     let next = scan.words.get(end).filter(|_| scan.joined(end - 1));
     let prev = i
@@ -164,11 +215,8 @@ fn accepts(scan: &Scan, i: usize, n: usize, term: &Term, kind: Kind) -> bool {
         .filter(|&p| scan.joined(p))
         .map(|p| &scan.words[p]);
     let is = |w: Option<&Word>, list: &[&str]| w.is_some_and(|w| list.contains(&w.lower.as_str()));
-    let negated = match kind {
-        Kind::Colour => is(next, COLOUR_NOT_BEFORE),
-        Kind::Material => is(next, MATERIAL_NOT_BEFORE) || is(prev, MATERIAL_NOT_AFTER),
-        Kind::Size => false,
-    };
+    let negated =
+        is(next, kind.not_before()) || (kind == Kind::Material && is(prev, MATERIAL_NOT_AFTER));
     in_context && !negated
 }
 
@@ -198,7 +246,7 @@ mod tests {
     #[test]
     fn shredded_wheat_has_no_colour_red_and_redwood_is_not_red() {
         assert!(found("Shredded Wheat Cereal 500g", None, None).is_empty());
-        assert_eq!(value_of("Redwood Bird House", "colour"), None);
+        assert_eq!(value_of("Redwood Bird House", "color"), None);
     }
 
     #[test]
@@ -206,7 +254,7 @@ mod tests {
         assert_eq!(
             found("NAVY-BLUE MERINO WOOL JUMPER", None, None),
             [
-                one("colour", "navy blue", "NAVY-BLUE"),
+                one("color", "navy blue", "NAVY-BLUE"),
                 one("material", "merino wool", "MERINO WOOL")
             ]
         );
@@ -218,7 +266,7 @@ mod tests {
 
     #[test]
     fn spelling_variants_have_one_canonical_value() {
-        assert_eq!(value_of("Gray Hoodie", "colour").as_deref(), Some("grey"));
+        assert_eq!(value_of("Gray Hoodie", "color").as_deref(), Some("grey"));
         assert_eq!(
             value_of("Aluminum Water Bottle", "material").as_deref(),
             Some("aluminium")
@@ -244,27 +292,27 @@ mod tests {
 
     #[test]
     fn everyday_words_are_colours_only_with_a_label_or_a_segment_of_their_own() {
-        assert_eq!(value_of("Hydrating Face Cream 50ml", "colour"), None);
+        assert_eq!(value_of("Hydrating Face Cream 50ml", "color"), None);
         assert_eq!(
-            value_of("Linen Sofa Cover - Cream", "colour").as_deref(),
+            value_of("Linen Sofa Cover - Cream", "color").as_deref(),
             Some("cream")
         );
-        assert_eq!(value_of("Soy Candle - Lavender", "colour"), None);
+        assert_eq!(value_of("Soy Candle - Lavender", "color"), None);
         assert_eq!(
-            value_of("Soy Candle, Colour: Lavender", "colour").as_deref(),
+            value_of("Soy Candle, Colour: Lavender", "color").as_deref(),
             Some("lavender")
         );
-        assert_eq!(value_of("Extra Virgin Olive Oil", "colour"), None);
+        assert_eq!(value_of("Extra Virgin Olive Oil", "color"), None);
         assert_eq!(
-            value_of("Linen Shirt (Olive)", "colour").as_deref(),
+            value_of("Linen Shirt (Olive)", "color").as_deref(),
             Some("olive")
         );
     }
 
     #[test]
     fn neighbouring_words_that_change_the_meaning_are_respected() {
-        assert_eq!(value_of("White Wine Glass Set", "colour"), None);
-        assert_eq!(value_of("Organic Green Tea", "colour"), None);
+        assert_eq!(value_of("White Wine Glass Set", "color"), None);
+        assert_eq!(value_of("Organic Green Tea", "color"), None);
         assert_eq!(value_of("Leather-Free Vegan Trainers", "material"), None);
         assert_eq!(value_of("Imitation Leather Wallet", "material"), None);
         assert_eq!(value_of("Wood Effect Shelf", "material"), None);
@@ -282,7 +330,7 @@ mod tests {
                 None,
                 Some("Black Diamond")
             ),
-            [one("colour", "red", "Red")]
+            [one("color", "red", "Red")]
         );
     }
 
@@ -292,7 +340,7 @@ mod tests {
         assert_eq!(
             found("Classic Red Tee", Some(description), None),
             [
-                one("colour", "red", "Red"),
+                one("color", "red", "Red"),
                 one("material", "organic cotton", "organic cotton")
             ]
         );
@@ -303,11 +351,11 @@ mod tests {
         let options = "Available in black, navy or grey. Sizes S, M, L.";
         assert!(found("Crew Socks", Some(options), None).is_empty());
         assert_eq!(
-            value_of("Flag Bunting in Red, White and Blue", "colour"),
+            value_of("Flag Bunting in Red, White and Blue", "color"),
             None
         );
         assert_eq!(
-            value_of("Black and White Striped Tee", "colour").as_deref(),
+            value_of("Black and White Striped Tee", "color").as_deref(),
             Some("black")
         );
         assert_eq!(
@@ -315,7 +363,7 @@ mod tests {
             Some("cotton")
         );
         assert_eq!(
-            value_of("Black/White Trainers", "colour").as_deref(),
+            value_of("Black/White Trainers", "color").as_deref(),
             Some("black")
         );
     }

@@ -1,11 +1,41 @@
 //! Clean-up of titles and descriptions: whitespace, stray punctuation, HTML and casing.
 //!
-//! Only the form changes, never the wording. Casing is touched only when the whole title is
+//! Text is NFKC-normalised first, so full-width letters ("ＸＬ") and ligatures ("ﬁ") read as
+//! the plain letters they stand for. Only the form changes, never the wording. Casing is touched only when the whole title is
 //! SHOUTED or all lower-case; a mixed-case title is the merchant's choice and stays as written.
 //! Re-casing keeps sizes, units, acronyms and the brand's own spelling ("JBL", "iRobot").
 
 use super::casing;
 use super::html;
+use unicode_normalization::UnicodeNormalization;
+
+/// Characters whose NFKC form changes what the text says, kept as written: "™" would become
+/// "TM" and "m²" would become "m2".
+const KEEP_AS_WRITTEN: &[char] = &['™', '℠', '¹', '²', '³'];
+
+/// NFKC-normalises `text` (full-width forms, ligatures, compatibility spaces), except for the
+/// few characters in [`KEEP_AS_WRITTEN`]. Idempotent.
+pub(super) fn nfkc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars() {
+        if KEEP_AS_WRITTEN.contains(&c) {
+            out.extend(run.nfkc());
+            run.clear();
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    out.extend(run.nfkc());
+    out
+}
+
+/// The visible text of `raw` (see `html::visible_text`), NFKC-normalised after entities are
+/// decoded so an entity-encoded ligature is normalised too.
+pub(super) fn visible(raw: &str) -> String {
+    nfkc(&html::visible_text(&nfkc(raw)))
+}
 
 /// A cleaned title, and whether it was shouted before clean-up (a quality signal).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +50,7 @@ pub struct CleanTitle {
 /// included), stray spaces and repeated punctuation tidied, and SHOUTED or all lower-case
 /// titles put in title case.
 pub fn clean_title(raw: &str, brand: Option<&str>) -> CleanTitle {
-    let flat = normalise_line(&html::visible_text(raw));
+    let flat = normalise_line(&visible(raw));
     let case = casing::casing_of(&flat, brand);
     let text = match case {
         casing::Casing::Shouting | casing::Casing::Lower => casing::title_case(&flat, brand),
@@ -36,7 +66,7 @@ pub fn clean_title(raw: &str, brand: Option<&str>) -> CleanTitle {
 /// "\n\n", `<br>` and list items a line break), entities decoded, and each line's whitespace
 /// and punctuation tidied. Wording and casing are untouched. `None` when nothing is left.
 pub fn clean_description(raw: &str) -> Option<String> {
-    let text = html::visible_text(raw)
+    let text = visible(raw)
         .replace("\r\n", "\n")
         .replace(['\r', '\u{2028}'], "\n")
         .replace('\u{2029}', "\n\n");
@@ -214,6 +244,22 @@ mod tests {
     fn empty_or_tag_only_descriptions_are_none() {
         assert_eq!(clean_description(" \n\t "), None);
         assert_eq!(clean_description("<p> </p><br>"), None);
+    }
+
+    #[test]
+    fn full_width_letters_and_ligatures_are_normalised() {
+        assert_eq!(title("Ｃｏｔｔｏｎ Ｔｅｅ ＸＬ"), "Cotton Tee XL");
+        assert_eq!(title("Ceramic ﬁsh Bowl"), "Ceramic fish Bowl");
+        assert_eq!(
+            clean_description("Ｅｆｆｉｃｉｅｎｔ &#xFB01;lter").as_deref(),
+            Some("Efficient filter")
+        );
+    }
+
+    #[test]
+    fn trademark_signs_and_superscripts_keep_their_meaning() {
+        assert_eq!(nfkc("Acme™ Rug 2 m²"), "Acme™ Rug 2 m²");
+        assert_eq!(nfkc("ﬁ ＡＢ"), "fi AB");
     }
 
     #[test]

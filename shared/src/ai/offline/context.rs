@@ -56,6 +56,9 @@ pub(super) fn in_option_list(scan: &Scan, i: usize, end: usize, kind: Kind) -> b
     if kind == Kind::Material {
         return false;
     }
+    if kind.any_joiner_lists() && joined_to_another(scan, i, end, kind) {
+        return true;
+    }
     let comma_before = matches!(joiner_before(scan, i), Some((_, Joiner::Comma)));
     let listed_after = joiner_after(scan, end - 1).is_some_and(|(next, joiner)| {
         (joiner != Joiner::And || comma_before)
@@ -73,6 +76,38 @@ pub(super) fn in_option_list(scan: &Scan, i: usize, end: usize, kind: Kind) -> b
         })
     });
     listed_after || listed_before
+}
+
+/// Whether another term of `kind` is joined to `i..end` by "and", "or", ",", "&", "/" or "+"
+/// ("men and women", "Kids/Adults").
+fn joined_to_another(scan: &Scan, i: usize, end: usize, kind: Kind) -> bool {
+    let joins = |gap: &str| matches!(gap.trim(), "," | "&" | "/" | "+");
+    let is_joiner_word = |k: usize| {
+        scan.words
+            .get(k)
+            .is_some_and(|w| matches!(w.lower.as_str(), "and" | "or"))
+    };
+    let next = if joins(scan.gap_after(end - 1)) {
+        Some(end)
+    } else if is_joiner_word(end) && scan.joined(end - 1) {
+        Some(end + 1)
+    } else {
+        None
+    };
+    let after = next.is_some_and(|k| k < scan.words.len() && !terms_at(scan, k, kind).is_empty());
+    let prev_end = match i.checked_sub(1) {
+        Some(p) if joins(scan.gap_after(p)) => Some(i),
+        Some(p) if p > 0 && is_joiner_word(p) && scan.joined(p - 1) => Some(p),
+        _ => None,
+    };
+    let before = prev_end.is_some_and(|b| {
+        (b.saturating_sub(3)..b).any(|start| {
+            terms_at(scan, start, kind)
+                .iter()
+                .any(|&(n, _)| start + n == b)
+        })
+    });
+    after || before
 }
 
 /// How two list items are joined.

@@ -14,6 +14,8 @@ pub enum Context {
     LabelOrSegment,
     /// Only after a label: the word is also a common flavour or scent ("Candle - Lavender").
     LabelOnly,
+    /// Only when the next word is one of these ("check shirt", not "check out").
+    Before(&'static [&'static str]),
 }
 
 /// A dictionary entry: the text to look for and the value it stands for.

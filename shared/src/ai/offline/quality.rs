@@ -2,9 +2,16 @@
 //! can act on.
 //!
 //! Reasons that exclude each other (title missing / too short / too long; description missing
-//! / too short) never add up, so the worst product loses exactly 100 points:
+//! / too short; attributes missing / incomplete) never add up, so the worst product loses
+//! exactly 100 points:
 //! title missing 25 + description missing 15 + brand 10 + category 10 + image 15 + GTIN 8 +
-//! price 12 + attributes 5.
+//! price 12 + attributes missing 5.
+//!
+//! Attribute completeness follows the category's template (see `templates`): a product that
+//! names some attributes but not all its category expects loses fewer points (3) than one that
+//! names none (5), and `improve` lists what to add. A category that expects nothing (a face
+//! cream has no colour to name) costs nothing. The grade reads the score like Akeneo's
+//! data quality index: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else E.
 
 use super::{Quality, QualityReason};
 
@@ -97,10 +104,19 @@ pub const WEIGHTS: &[Weight] = &[
     weight(
         "attributes_missing",
         5,
-        "Name the colour, size or material in the title or description, so buyers can filter \
-         by them.",
+        "Name the attributes this category expects, such as colour, size or material (listed \
+         under what to improve), in the title or description, so buyers can filter by them.",
+    ),
+    weight(
+        "attributes_incomplete",
+        3,
+        "Name the rest of the attributes this category expects (listed under what to improve) \
+         in the title or description, so buyers can filter by them.",
     ),
 ];
+
+/// Lowest score for each grade, best first; below the last is "E".
+pub const GRADES: &[(u8, &str)] = &[(90, "A"), (80, "B"), (70, "C"), (60, "D")];
 
 /// What the score is computed from, all already cleaned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,6 +139,8 @@ pub struct Facts {
     pub has_price: bool,
     /// At least one attribute was found.
     pub has_attributes: bool,
+    /// Attribute handles the category template expects but the product lacks.
+    pub improve: Vec<String>,
 }
 
 /// Scores `facts`: every reason that applies, in table order, and 100 minus their points.
@@ -141,7 +159,8 @@ pub fn assess(facts: &Facts) -> Quality {
         "image_missing" => !facts.has_image,
         "gtin_missing" => !facts.has_gtin,
         "price_missing" => !facts.has_price,
-        "attributes_missing" => !facts.has_attributes,
+        "attributes_missing" => !facts.has_attributes && !facts.improve.is_empty(),
+        "attributes_incomplete" => facts.has_attributes && !facts.improve.is_empty(),
         _ => false,
     };
     let reasons: Vec<QualityReason> = WEIGHTS
@@ -155,7 +174,20 @@ pub fn assess(facts: &Facts) -> Quality {
         .collect();
     let lost: u32 = reasons.iter().map(|r| u32::from(r.points)).sum();
     let score = u8::try_from(100u32.saturating_sub(lost)).unwrap_or(0);
-    Quality { score, reasons }
+    Quality {
+        score,
+        grade: grade(score).to_string(),
+        reasons,
+        improve: facts.improve.clone(),
+    }
+}
+
+/// The letter grade for `score`.
+pub fn grade(score: u8) -> &'static str {
+    GRADES
+        .iter()
+        .find(|(min, _)| score >= *min)
+        .map_or("E", |(_, g)| g)
 }
 
 #[cfg(test)]
@@ -173,6 +205,7 @@ mod tests {
             has_gtin: true,
             has_price: true,
             has_attributes: true,
+            improve: vec![],
         }
     }
 
@@ -186,15 +219,22 @@ mod tests {
             assess(&complete()),
             Quality {
                 score: 100,
-                reasons: vec![]
+                grade: "A".into(),
+                reasons: vec![],
+                improve: vec![]
             }
         );
     }
 
     #[test]
     fn a_product_with_nothing_scores_0_and_every_exclusive_gap_is_named_once() {
-        let quality = assess(&Facts::default());
+        let quality = assess(&Facts {
+            improve: vec!["color".into()],
+            ..Facts::default()
+        });
         assert_eq!(quality.score, 0);
+        assert_eq!(quality.grade, "E");
+        assert_eq!(quality.improve, ["color"]);
         assert_eq!(
             codes(&quality),
             [
@@ -227,6 +267,38 @@ mod tests {
     }
 
     #[test]
+    fn some_but_not_all_expected_attributes_lose_fewer_points_than_none() {
+        let incomplete = assess(&Facts {
+            improve: vec!["size".into(), "target_gender".into()],
+            ..complete()
+        });
+        assert_eq!(codes(&incomplete), ["attributes_incomplete"]);
+        assert_eq!(incomplete.score, 97);
+        assert_eq!(incomplete.improve, ["size", "target_gender"]);
+        let none = assess(&Facts {
+            has_attributes: false,
+            improve: vec!["color".into()],
+            ..complete()
+        });
+        assert_eq!(codes(&none), ["attributes_missing"]);
+        assert_eq!(none.score, 95);
+        let nothing_expected = assess(&Facts {
+            has_attributes: false,
+            ..complete()
+        });
+        assert_eq!(nothing_expected.score, 100);
+    }
+
+    #[test]
+    fn grades_follow_the_score_thresholds() {
+        let grades: Vec<&str> = [100, 90, 89, 80, 79, 70, 69, 60, 59, 0]
+            .into_iter()
+            .map(grade)
+            .collect();
+        assert_eq!(grades, ["A", "A", "B", "B", "C", "C", "D", "D", "E", "E"]);
+    }
+
+    #[test]
     fn boundaries_are_inclusive_of_the_limits() {
         let at_limits = Facts {
             title_chars: MAX_TITLE_CHARS,
@@ -256,7 +328,7 @@ mod tests {
                     "title_too_short" | "title_too_long" | "title_shouting"
                 )
             })
-            .filter(|w| w.code != "description_too_short")
+            .filter(|w| !matches!(w.code, "description_too_short" | "attributes_incomplete"))
             .map(|w| u32::from(w.points))
             .sum();
         assert_eq!(worst, 100);
