@@ -97,6 +97,30 @@ param keyVaultPurgeProtection bool = false
 @description('OpenAI / Azure OpenAI API key; empty leaves the secret as it is.')
 param openAiApiKey string = ''
 
+// --- AI enrichment -----------------------------------------------------------------------
+
+@description('Which engine enriches products. openai and azure-openai need the settings below; the key goes in openAiApiKey.')
+@allowed(['offline', 'openai', 'azure-openai'])
+param aiEngine string = 'offline'
+@description('OpenAI-compatible API base (vLLM, a proxy); empty means OpenAI itself.')
+param openAiBaseUrl string = ''
+param openAiModel string = 'gpt-4o-mini'
+@description('Azure OpenAI resource endpoint. Grant the app identity "Cognitive Services OpenAI User" on that resource unless azureOpenAiUseKey.')
+param azureOpenAiEndpoint string = ''
+param azureOpenAiDeployment string = ''
+param azureOpenAiApiVersion string = '2024-10-21'
+param azureOpenAiUseKey bool = false
+@description('Tokens one tenant may spend on enrichment per UTC day.')
+@minValue(1)
+param aiDailyTokens int = 2000000
+@minValue(1)
+param aiConcurrency int = 4
+@minValue(1)
+param aiTimeoutSeconds int = 60
+@minValue(0)
+@maxValue(10)
+param aiMaxRetries int = 4
+
 @secure()
 @description('Key that encrypts stored platform credentials; empty leaves the secret as it is. Set it once, never change it casually: stored credentials become unreadable.')
 param credentialsEncryptionKey string = ''
@@ -246,6 +270,17 @@ module functionApp 'modules/functionApp.bicep' = {
     sqlDatabaseName: sql.outputs.databaseName
     appInsightsName: monitoring.outputs.appInsightsName
     openAiApiKeySecretUri: keyVault.outputs.openAiApiKeySecretUri
+    aiEngine: aiEngine
+    openAiBaseUrl: openAiBaseUrl
+    openAiModel: openAiModel
+    azureOpenAiEndpoint: azureOpenAiEndpoint
+    azureOpenAiDeployment: azureOpenAiDeployment
+    azureOpenAiApiVersion: azureOpenAiApiVersion
+    azureOpenAiUseKey: azureOpenAiUseKey
+    aiDailyTokens: aiDailyTokens
+    aiConcurrency: aiConcurrency
+    aiTimeoutSeconds: aiTimeoutSeconds
+    aiMaxRetries: aiMaxRetries
     credentialsEncryptionKeySecretUri: keyVault.outputs.credentialsEncryptionKeySecretUri
     runtimeVersion: functionRuntimeVersion
     instanceMemoryMB: instanceMemoryMB

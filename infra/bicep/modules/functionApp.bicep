@@ -29,6 +29,26 @@ param sqlServerFullyQualifiedDomainName string
 param sqlDatabaseName string
 param appInsightsName string
 param openAiApiKeySecretUri string
+
+@description('Which engine enriches products: offline, openai or azure-openai.')
+@allowed(['offline', 'openai', 'azure-openai'])
+param aiEngine string
+@description('OpenAI-compatible API base; empty means OpenAI itself.')
+param openAiBaseUrl string
+param openAiModel string
+@description('Azure OpenAI resource endpoint, e.g. https://my-resource.openai.azure.com.')
+param azureOpenAiEndpoint string
+param azureOpenAiDeployment string
+param azureOpenAiApiVersion string
+@description('Authenticate to Azure OpenAI with the key in Key Vault instead of the managed identity.')
+param azureOpenAiUseKey bool
+@description('Tokens one tenant may spend per UTC day.')
+param aiDailyTokens int
+@description('Requests to the AI provider in flight at once, per instance.')
+param aiConcurrency int
+param aiTimeoutSeconds int
+@description('Retries of one AI request after a rate limit, server error or timeout.')
+param aiMaxRetries int
 param credentialsEncryptionKeySecretUri string
 
 @description('Custom handler runtime version as the Flex Consumption stack catalog spells it.')
@@ -50,6 +70,8 @@ type alwaysReadyEntry = {
   name: string
   instanceCount: int
 }
+
+var openAiKeyReference = '@Microsoft.KeyVault(SecretUri=${openAiApiKeySecretUri})'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -118,14 +140,26 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
         { name: 'RUST_LOG', value: 'info' }
-        { name: 'ADVISOR_AI_ENGINE', value: 'offline' }
+        { name: 'ADVISOR_AI_ENGINE', value: aiEngine }
+        { name: 'OPENAI_BASE_URL', value: openAiBaseUrl }
+        { name: 'OPENAI_MODEL', value: openAiModel }
+        { name: 'AZURE_OPENAI_ENDPOINT', value: azureOpenAiEndpoint }
+        { name: 'AZURE_OPENAI_API_KEY', value: (aiEngine == 'azure-openai' && azureOpenAiUseKey) ? openAiKeyReference : '' }
+        { name: 'AZURE_OPENAI_DEPLOYMENT', value: azureOpenAiDeployment }
+        { name: 'AZURE_OPENAI_API_VERSION', value: azureOpenAiApiVersion }
+        { name: 'ADVISOR_AI_DAILY_TOKENS', value: string(aiDailyTokens) }
+        { name: 'ADVISOR_AI_CONCURRENCY', value: string(aiConcurrency) }
+        { name: 'ADVISOR_AI_TIMEOUT_SECONDS', value: string(aiTimeoutSeconds) }
+        { name: 'ADVISOR_AI_MAX_RETRIES', value: string(aiMaxRetries) }
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
         { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: serviceBusFullyQualifiedNamespace }
         { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
         { name: 'ServiceBusConnection__clientId', value: identityClientId }
-        { name: 'OPENAI_API_KEY', value: '@Microsoft.KeyVault(SecretUri=${openAiApiKeySecretUri})' }
+        // Only the chosen provider gets the key: a Key Vault reference to a secret never set
+        // would otherwise reach the code as a literal and pass for a key.
+        { name: 'OPENAI_API_KEY', value: aiEngine == 'openai' ? openAiKeyReference : '' }
         { name: 'ADVISOR_CREDENTIALS_KEY', value: '@Microsoft.KeyVault(SecretUri=${credentialsEncryptionKeySecretUri})' }
       ]
     }

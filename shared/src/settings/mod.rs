@@ -12,14 +12,16 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::TenantId;
 
+mod ai;
+
+pub use ai::*;
+
 /// The port the Functions host tells the handler to listen on (§1.2).
 pub const FUNCTIONS_CUSTOMHANDLER_PORT: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
 /// Path of the embedded SQLite store (explicitly chooses it).
 pub const ADVISOR_SQLITE_PATH: &str = "ADVISOR_SQLITE_PATH";
 /// Folder of the embedded blob store (explicitly chooses it).
 pub const ADVISOR_BLOB_DIR: &str = "ADVISOR_BLOB_DIR";
-/// Which AI engine enriches products: `offline` (the default).
-pub const ADVISOR_AI_ENGINE: &str = "ADVISOR_AI_ENGINE";
 /// `tracing` filter directives, e.g. `info,shared=debug`.
 pub const RUST_LOG: &str = "RUST_LOG";
 
@@ -113,6 +115,17 @@ pub const KNOWN_SETTINGS: &[KnownSetting] = &[
         "",
     ),
     setting(ADVISOR_AI_ENGINE, ReadBy::Code, true, true, ""),
+    setting(OPENAI_API_KEY, ReadBy::Code, true, true, ""),
+    setting(OPENAI_BASE_URL, ReadBy::Code, true, true, ""),
+    setting(OPENAI_MODEL, ReadBy::Code, true, true, ""),
+    setting(AZURE_OPENAI_ENDPOINT, ReadBy::Code, true, true, ""),
+    setting(AZURE_OPENAI_API_KEY, ReadBy::Code, true, true, ""),
+    setting(AZURE_OPENAI_DEPLOYMENT, ReadBy::Code, true, true, ""),
+    setting(AZURE_OPENAI_API_VERSION, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_AI_DAILY_TOKENS, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_AI_CONCURRENCY, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_AI_TIMEOUT_SECONDS, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_AI_MAX_RETRIES, ReadBy::Code, true, true, ""),
     setting(RUST_LOG, ReadBy::Code, true, true, ""),
     setting(
         "FUNCTIONS_WORKER_RUNTIME",
@@ -169,13 +182,6 @@ pub const KNOWN_SETTINGS: &[KnownSetting] = &[
         false,
         true,
         "locally `func start` uses the developer's own identity",
-    ),
-    setting(
-        "OPENAI_API_KEY",
-        ReadBy::Reserved,
-        false,
-        true,
-        "a Key Vault reference; read once the AI providers land (issue 5)",
     ),
     setting(
         "ADVISOR_CREDENTIALS_KEY",
@@ -299,13 +305,6 @@ pub enum AzureIdentity {
     },
     /// Locally: the developer's own sign-in (`az login`, `azd auth login`).
     Developer,
-}
-
-/// The AI engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AiSettings {
-    /// Rules, dictionaries and statistics; no network.
-    Offline,
 }
 
 /// Credentials that exist only in local mode.
@@ -441,16 +440,7 @@ impl Settings {
         let local = mode == Mode::Local;
         let store = store_settings(env, local, data_dir)?;
         let blobs = blob_settings(env, local, data_dir)?;
-        let ai = match env.get(ADVISOR_AI_ENGINE).map(str::trim) {
-            None | Some("offline") => AiSettings::Offline,
-            Some(other) => {
-                return Err(SettingsError::Invalid {
-                    name: ADVISOR_AI_ENGINE,
-                    value: other.to_owned(),
-                    reason: "the engines available are: offline".into(),
-                });
-            }
-        };
+        let ai = ai::ai_settings(env)?;
         let dev_credentials = local.then(|| DevCredentials {
             tenant: TenantId::parse(DEV_TENANT).unwrap_or_else(|_| unreachable!("valid literal")),
             api_key: Secret::new(DEV_API_KEY),
@@ -677,6 +667,7 @@ mod tests {
                 (ADVISOR_SQL_DATABASE, "d"),
                 (ADVISOR_STORAGE_ACCOUNT, "a"),
             ],
+            vec![(OPENAI_API_KEY, "k")],
         ] {
             let env = Environment::from_pairs(pairs);
             Settings::from_environment(&env, Path::new(".")).unwrap();
@@ -688,7 +679,7 @@ mod tests {
     #[test]
     fn the_sample_settings_file_names_exactly_the_local_settings() {
         let sample: serde_json::Value =
-            serde_json::from_str(include_str!("../../local.settings.sample.json")).unwrap();
+            serde_json::from_str(include_str!("../../../local.settings.sample.json")).unwrap();
         let in_sample: BTreeSet<String> = sample["Values"]
             .as_object()
             .unwrap()
@@ -700,7 +691,7 @@ mod tests {
 
     #[test]
     fn the_bicep_app_settings_name_exactly_the_azure_settings() {
-        let bicep = include_str!("../../infra/bicep/modules/functionApp.bicep");
+        let bicep = include_str!("../../../infra/bicep/modules/functionApp.bicep");
         assert_eq!(bicep_app_settings(bicep), names(|s| s.azure));
     }
 
