@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use advisor::app::{AppState, HandlerServer};
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 use shared::domain::{Sku, TenantId};
 use shared::protocol::HttpRequest;
@@ -98,6 +99,18 @@ impl Store for DownStore {
         _: &Sku,
         _: &EnrichmentRecord,
     ) -> Result<SaveOutcome, StoreError> {
+        self.fail().await
+    }
+    async fn ai_tokens_spent(&self, _: &TenantId, _: NaiveDate) -> Result<u64, StoreError> {
+        self.fail().await
+    }
+    async fn add_ai_tokens(&self, _: &TenantId, _: NaiveDate, _: u64) -> Result<(), StoreError> {
+        self.fail().await
+    }
+    async fn enrichments_waiting_for_budget(
+        &self,
+        _: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError> {
         self.fail().await
     }
     async fn list_ingest_runs(

@@ -10,7 +10,7 @@ pub mod mssql;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{Sku, TenantId};
 
@@ -126,6 +126,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         sku: &Sku,
         enrichment: &EnrichmentRecord,
     ) -> Result<SaveOutcome, StoreError>;
+
+    /// Tokens the tenant's enrichments spent on `day` (UTC).
+    async fn ai_tokens_spent(&self, tenant: &TenantId, day: NaiveDate) -> Result<u64, StoreError>;
+
+    /// Adds `tokens` to what the tenant's enrichments spent on `day` (UTC).
+    async fn add_ai_tokens(
+        &self,
+        tenant: &TenantId,
+        day: NaiveDate,
+        tokens: u64,
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` products, across tenants, whose enrichment waits for token budget, the
+    /// longest waiting first.
+    async fn enrichments_waiting_for_budget(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError>;
 
     /// One page of the tenant's runs, newest first (by start, then id), after `query.after`.
     async fn list_ingest_runs(

@@ -355,19 +355,85 @@ pub struct ProductView {
 pub struct EnrichmentRecord {
     /// The content it was made from.
     pub content_hash: String,
-    /// `offline`, or the provider and model.
+    /// The prompt (or offline rules) version it was made with: with the content hash, the
+    /// cache key: a product is enriched again only when one of the two changes.
+    pub prompt_version: String,
+    /// `offline`, `openai` or `azure-openai`: who wrote the payload.
     pub generated_by: String,
     /// The enrichment itself.
     pub payload: serde_json::Value,
+    /// Model, tokens, cost, and why the offline engine stood in, if it did.
+    pub provenance: Provenance,
+    /// The offline engine stood in because the tenant's daily token budget was spent; the
+    /// product is enriched again once the budget allows.
+    pub waiting_for_budget: bool,
     /// When it was made.
     pub created_at: DateTime<Utc>,
 }
 
+/// Where an enrichment came from and what it cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Provenance {
+    /// The model that answered, when one did.
+    pub model: Option<String>,
+    /// Prompt tokens spent.
+    pub input_tokens: u64,
+    /// Answer tokens spent.
+    pub output_tokens: u64,
+    /// Estimated cost in US dollars, when the model's prices are known.
+    pub cost_usd: Option<f64>,
+    /// Why the offline engine stood in for the provider (a refusal, an answer that failed the
+    /// checks, a spent budget).
+    pub fallback_reason: Option<String>,
+}
+
 impl EnrichmentRecord {
-    /// Whether this enrichment describes the product's current content.
-    pub fn is_current_for(&self, product: &ProductView) -> bool {
+    /// Whether this enrichment describes the product's current content with the engine's
+    /// current `prompt_version`, and is not a stand-in waiting for budget.
+    pub fn is_current_for(&self, product: &ProductView, prompt_version: &str) -> bool {
         self.content_hash == product.content_hash
+            && self.prompt_version == prompt_version
+            && !self.waiting_for_budget
     }
+}
+
+/// What the store holds for a product when an enrichment is about to be saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrichmentSlot {
+    /// The product's current content hash.
+    pub product_hash: String,
+    /// The stored enrichment's content hash, prompt version and budget wait, if there is one.
+    pub stored: Option<(String, String, bool)>,
+}
+
+impl EnrichmentRecord {
+    /// What saving this record does, given what the store holds for the product (`None`: no
+    /// such product). Both stores decide with this, inside the transaction that writes.
+    pub fn save_over(&self, slot: Option<&EnrichmentSlot>) -> SaveOutcome {
+        match slot {
+            None => SaveOutcome::Stale,
+            Some(slot) if slot.product_hash != self.content_hash => SaveOutcome::Stale,
+            Some(EnrichmentSlot {
+                stored: Some((hash, version, false)),
+                ..
+            }) if *hash == self.content_hash && *version == self.prompt_version => {
+                SaveOutcome::AlreadyCurrent
+            }
+            Some(_) => SaveOutcome::Saved,
+        }
+    }
+}
+
+/// A product whose enrichment waits for its tenant's token budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingEnrichment {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The product.
+    pub sku: Sku,
+    /// The content the stand-in was made from.
+    pub content_hash: String,
 }
 
 /// What saving an enrichment did.

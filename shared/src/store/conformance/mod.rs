@@ -2,8 +2,8 @@
 //! checks. SQLite runs them here; Azure SQL too when `ADVISOR_TEST_MSSQL` names a server.
 
 use chrono::{TimeZone, Utc};
-use serde_json::json;
 
+mod enrichments;
 mod feeds;
 mod runs;
 
@@ -11,6 +11,7 @@ use super::*;
 use crate::domain::{Currency, Money, ProductContent};
 use crate::ingest::record::FeedKind;
 
+use self::enrichments::*;
 use self::feeds::*;
 use self::runs::*;
 
@@ -226,55 +227,6 @@ async fn a_redelivered_run_is_found_and_a_redone_one_keeps_its_changes(store: &d
     );
 }
 
-async fn enrichments_are_saved_once_per_content(store: &dyn Store) {
-    let demo = tenant("demo");
-    store.ensure_tenant(&demo, "Demo").await.unwrap();
-    let run = start(store, &demo, "event-e").await;
-    let mug = product("E", "Mug", "3.00");
-    store
-        .apply_ingest_batch(&run, std::slice::from_ref(&mug), &[])
-        .await
-        .unwrap();
-    let sku = Sku::parse("E").unwrap();
-    let record = |hash: &str| EnrichmentRecord {
-        content_hash: hash.into(),
-        generated_by: "offline".into(),
-        payload: json!({"title": "Mug"}),
-        created_at: Utc::now(),
-    };
-    assert_eq!(
-        store
-            .save_enrichment(&demo, &sku, &record("stale"))
-            .await
-            .unwrap(),
-        SaveOutcome::Stale
-    );
-    assert_eq!(
-        store
-            .save_enrichment(&demo, &sku, &record(&mug.content_hash))
-            .await
-            .unwrap(),
-        SaveOutcome::Saved
-    );
-    assert_eq!(
-        store
-            .save_enrichment(&demo, &sku, &record(&mug.content_hash))
-            .await
-            .unwrap(),
-        SaveOutcome::AlreadyCurrent
-    );
-    let view = store.get_product(&demo, &sku).await.unwrap().unwrap();
-    assert!(view.enrichment.as_ref().unwrap().is_current_for(&view));
-    let missing = Sku::parse("NOPE").unwrap();
-    assert_eq!(
-        store
-            .save_enrichment(&demo, &missing, &record("x"))
-            .await
-            .unwrap(),
-        SaveOutcome::Stale
-    );
-}
-
 async fn tenants_never_see_each_other(store: &dyn Store) {
     let (demo, acme) = (tenant("demo"), tenant("acme"));
     store.ensure_tenant(&demo, "Demo").await.unwrap();
@@ -311,7 +263,10 @@ mod sqlite {
     async fn fresh() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(store.migrate().await.unwrap(), 2);
+        assert_eq!(
+            store.migrate().await.unwrap(),
+            crate::store::sqlite::MIGRATIONS.len()
+        );
         assert_eq!(store.migrate().await.unwrap(), 0, "migrations apply once");
         (dir, store)
     }
@@ -344,6 +299,12 @@ mod sqlite {
     async fn enrichments_are_saved_once_per_content_on_sqlite() {
         let (_dir, store) = fresh().await;
         enrichments_are_saved_once_per_content(&store).await;
+    }
+
+    #[tokio::test]
+    async fn ai_tokens_are_tallied_and_waiting_enrichments_listed_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        ai_tokens_are_tallied_and_waiting_enrichments_listed(&store).await;
     }
 
     #[tokio::test]
@@ -432,7 +393,10 @@ mod mssql {
             let store = store.clone();
             let checked = check(store.clone());
             async move {
-                assert_eq!(store.migrate().await.unwrap(), 2);
+                assert_eq!(
+                    store.migrate().await.unwrap(),
+                    crate::store::sqlite::MIGRATIONS.len()
+                );
                 assert_eq!(store.migrate().await.unwrap(), 0, "migrations apply once");
                 checked.await;
             }
@@ -495,6 +459,17 @@ mod mssql {
             "enrichments_are_saved_once_per_content_on_mssql",
             |store| async move {
                 enrichments_are_saved_once_per_content(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn ai_tokens_are_tallied_and_waiting_enrichments_listed_on_mssql() {
+        on_fresh_database(
+            "ai_tokens_are_tallied_and_waiting_enrichments_listed_on_mssql",
+            |store| async move {
+                ai_tokens_are_tallied_and_waiting_enrichments_listed(&store).await;
             },
         )
         .await;

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 pub use self::config::{DEFAULT_MAX_CONNECTIONS, MssqlConfig, TokenSource};
 pub use self::retry::is_transient;
@@ -274,6 +274,26 @@ impl Store for MssqlStore {
             self,
             transaction | c | { products::save_enrichment(c, tenant, sku, enrichment) }
         )
+    }
+
+    async fn ai_tokens_spent(&self, tenant: &TenantId, day: NaiveDate) -> Result<u64, StoreError> {
+        unit_of_work!(self, |c| products::ai_tokens_spent(c, tenant, day))
+    }
+
+    async fn add_ai_tokens(
+        &self,
+        tenant: &TenantId,
+        day: NaiveDate,
+        tokens: u64,
+    ) -> Result<(), StoreError> {
+        unit_of_work!(self, |c| products::add_ai_tokens(c, tenant, day, tokens))
+    }
+
+    async fn enrichments_waiting_for_budget(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError> {
+        unit_of_work!(self, |c| products::enrichments_waiting_for_budget(c, limit))
     }
 
     async fn list_ingest_runs(

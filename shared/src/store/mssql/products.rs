@@ -1,10 +1,11 @@
 //! Products and their enrichments.
 
+use chrono::NaiveDate;
 use tiberius::{Row, ToSql};
 
 use super::config::Connection;
 use super::rows::{
-    exec, int, query, required_int, required_text, required_time, text, time, to_db_time,
+    exec, flag, int, query, required_int, required_text, required_time, text, time, to_db_time,
 };
 use super::sql::{self, ListFilters};
 use crate::domain::{Currency, Gtin, Money, ProductContent, Sku};
@@ -76,22 +77,9 @@ fn read_product(row: &Row) -> Result<ProductView, StoreError> {
         }
         _ => None,
     };
-    let enrichment = match (
-        text(row, 16, "enrichments.content_hash")?,
-        text(row, 17, "enrichments.generated_by")?,
-        text(row, 18, "enrichments.payload")?,
-        time(row, 19, "enrichments.created_at")?,
-    ) {
-        (Some(content_hash), Some(generated_by), Some(payload), Some(created_at)) => {
-            Some(EnrichmentRecord {
-                content_hash,
-                generated_by,
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::Corrupt(format!("enrichment payload: {e}")))?,
-                created_at,
-            })
-        }
-        _ => None,
+    let enrichment = match text(row, 16, "enrichments.content_hash")? {
+        None => None,
+        Some(content_hash) => Some(read_enrichment(row, content_hash)?),
     };
     let sku = required_text(row, 0, "sku")?;
     let content = ProductContent {
@@ -127,6 +115,44 @@ fn read_product(row: &Row) -> Result<ProductView, StoreError> {
     })
 }
 
+/// The enrichment columns of a [`sql::get_product`] row whose enrichment exists.
+fn read_enrichment(row: &Row, content_hash: String) -> Result<EnrichmentRecord, StoreError> {
+    Ok(EnrichmentRecord {
+        content_hash,
+        generated_by: required_text(row, 17, "enrichments.generated_by")?,
+        payload: json_column(row, 18, "enrichments.payload")?,
+        created_at: required_time(row, 19, "enrichments.created_at")?,
+        prompt_version: required_text(row, 23, "enrichments.prompt_version")?,
+        provenance: json_column(row, 24, "enrichments.provenance")?,
+        waiting_for_budget: flag(row, 25, "enrichments.waiting_for_budget")?.unwrap_or(false),
+    })
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &Row,
+    index: usize,
+    what: &str,
+) -> Result<T, StoreError> {
+    let text = required_text(row, index, what)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A row of [`sql::ENRICHMENT_STATE`].
+fn read_slot(row: &Row) -> Result<EnrichmentSlot, StoreError> {
+    let stored = match text(row, 1, "enrichments.content_hash")? {
+        None => None,
+        Some(hash) => Some((
+            hash,
+            required_text(row, 2, "enrichments.prompt_version")?,
+            flag(row, 3, "enrichments.waiting_for_budget")?.unwrap_or(false),
+        )),
+    };
+    Ok(EnrichmentSlot {
+        product_hash: required_text(row, 0, "products.content_hash")?,
+        stored,
+    })
+}
+
 /// Stores `enrichment` unless the product moved on or already has it; the caller holds the
 /// transaction.
 pub(super) async fn save_enrichment(
@@ -137,33 +163,72 @@ pub(super) async fn save_enrichment(
 ) -> Result<SaveOutcome, StoreError> {
     let (tenant, sku) = (tenant.as_str(), sku.as_str());
     let rows = query(c, sql::ENRICHMENT_STATE, &[&tenant, &sku]).await?;
-    let current = match rows.first() {
-        None => None,
-        Some(row) => Some((
-            required_text(row, 0, "products.content_hash")?,
-            text(row, 1, "enrichments.content_hash")?,
-        )),
+    let slot = rows.first().map(read_slot).transpose()?;
+    let outcome = enrichment.save_over(slot.as_ref());
+    if outcome == SaveOutcome::Saved {
+        let payload = serde_json::to_string(&enrichment.payload)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let provenance = serde_json::to_string(&enrichment.provenance)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let created_at = to_db_time(&enrichment.created_at);
+        let params: [&dyn ToSql; 9] = [
+            &tenant,
+            &sku,
+            &enrichment.content_hash,
+            &enrichment.generated_by,
+            &payload,
+            &created_at,
+            &enrichment.prompt_version,
+            &provenance,
+            &enrichment.waiting_for_budget,
+        ];
+        exec(c, sql::SAVE_ENRICHMENT, &params).await?;
+    }
+    Ok(outcome)
+}
+
+/// Tokens `tenant` spent on `day`.
+pub(super) async fn ai_tokens_spent(
+    c: &mut Connection,
+    tenant: &TenantId,
+    day: NaiveDate,
+) -> Result<u64, StoreError> {
+    let rows = query(c, sql::AI_TOKENS_SPENT, &[&tenant.as_str(), &day]).await?;
+    let tokens = match rows.first() {
+        None => 0,
+        Some(row) => required_int(row, 0, "ai_token_usage.tokens")?,
     };
-    Ok(match current {
-        None => SaveOutcome::Stale,
-        Some((product_hash, _)) if product_hash != enrichment.content_hash => SaveOutcome::Stale,
-        Some((_, Some(enriched))) if enriched == enrichment.content_hash => {
-            SaveOutcome::AlreadyCurrent
-        }
-        Some(_) => {
-            let payload = serde_json::to_string(&enrichment.payload)
-                .map_err(|e| StoreError::Database(e.to_string()))?;
-            let created_at = to_db_time(&enrichment.created_at);
-            let params: [&dyn ToSql; 6] = [
-                &tenant,
-                &sku,
-                &enrichment.content_hash,
-                &enrichment.generated_by,
-                &payload,
-                &created_at,
-            ];
-            exec(c, sql::SAVE_ENRICHMENT, &params).await?;
-            SaveOutcome::Saved
-        }
-    })
+    Ok(tokens.max(0) as u64)
+}
+
+/// Adds `tokens` to what `tenant` spent on `day`.
+pub(super) async fn add_ai_tokens(
+    c: &mut Connection,
+    tenant: &TenantId,
+    day: NaiveDate,
+    tokens: u64,
+) -> Result<(), StoreError> {
+    let tokens = i64::try_from(tokens).unwrap_or(i64::MAX);
+    exec(c, sql::ADD_AI_TOKENS, &[&tenant.as_str(), &day, &tokens]).await?;
+    Ok(())
+}
+
+/// Enrichments waiting for budget, the longest waiting first.
+pub(super) async fn enrichments_waiting_for_budget(
+    c: &mut Connection,
+    limit: u32,
+) -> Result<Vec<WaitingEnrichment>, StoreError> {
+    let limit = i64::from(limit);
+    let rows = query(c, sql::ENRICHMENTS_WAITING_FOR_BUDGET, &[&limit]).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(WaitingEnrichment {
+                tenant: TenantId::parse(&required_text(row, 0, "enrichments.tenant_id")?)
+                    .map_err(corrupt("tenant_id"))?,
+                sku: Sku::parse(&required_text(row, 1, "enrichments.sku")?)
+                    .map_err(corrupt("sku"))?,
+                content_hash: required_text(row, 2, "enrichments.content_hash")?,
+            })
+        })
+        .collect()
 }

@@ -79,6 +79,11 @@ pub(super) fn required_int(row: &Row, index: usize, what: &str) -> Result<i64, S
     int(row, index, what)?.ok_or_else(|| StoreError::Corrupt(format!("{what} is NULL")))
 }
 
+/// A nullable BIT column.
+pub(super) fn flag(row: &Row, index: usize, what: &str) -> Result<Option<bool>, StoreError> {
+    row.try_get::<bool, _>(index).map_err(corrupt(what))
+}
+
 /// A nullable DATETIME2 column, in UTC.
 pub(super) fn time(
     row: &Row,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{ErrorCode, OptionalExtension, params};
 
 use self::pool::Pool;
@@ -26,6 +26,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "feeds",
         include_str!("../../../migrations/sqlite/0002_feeds.sql"),
+    ),
+    (
+        3,
+        "ai",
+        include_str!("../../../migrations/sqlite/0003_ai.sql"),
     ),
 ];
 
@@ -301,6 +306,34 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn ai_tokens_spent(&self, tenant: &TenantId, day: NaiveDate) -> Result<u64, StoreError> {
+        let (tenant, day) = (tenant.clone(), day.format("%Y-%m-%d").to_string());
+        self.pool
+            .run(move |c| products::ai_tokens_spent(c, &tenant, &day))
+            .await
+    }
+
+    async fn add_ai_tokens(
+        &self,
+        tenant: &TenantId,
+        day: NaiveDate,
+        tokens: u64,
+    ) -> Result<(), StoreError> {
+        let (tenant, day) = (tenant.clone(), day.format("%Y-%m-%d").to_string());
+        self.pool
+            .run(move |c| products::add_ai_tokens(c, &tenant, &day, tokens))
+            .await
+    }
+
+    async fn enrichments_waiting_for_budget(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError> {
+        self.pool
+            .run(move |c| products::enrichments_waiting_for_budget(c, limit))
+            .await
+    }
+
     async fn list_ingest_runs(
         &self,
         tenant: &TenantId,
@@ -461,19 +494,40 @@ mod tests {
              VALUES ('run-1', 'demo', 'event-1', 'demo/a.csv', 'succeeded', 2, 1,
                  'demo/a.report.json', '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:01.000Z');
              INSERT INTO ingest_run_changes VALUES ('run-1', 'A', 'hash', 'inserted');
-             INSERT INTO ingest_errors VALUES ('run-1', 3, 'price', '-1', 'negative');",
+             INSERT INTO ingest_errors VALUES ('run-1', 3, 'price', '-1', 'negative');
+             INSERT INTO products (tenant_id, sku, title, source, content_hash, version,
+                 created_at, updated_at)
+             VALUES ('demo', 'A', 'Mug', 'ingest:a.csv', 'hash', 1,
+                 '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:00.000Z');
+             INSERT INTO enrichments VALUES ('demo', 'A', 'hash', 'offline', '{\"title\":\"Mug\"}',
+                 '2024-05-01T10:00:01.000Z');",
         )
         .unwrap();
     }
 
     #[tokio::test]
-    async fn migration_2_keeps_the_runs_of_a_database_already_in_use() {
+    async fn later_migrations_keep_the_runs_and_enrichments_of_a_database_already_in_use() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         database_at_version_1(&path);
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.migrate().await.unwrap(), 1);
+        assert_eq!(store.migrate().await.unwrap(), MIGRATIONS.len() - 1);
         let demo = TenantId::parse("demo").unwrap();
+        // Migration 3: an enrichment made before prompt versions is kept, and is current for
+        // no version, so the next request for it enriches it again.
+        let sku = Sku::parse("A").unwrap();
+        let product = store.get_product(&demo, &sku).await.unwrap().unwrap();
+        let enrichment = product.enrichment.clone().unwrap();
+        assert_eq!(enrichment.payload["title"], "Mug");
+        assert_eq!(
+            (
+                enrichment.prompt_version.as_str(),
+                enrichment.waiting_for_budget
+            ),
+            ("", false)
+        );
+        assert_eq!(enrichment.provenance, Provenance::default());
+        assert!(!enrichment.is_current_for(&product, crate::ai::OFFLINE_VERSION));
         let run = store.get_ingest_run(&demo, "run-1").await.unwrap().unwrap();
         assert_eq!(
             (

@@ -11,7 +11,8 @@ use crate::store::*;
 const SELECT: &str = "SELECT p.sku, p.title, p.description, p.price_minor, p.currency, p.quantity,
         p.brand, p.category, p.gtin, p.image_url, p.source, p.source_updated_at, p.content_hash,
         p.version, p.created_at, p.updated_at,
-        e.content_hash, e.generated_by, e.payload, e.created_at, p.parent, p.options, p.attributes
+        e.content_hash, e.generated_by, e.payload, e.created_at, p.parent, p.options, p.attributes,
+        e.prompt_version, e.provenance, e.waiting_for_budget
     FROM products p
     LEFT JOIN enrichments e ON e.tenant_id = p.tenant_id AND e.sku = p.sku";
 
@@ -98,16 +99,55 @@ struct RawProduct {
     version: i64,
     created_at: String,
     updated_at: String,
-    enrichment: Option<(String, String, String, String)>,
+    enrichment: Option<RawEnrichment>,
     parent: Option<String>,
     options: Option<String>,
     attributes: Option<String>,
 }
 
+struct RawEnrichment {
+    content_hash: String,
+    generated_by: String,
+    payload: String,
+    created_at: String,
+    prompt_version: String,
+    provenance: String,
+    waiting_for_budget: bool,
+}
+
+impl RawEnrichment {
+    fn into_record(self) -> Result<EnrichmentRecord, StoreError> {
+        Ok(EnrichmentRecord {
+            payload: enrichment_json("payload", &self.payload)?,
+            provenance: enrichment_json("provenance", &self.provenance)?,
+            content_hash: self.content_hash,
+            prompt_version: self.prompt_version,
+            generated_by: self.generated_by,
+            waiting_for_budget: self.waiting_for_budget,
+            created_at: from_db_time(&self.created_at)?,
+        })
+    }
+}
+
+fn enrichment_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("enrichment {what}: {e}")))
+}
+
 fn read_product(row: &Row<'_>) -> rusqlite::Result<RawProduct> {
-    let enrichment = match (row.get(16)?, row.get(17)?, row.get(18)?, row.get(19)?) {
-        (Some(hash), Some(by), Some(payload), Some(at)) => Some((hash, by, payload, at)),
-        _ => None,
+    let enrichment = match row.get::<_, Option<String>>(16)? {
+        None => None,
+        Some(content_hash) => Some(RawEnrichment {
+            content_hash,
+            generated_by: row.get(17)?,
+            payload: row.get(18)?,
+            created_at: row.get(19)?,
+            prompt_version: row.get(23)?,
+            provenance: row.get(24)?,
+            waiting_for_budget: row.get(25)?,
+        }),
     };
     Ok(RawProduct {
         sku: row.get(0)?,
@@ -142,16 +182,10 @@ impl RawProduct {
             }
             _ => None,
         };
-        let enrichment = match self.enrichment {
-            None => None,
-            Some((content_hash, generated_by, payload, at)) => Some(EnrichmentRecord {
-                content_hash,
-                generated_by,
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::Corrupt(format!("enrichment payload: {e}")))?,
-                created_at: from_db_time(&at)?,
-            }),
-        };
+        let enrichment = self
+            .enrichment
+            .map(RawEnrichment::into_record)
+            .transpose()?;
         let content = ProductContent {
             sku: Sku::parse(&self.sku).map_err(corrupt("sku"))?,
             title: self.title,
@@ -197,44 +231,124 @@ pub(super) fn save_enrichment(
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_error)?;
-    let current: Option<(String, Option<String>)> = tx
+    let slot = tx
         .query_row(
-            "SELECT p.content_hash, e.content_hash FROM products p
+            "SELECT p.content_hash, e.content_hash, e.prompt_version, e.waiting_for_budget
+             FROM products p
              LEFT JOIN enrichments e ON e.tenant_id = p.tenant_id AND e.sku = p.sku
              WHERE p.tenant_id = ?1 AND p.sku = ?2",
             params![tenant.as_str(), sku.as_str()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| {
+                let stored = match row.get::<_, Option<String>>(1)? {
+                    None => None,
+                    Some(hash) => Some((hash, row.get(2)?, row.get(3)?)),
+                };
+                Ok(EnrichmentSlot {
+                    product_hash: row.get(0)?,
+                    stored,
+                })
+            },
         )
         .optional()
         .map_err(map_error)?;
-    let outcome = match current {
-        None => SaveOutcome::Stale,
-        Some((product_hash, _)) if product_hash != enrichment.content_hash => SaveOutcome::Stale,
-        Some((_, Some(enriched))) if enriched == enrichment.content_hash => {
-            SaveOutcome::AlreadyCurrent
-        }
-        Some(_) => {
-            let payload = serde_json::to_string(&enrichment.payload)
-                .map_err(|e| StoreError::Database(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO enrichments (tenant_id, sku, content_hash, generated_by, payload, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+    let outcome = enrichment.save_over(slot.as_ref());
+    if outcome == SaveOutcome::Saved {
+        tx.execute(
+            "INSERT INTO enrichments (tenant_id, sku, content_hash, generated_by, payload,
+                     created_at, prompt_version, provenance, waiting_for_budget)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (tenant_id, sku) DO UPDATE SET content_hash = excluded.content_hash,
                      generated_by = excluded.generated_by, payload = excluded.payload,
-                     created_at = excluded.created_at",
-                params![
-                    tenant.as_str(),
-                    sku.as_str(),
-                    enrichment.content_hash,
-                    enrichment.generated_by,
-                    payload,
-                    to_db_time(&enrichment.created_at)
-                ],
-            )
-            .map_err(map_error)?;
-            SaveOutcome::Saved
-        }
-    };
+                     created_at = excluded.created_at, prompt_version = excluded.prompt_version,
+                     provenance = excluded.provenance,
+                     waiting_for_budget = excluded.waiting_for_budget",
+            params![
+                tenant.as_str(),
+                sku.as_str(),
+                enrichment.content_hash,
+                enrichment.generated_by,
+                to_json(&enrichment.payload)?,
+                to_db_time(&enrichment.created_at),
+                enrichment.prompt_version,
+                to_json(&enrichment.provenance)?,
+                enrichment.waiting_for_budget,
+            ],
+        )
+        .map_err(map_error)?;
+    }
     tx.commit().map_err(map_error)?;
     Ok(outcome)
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+/// Tokens `tenant` spent on `day`.
+pub(super) fn ai_tokens_spent(
+    c: &mut Connection,
+    tenant: &TenantId,
+    day: &str,
+) -> Result<u64, StoreError> {
+    let tokens: Option<i64> = c
+        .query_row(
+            "SELECT tokens FROM ai_token_usage WHERE tenant_id = ?1 AND day = ?2",
+            params![tenant.as_str(), day],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(map_error)?;
+    Ok(tokens.unwrap_or(0).max(0) as u64)
+}
+
+/// Adds `tokens` to what `tenant` spent on `day`.
+pub(super) fn add_ai_tokens(
+    c: &mut Connection,
+    tenant: &TenantId,
+    day: &str,
+    tokens: u64,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO ai_token_usage (tenant_id, day, tokens) VALUES (?1, ?2, ?3)
+         ON CONFLICT (tenant_id, day) DO UPDATE SET tokens = tokens + excluded.tokens",
+        params![
+            tenant.as_str(),
+            day,
+            i64::try_from(tokens).unwrap_or(i64::MAX)
+        ],
+    )
+    .map_err(map_error)?;
+    Ok(())
+}
+
+/// Enrichments waiting for budget, oldest first.
+pub(super) fn enrichments_waiting_for_budget(
+    c: &mut Connection,
+    limit: u32,
+) -> Result<Vec<WaitingEnrichment>, StoreError> {
+    let mut statement = c
+        .prepare(
+            "SELECT tenant_id, sku, content_hash FROM enrichments
+             WHERE waiting_for_budget = 1 ORDER BY created_at, tenant_id, sku LIMIT ?1",
+        )
+        .map_err(map_error)?;
+    let rows = statement
+        .query_map(params![limit], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get(2)?,
+            ))
+        })
+        .map_err(map_error)?;
+    let mut waiting = Vec::new();
+    for row in rows {
+        let (tenant, sku, content_hash) = row.map_err(map_error)?;
+        waiting.push(WaitingEnrichment {
+            tenant: TenantId::parse(&tenant).map_err(corrupt("tenant_id"))?,
+            sku: Sku::parse(&sku).map_err(corrupt("sku"))?,
+            content_hash,
+        });
+    }
+    Ok(waiting)
 }

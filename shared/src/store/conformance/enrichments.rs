@@ -1,0 +1,135 @@
+//! Checks of enrichments: saved once per content and prompt version, with their provenance; the
+//! token tally per tenant and day; stand-ins waiting for budget.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::*;
+
+fn record(hash: &str, version: &str, waiting: bool) -> EnrichmentRecord {
+    EnrichmentRecord {
+        content_hash: hash.into(),
+        prompt_version: version.into(),
+        generated_by: "openai".into(),
+        payload: json!({"title": "Mug"}),
+        provenance: Provenance {
+            model: Some("gpt-4o-mini-2024-07-18".into()),
+            input_tokens: 600,
+            output_tokens: 250,
+            cost_usd: Some(0.00024),
+            fallback_reason: waiting.then(|| "budget".to_owned()),
+        },
+        waiting_for_budget: waiting,
+        created_at: Utc::now(),
+    }
+}
+
+pub(super) async fn enrichments_are_saved_once_per_content(store: &dyn Store) {
+    let demo = tenant("demo");
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    let run = start(store, &demo, "event-e").await;
+    let mug = product("E", "Mug", "3.00");
+    store
+        .apply_ingest_batch(&run, std::slice::from_ref(&mug), &[])
+        .await
+        .unwrap();
+    let sku = Sku::parse("E").unwrap();
+    let hash = mug.content_hash.as_str();
+    let save = |r: EnrichmentRecord| {
+        let sku = sku.clone();
+        let demo = demo.clone();
+        async move { store.save_enrichment(&demo, &sku, &r).await.unwrap() }
+    };
+    assert_eq!(save(record("stale", "v1", false)).await, SaveOutcome::Stale);
+    assert_eq!(save(record(hash, "v1", false)).await, SaveOutcome::Saved);
+    assert_eq!(
+        save(record(hash, "v1", false)).await,
+        SaveOutcome::AlreadyCurrent
+    );
+    let view = store.get_product(&demo, &sku).await.unwrap().unwrap();
+    let stored = view.enrichment.clone().unwrap();
+    assert!(stored.is_current_for(&view, "v1"));
+    assert!(!stored.is_current_for(&view, "v2"));
+    assert_eq!(stored.provenance, record(hash, "v1", false).provenance);
+    assert_eq!(stored.prompt_version, "v1");
+
+    // A new prompt version is stored over the old one.
+    assert_eq!(save(record(hash, "v2", false)).await, SaveOutcome::Saved);
+    // A stand-in never replaces a current enrichment... but is replaced by one.
+    assert_eq!(
+        save(record(hash, "v2", true)).await,
+        SaveOutcome::AlreadyCurrent
+    );
+    assert_eq!(save(record(hash, "v3", true)).await, SaveOutcome::Saved);
+    let view = store.get_product(&demo, &sku).await.unwrap().unwrap();
+    assert!(view.enrichment.as_ref().unwrap().waiting_for_budget);
+    assert!(
+        !view
+            .enrichment
+            .as_ref()
+            .unwrap()
+            .is_current_for(&view, "v3")
+    );
+    assert_eq!(save(record(hash, "v3", false)).await, SaveOutcome::Saved);
+
+    let missing = Sku::parse("NOPE").unwrap();
+    assert_eq!(
+        store
+            .save_enrichment(&demo, &missing, &record("x", "v1", false))
+            .await
+            .unwrap(),
+        SaveOutcome::Stale
+    );
+}
+
+pub(super) async fn ai_tokens_are_tallied_and_waiting_enrichments_listed(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    let day = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+    let next = day.succ_opt().unwrap();
+    for t in [&demo, &acme] {
+        store.ensure_tenant(t, "T").await.unwrap();
+    }
+    assert_eq!(store.ai_tokens_spent(&demo, day).await.unwrap(), 0);
+    store.add_ai_tokens(&demo, day, 850).await.unwrap();
+    store.add_ai_tokens(&demo, day, 150).await.unwrap();
+    store.add_ai_tokens(&demo, next, 7).await.unwrap();
+    assert_eq!(store.ai_tokens_spent(&demo, day).await.unwrap(), 1000);
+    assert_eq!(store.ai_tokens_spent(&demo, next).await.unwrap(), 7);
+    assert_eq!(store.ai_tokens_spent(&acme, day).await.unwrap(), 0);
+
+    let mut hashes = Vec::new();
+    for (t, key, sku) in [(&demo, "event-w1", "W1"), (&acme, "event-w2", "W2")] {
+        let run = start(store, t, key).await;
+        let p = product(sku, "Waiting", "1.00");
+        hashes.push(p.content_hash.clone());
+        store.apply_ingest_batch(&run, &[p], &[]).await.unwrap();
+    }
+    let (w1, w2) = (Sku::parse("W1").unwrap(), Sku::parse("W2").unwrap());
+    store
+        .save_enrichment(&demo, &w1, &record(&hashes[0], "v1", true))
+        .await
+        .unwrap();
+    let later = EnrichmentRecord {
+        created_at: Utc::now() + chrono::TimeDelta::seconds(1),
+        ..record(&hashes[1], "v1", true)
+    };
+    store.save_enrichment(&acme, &w2, &later).await.unwrap();
+    let waiting = store.enrichments_waiting_for_budget(10).await.unwrap();
+    let found: Vec<(&str, &str)> = waiting
+        .iter()
+        .map(|w| (w.tenant.as_str(), w.sku.as_str()))
+        .collect();
+    assert_eq!(found, [("demo", "W1"), ("acme", "W2")]);
+    assert_eq!(waiting[0].content_hash, hashes[0]);
+    assert_eq!(
+        store.enrichments_waiting_for_budget(1).await.unwrap().len(),
+        1
+    );
+    store
+        .save_enrichment(&demo, &w1, &record(&hashes[0], "v1", false))
+        .await
+        .unwrap();
+    let waiting = store.enrichments_waiting_for_budget(10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].sku.as_str(), "W2");
+}
