@@ -29,8 +29,8 @@ use tracing::Instrument;
 
 use crate::telemetry::{self, Outcome};
 use crate::{
-    enrich_product, health, ingest, ingest_mappings, ingest_partner_file, ingest_runs, products,
-    uploads,
+    enrich_product, enrichment_budget, health, ingest, ingest_mappings, ingest_partner_file,
+    ingest_runs, products, resume_enrichment, uploads,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -43,6 +43,8 @@ pub const FUNCTIONS: &[&str] = &[
     "Uploads",
     "IngestPartnerFile",
     "EnrichProduct",
+    "EnrichmentBudget",
+    "ResumeEnrichment",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -77,6 +79,9 @@ pub enum StartupError {
     /// The Azure identity could not be set up.
     #[error("the Azure identity could not be set up: {0}")]
     Azure(#[from] AzureAuthError),
+    /// The AI engine could not be set up.
+    #[error("the AI engine could not be set up: {0}")]
+    Ai(#[from] shared::ai::AiError),
     /// The listener could not bind.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -103,7 +108,7 @@ impl AppState {
                 .ensure_tenant(&dev.tenant, "Demo tenant (local only)")
                 .await?;
         }
-        let ai = AiEngine::from_settings(&settings.ai);
+        let ai = AiEngine::from_settings(&settings.ai, || azure.get())?;
         Ok(Self {
             settings: Arc::new(settings),
             store,
@@ -321,6 +326,8 @@ async fn dispatch(
         "Uploads" => uploads::run(state, request).await,
         "IngestPartnerFile" => ingest_partner_file::run(state, request).await,
         "EnrichProduct" => enrich_product::run(state, request).await,
+        "EnrichmentBudget" => enrichment_budget::run(state, request).await,
+        "ResumeEnrichment" => resume_enrichment::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

@@ -9,6 +9,7 @@ pub mod local_host;
 pub mod telemetry;
 
 mod enrich_product;
+mod enrichment_budget;
 mod health;
 mod http;
 mod ingest;
@@ -18,4 +19,5 @@ mod ingest_runs;
 mod paging;
 mod problem;
 mod products;
+mod resume_enrichment;
 mod uploads;

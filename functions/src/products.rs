@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::domain::{ProductContent, Sku, TenantId};
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
-use shared::store::{EnrichmentRecord, ProductQuery, ProductView};
+use shared::store::{EnrichmentRecord, ProductQuery, ProductView, Provenance};
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
@@ -123,12 +123,16 @@ struct ProductBody {
     enrichment: Option<EnrichmentBody>,
 }
 
-/// The enrichment beside the merchant's originals, saying whether it is for the current content.
+/// The enrichment beside the merchant's originals, saying whether it is for the current content,
+/// who made it, what it cost, and whether it waits for the tenant's token budget.
 #[derive(Serialize)]
 struct EnrichmentBody {
     current: bool,
     generated_by: String,
+    prompt_version: String,
     created_at: DateTime<Utc>,
+    provenance: Provenance,
+    waiting_for_budget: bool,
     #[serde(flatten)]
     content: serde_json::Value,
 }
@@ -141,7 +145,10 @@ impl From<ProductView> for ProductBody {
             .map(|e: EnrichmentRecord| EnrichmentBody {
                 current: e.content_hash == p.content_hash,
                 generated_by: e.generated_by,
+                prompt_version: e.prompt_version,
                 created_at: e.created_at,
+                provenance: e.provenance,
+                waiting_for_budget: e.waiting_for_budget,
                 content: e.payload,
             });
         Self {

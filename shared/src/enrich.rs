@@ -1,7 +1,8 @@
 //! The enrichment pipeline: one queued request → the product's current content enriched and
 //! stored. Repeated and stale requests are no-ops.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::ai::{AiEngine, AiError};
@@ -71,6 +72,9 @@ impl EnrichRequest {
 /// finish well within the message's lock, also with a remote AI provider.
 pub const RUN_CHANGES_PAGE: u32 = 50;
 
+/// Products of one page enriched at once; the provider's own limit caps what is in flight.
+const PAGE_CONCURRENCY: usize = 8;
+
 /// Products one message from ingestion covers. Its handler splits it into pages of
 /// [`RUN_CHANGES_PAGE`], so ingestion's answer stays small (a 5M-row feed owes 5,000 messages,
 /// not 100,000) and the pages are still enriched in parallel.
@@ -134,8 +138,16 @@ pub async fn handle(
                 }
                 return Ok(tally);
             }
-            for change in changes {
-                tally.add(enrich_product(store, engine, &page.tenant, &change.sku).await?);
+            // A page's products go to the provider side by side, up to its concurrency limit.
+            let skus: Vec<Sku> = changes.into_iter().map(|c| c.sku.clone()).collect();
+            let tenant = &page.tenant;
+            let outcomes: Vec<_> = futures::stream::iter(skus)
+                .map(|sku| async move { enrich_product(store, engine, tenant, &sku).await })
+                .buffer_unordered(PAGE_CONCURRENCY)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                tally.add(outcome?);
             }
         }
     }
@@ -177,7 +189,9 @@ impl EnrichError {
 /// Enriches product `sku` of `tenant` from its current content.
 ///
 /// The current content is used even when the request is for an older one: the newer change
-/// sent its own request, which then finds the work done.
+/// sent its own request, which then finds the work done. With a provider, a tenant whose daily
+/// token budget is spent gets the offline engine's enrichment as a stand-in, marked as waiting:
+/// [`resume_waiting`] queues it again once the budget allows.
 pub async fn enrich_product(
     store: &dyn Store,
     engine: &AiEngine,
@@ -193,15 +207,30 @@ pub async fn enrich_product(
         if product
             .enrichment
             .as_ref()
-            .is_some_and(|e| e.is_current_for(&product))
+            .is_some_and(|e| e.is_current_for(&product, engine.prompt_version()))
         {
             return Ok(EnrichOutcome::AlreadyCurrent);
         }
-        let enrichment = engine.enrich(&product).await?;
+        let enrichment = match budget_left(store, engine, tenant).await? {
+            false => engine.waiting_for_budget(&product),
+            true => {
+                let enrichment = engine.enrich(&product).await?;
+                let spent =
+                    enrichment.provenance.input_tokens + enrichment.provenance.output_tokens;
+                if spent > 0 {
+                    store.add_ai_tokens(tenant, today(), spent).await?;
+                }
+                enrichment
+            }
+        };
         let record = EnrichmentRecord {
             content_hash: product.content_hash.clone(),
+            prompt_version: enrichment.prompt_version,
             generated_by: enrichment.generated_by,
-            payload: enrichment.payload,
+            payload: serde_json::to_value(&enrichment.output)
+                .map_err(|e| StoreError::Database(format!("enrichment payload: {e}")))?,
+            provenance: enrichment.provenance,
+            waiting_for_budget: enrichment.waiting_for_budget,
             created_at: Utc::now(),
         };
         match store.save_enrichment(tenant, sku, &record).await? {
@@ -211,4 +240,88 @@ pub async fn enrich_product(
         }
     }
     Ok(EnrichOutcome::AlreadyCurrent)
+}
+
+/// Whether `tenant` may still spend tokens today; always with the offline engine. Requests in
+/// flight when the budget runs out still land, so a day's spend can pass the budget by at most
+/// the concurrency limit's worth of answers.
+async fn budget_left(
+    store: &dyn Store,
+    engine: &AiEngine,
+    tenant: &TenantId,
+) -> Result<bool, StoreError> {
+    match engine.daily_tokens() {
+        None => Ok(true),
+        Some(limit) => Ok(store.ai_tokens_spent(tenant, today()).await? < limit),
+    }
+}
+
+/// The UTC day budgets are counted in.
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// The tenant's token budget today, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetStatus {
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// Tokens spent.
+    pub spent: u64,
+    /// The daily budget; `None` with the offline engine, which spends none.
+    pub budget: Option<u64>,
+    /// Whether enrichment waits for tomorrow.
+    pub exhausted: bool,
+}
+
+/// `tenant`'s token budget today.
+pub async fn budget_status(
+    store: &dyn Store,
+    engine: &AiEngine,
+    tenant: &TenantId,
+) -> Result<BudgetStatus, StoreError> {
+    let day = today();
+    let spent = store.ai_tokens_spent(tenant, day).await?;
+    let budget = engine.daily_tokens();
+    Ok(BudgetStatus {
+        day,
+        spent,
+        budget,
+        exhausted: budget.is_some_and(|b| spent >= b),
+    })
+}
+
+/// At most this many waiting products are queued again per call of [`resume_waiting`].
+pub const RESUME_BATCH: u32 = 500;
+
+/// The requests that enrich again products whose stand-in waits for budget, for tenants whose
+/// budget today has room. Sending one twice is harmless: the second finds the work done.
+pub async fn resume_waiting(
+    store: &dyn Store,
+    engine: &AiEngine,
+) -> Result<Vec<EnrichRequest>, StoreError> {
+    let Some(limit) = engine.daily_tokens() else {
+        return Ok(Vec::new());
+    };
+    let waiting = store.enrichments_waiting_for_budget(RESUME_BATCH).await?;
+    let mut room: std::collections::HashMap<TenantId, bool> = Default::default();
+    let mut requests = Vec::new();
+    for w in waiting {
+        let has_room = match room.get(&w.tenant) {
+            Some(has_room) => *has_room,
+            None => {
+                let has_room = store.ai_tokens_spent(&w.tenant, today()).await? < limit;
+                room.insert(w.tenant.clone(), has_room);
+                has_room
+            }
+        };
+        if has_room {
+            requests.push(EnrichRequest::Product(ProductRef {
+                tenant: w.tenant,
+                sku: w.sku,
+                content_hash: w.content_hash,
+            }));
+        }
+    }
+    Ok(requests)
 }

@@ -5,7 +5,7 @@ use shared::protocol::host::{self, ServiceBusDelivery, Sys};
 
 use crate::helpers::{TestApp, eventually};
 
-fn enrich_invocation(body: &str, delivery_count: u32) -> Value {
+pub(crate) fn enrich_invocation(body: &str, delivery_count: u32) -> Value {
     let delivery = ServiceBusDelivery {
         body: body.to_owned(),
         message_id: uuid::Uuid::new_v4().simple().to_string(),
@@ -26,7 +26,7 @@ fn enrich_invocation(body: &str, delivery_count: u32) -> Value {
     .expect("json")
 }
 
-async fn post(app: &TestApp, payload: &Value) -> reqwest::Response {
+pub(crate) async fn post(app: &TestApp, payload: &Value) -> reqwest::Response {
     app.client
         .post(format!("{}/EnrichProduct", app.handler_url))
         .json(payload)

@@ -46,9 +46,14 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the app in local mode.
     pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts the app in local mode with these settings (e.g. an AI provider).
+    pub async fn spawn_with(settings: &[(&str, &str)]) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let settings =
-            Settings::from_environment(&Environment::default(), data_dir.path()).expect("settings");
+        let env = Environment::from_pairs(settings.iter().copied());
+        let settings = Settings::from_environment(&env, data_dir.path()).expect("settings");
         let mut state = AppState::build(settings).await.expect("app state");
         // As `serve_locally` does: the public port first, so upload URLs can point at it.
         let listener = LocalHost::bind(SocketAddr::from(([127, 0, 0, 1], 0)))

@@ -4,6 +4,7 @@
 // Helpers outside #[test] functions unwrap too: a panic is a failed test with its backtrace.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ai_provider;
 mod dependencies;
 mod enrich_product;
 mod handler;
@@ -14,5 +15,6 @@ mod ingest_feeds;
 mod ingest_mappings;
 mod ingest_partner_file;
 mod local_host;
+mod mock_openai;
 mod products;
 mod uploads;

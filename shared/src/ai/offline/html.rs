@@ -60,7 +60,7 @@ const ENTITIES: &[(&str, char)] = &[
 /// In HTML, source line breaks are plain spaces and only elements produce `\n`.
 /// Zero-width characters and soft hyphens are dropped first: they are invisible, and left in
 /// they split words ("na\u{200b}vy") and hide tags ("<\u{200b}p>").
-pub(super) fn visible_text(raw: &str) -> String {
+pub fn visible_text(raw: &str) -> String {
     let raw: String = raw.chars().filter(|c| !is_invisible(*c)).collect();
     let decoded = if looks_like_html(&raw) {
         decode_entities(&strip_tags(&raw))

@@ -15,7 +15,7 @@ mod clean;
 mod context;
 mod descriptors;
 mod dictionaries;
-mod html;
+pub(crate) mod html;
 mod quality;
 mod seo;
 mod sizes;
@@ -24,11 +24,12 @@ mod templates;
 mod units;
 mod words;
 
+/// The SEO length limits and the tag cap.
+pub use html::visible_text;
 /// The quality weights table, its thresholds and grades, for callers that explain the score.
 pub use quality::{
     GRADES, MAX_TITLE_CHARS, MIN_DESCRIPTION_CHARS, MIN_TITLE_CHARS, WEIGHTS, Weight,
 };
-/// The SEO length limits and the tag cap.
 pub use seo::{MAX_META_DESCRIPTION_CHARS, MAX_SEO_TITLE_CHARS, MAX_TAGS};
 /// The attributes each taxonomy vertical expects, for callers that explain `improve`.
 pub use templates::{DEFAULT as DEFAULT_TEMPLATE, TEMPLATES};
