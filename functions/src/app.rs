@@ -29,8 +29,8 @@ use tracing::Instrument;
 
 use crate::telemetry::{self, Outcome};
 use crate::{
-    enrich_product, enrichment_budget, health, ingest, ingest_mappings, ingest_partner_file,
-    ingest_runs, products, resume_enrichment, uploads,
+    enrich_product, enrichment_budget, enrichment_runs, health, ingest, ingest_mappings,
+    ingest_partner_file, ingest_runs, products, resume_enrichment, uploads,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -44,6 +44,7 @@ pub const FUNCTIONS: &[&str] = &[
     "IngestPartnerFile",
     "EnrichProduct",
     "EnrichmentBudget",
+    "EnrichmentRuns",
     "ResumeEnrichment",
 ];
 
@@ -327,6 +328,7 @@ async fn dispatch(
         "IngestPartnerFile" => ingest_partner_file::run(state, request).await,
         "EnrichProduct" => enrich_product::run(state, request).await,
         "EnrichmentBudget" => enrichment_budget::run(state, request).await,
+        "EnrichmentRuns" => enrichment_runs::run(state, request).await,
         "ResumeEnrichment" => resume_enrichment::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"

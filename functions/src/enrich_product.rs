@@ -1,6 +1,6 @@
-//! `EnrichProduct` — Service Bus queue `enrich`: enriches one product, or one page of an
-//! ingestion run's changes, from the products' current content. A repeated or stale message
-//! is a no-op.
+//! `EnrichProduct` — Service Bus queue `enrich`: enriches one product, a page of an ingestion
+//! run's changes, or a slice of a batch run, from the products' current content; a batch run's
+//! scan steps hand on its slices. A repeated or stale message is a no-op.
 
 use shared::enrich::{EnrichRequest, handle};
 use shared::protocol::{InvocationRequest, InvocationResponse};
@@ -25,12 +25,7 @@ pub async fn run(
             let transient = e.is_transient();
             FunctionError::from_cause(e, transient)
         })?;
-    let what = match &work {
-        EnrichRequest::Product(one) => format!("{tenant}/{}", one.sku),
-        EnrichRequest::RunChanges(page) => {
-            format!("{tenant} run {} through {}", page.run_id, page.through)
-        }
-    };
+    let what = work.describe();
     let line = format!(
         "{what}: {} enriched, {} already current, {} gone, {} pages handed on",
         tally.enriched,

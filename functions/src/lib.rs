@@ -10,6 +10,7 @@ pub mod telemetry;
 
 mod enrich_product;
 mod enrichment_budget;
+mod enrichment_runs;
 mod health;
 mod http;
 mod ingest;

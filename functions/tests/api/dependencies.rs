@@ -98,6 +98,7 @@ impl Store for DownStore {
         _: &TenantId,
         _: &Sku,
         _: &EnrichmentRecord,
+        _: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<SaveOutcome, StoreError> {
         self.fail().await
     }
@@ -111,6 +112,36 @@ impl Store for DownStore {
         &self,
         _: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
+        self.fail().await
+    }
+    async fn start_enrichment_run(
+        &self,
+        _: &EnrichmentRunStart,
+    ) -> Result<EnrichmentRun, StoreError> {
+        self.fail().await
+    }
+    async fn get_enrichment_run(
+        &self,
+        _: &TenantId,
+        _: &str,
+    ) -> Result<Option<EnrichmentRun>, StoreError> {
+        self.fail().await
+    }
+    async fn advance_enrichment_run(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: (u64, u64),
+    ) -> Result<bool, StoreError> {
+        self.fail().await
+    }
+    async fn record_enrichment_slice(
+        &self,
+        _: &str,
+        _: &str,
+        _: &SliceTally,
+    ) -> Result<(), StoreError> {
         self.fail().await
     }
     async fn list_ingest_runs(

@@ -119,12 +119,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<ProductView>, StoreError>;
 
     /// Stores `enrichment` for the product, unless the product's content has moved on since
-    /// (`content_hash` no longer current) or it is already enriched for that content.
+    /// (`content_hash` no longer current) or it is already enriched for that content and
+    /// prompt version ([`EnrichmentRecord::save_over`]); one made before `replaces_before` is
+    /// replaced all the same.
     async fn save_enrichment(
         &self,
         tenant: &TenantId,
         sku: &Sku,
         enrichment: &EnrichmentRecord,
+        replaces_before: Option<DateTime<Utc>>,
     ) -> Result<SaveOutcome, StoreError>;
 
     /// Tokens the tenant's enrichments spent on `day` (UTC).
@@ -144,6 +147,40 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         limit: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError>;
+
+    /// Begins batch enrichment run `start.id`, or finds it when it exists (a request repeated
+    /// with its idempotency key): the stored run is returned either way.
+    async fn start_enrichment_run(
+        &self,
+        start: &EnrichmentRunStart,
+    ) -> Result<EnrichmentRun, StoreError>;
+
+    /// The tenant's batch enrichment run `id`, with the tally of its slices done.
+    async fn get_enrichment_run(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<EnrichmentRun>, StoreError>;
+
+    /// Moves run `id`'s scan from `after` to `next` (`None`: the scan is over), adding the
+    /// products and slices the step found; `false` (nothing written) when the scan is no longer
+    /// at `after`, i.e. this step was done already.
+    async fn advance_enrichment_run(
+        &self,
+        id: &str,
+        after: Option<&str>,
+        next: Option<&str>,
+        found: (u64, u64),
+    ) -> Result<bool, StoreError>;
+
+    /// Records what the slice of run `id` ending at SKU `through` did, once: a repeated slice
+    /// changes nothing.
+    async fn record_enrichment_slice(
+        &self,
+        id: &str,
+        through: &str,
+        tally: &SliceTally,
+    ) -> Result<(), StoreError>;
 
     /// One page of the tenant's runs, newest first (by start, then id), after `query.after`.
     async fn list_ingest_runs(

@@ -396,6 +396,16 @@ impl EnrichmentRecord {
             && self.prompt_version == prompt_version
             && !self.waiting_for_budget
     }
+
+    /// [`EnrichmentRecord::is_current_for`], and made at or after `since` when given.
+    pub fn is_current_since(
+        &self,
+        product: &ProductView,
+        prompt_version: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> bool {
+        self.is_current_for(product, prompt_version) && since.is_none_or(|t| self.created_at >= t)
+    }
 }
 
 /// What the store holds for a product when an enrichment is about to be saved.
@@ -403,24 +413,49 @@ impl EnrichmentRecord {
 pub struct EnrichmentSlot {
     /// The product's current content hash.
     pub product_hash: String,
-    /// The stored enrichment's content hash, prompt version and budget wait, if there is one.
-    pub stored: Option<(String, String, bool)>,
+    /// The stored enrichment, if there is one.
+    pub stored: Option<StoredEnrichmentKey>,
+}
+
+/// What decides whether a stored enrichment is still current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEnrichmentKey {
+    /// The content it was made from.
+    pub content_hash: String,
+    /// The prompt version it was made with.
+    pub prompt_version: String,
+    /// Whether it is a stand-in waiting for budget.
+    pub waiting_for_budget: bool,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
 }
 
 impl EnrichmentRecord {
     /// What saving this record does, given what the store holds for the product (`None`: no
-    /// such product). Both stores decide with this, inside the transaction that writes.
-    pub fn save_over(&self, slot: Option<&EnrichmentSlot>) -> SaveOutcome {
-        match slot {
-            None => SaveOutcome::Stale,
-            Some(slot) if slot.product_hash != self.content_hash => SaveOutcome::Stale,
-            Some(EnrichmentSlot {
-                stored: Some((hash, version, false)),
-                ..
-            }) if *hash == self.content_hash && *version == self.prompt_version => {
+    /// such product). A stored enrichment made before `replaces_before` (a forced batch run's
+    /// start) is replaced even when current. Both stores decide with this, inside the
+    /// transaction that writes.
+    pub fn save_over(
+        &self,
+        slot: Option<&EnrichmentSlot>,
+        replaces_before: Option<DateTime<Utc>>,
+    ) -> SaveOutcome {
+        let Some(slot) = slot else {
+            return SaveOutcome::Stale;
+        };
+        if slot.product_hash != self.content_hash {
+            return SaveOutcome::Stale;
+        }
+        match &slot.stored {
+            Some(stored)
+                if stored.content_hash == self.content_hash
+                    && stored.prompt_version == self.prompt_version
+                    && !stored.waiting_for_budget
+                    && replaces_before.is_none_or(|t| stored.created_at >= t) =>
+            {
                 SaveOutcome::AlreadyCurrent
             }
-            Some(_) => SaveOutcome::Saved,
+            _ => SaveOutcome::Saved,
         }
     }
 }
@@ -434,6 +469,100 @@ pub struct WaitingEnrichment {
     pub sku: Sku,
     /// The content the stand-in was made from.
     pub content_hash: String,
+}
+
+/// What a batch enrichment run re-enriches: the tenant's products matching every filter given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrichmentFilter {
+    /// Exactly this category (the partner's, or the enrichment's path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Case-insensitive text in SKU, title or brand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Changed at or after this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Only products whose enrichment was made by this engine (`offline`, `openai`,
+    /// `azure-openai`), e.g. to upgrade offline enrichments once a provider is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_by: Option<String>,
+}
+
+/// A batch enrichment run as it begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrichmentRunStart {
+    /// Its id.
+    pub id: String,
+    /// The tenant.
+    pub tenant: TenantId,
+    /// Which products.
+    pub filter: EnrichmentFilter,
+    /// Re-enrich products even when their enrichment is current.
+    pub force: bool,
+    /// When it began: with `force`, an enrichment older than this is redone.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A batch enrichment run and its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrichmentRun {
+    /// Its id.
+    pub id: String,
+    /// The tenant.
+    #[serde(skip)]
+    pub tenant: TenantId,
+    /// Which products.
+    pub filter: EnrichmentFilter,
+    /// Re-enrich products even when their enrichment is current.
+    pub force: bool,
+    /// Still scanning the catalogue for its products.
+    #[serde(skip)]
+    pub scanning: bool,
+    /// The last SKU scanned.
+    #[serde(skip)]
+    pub cursor: Option<String>,
+    /// Products found so far.
+    pub matched: u64,
+    /// Slices handed to the queue so far.
+    pub slices: u64,
+    /// Slices done.
+    pub slices_done: u64,
+    /// Products enriched anew by the slices done.
+    pub enriched: u64,
+    /// Products whose enrichment was already current.
+    pub already_current: u64,
+    /// Products gone by the time their slice ran.
+    pub gone: u64,
+    /// When it began.
+    pub created_at: DateTime<Utc>,
+    /// When the scan finished and every slice was queued.
+    pub queued_at: Option<DateTime<Utc>>,
+}
+
+impl EnrichmentRun {
+    /// `scanning` (finding products), `running` (slices under way) or `finished`.
+    pub fn status(&self) -> &'static str {
+        if self.scanning {
+            "scanning"
+        } else if self.slices_done < self.slices {
+            "running"
+        } else {
+            "finished"
+        }
+    }
+}
+
+/// What one slice of a batch run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SliceTally {
+    /// Products enriched anew.
+    pub enriched: u64,
+    /// Products already current.
+    pub already_current: u64,
+    /// Products gone.
+    pub gone: u64,
 }
 
 /// What saving an enrichment did.

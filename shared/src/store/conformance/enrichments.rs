@@ -38,7 +38,7 @@ pub(super) async fn enrichments_are_saved_once_per_content(store: &dyn Store) {
     let save = |r: EnrichmentRecord| {
         let sku = sku.clone();
         let demo = demo.clone();
-        async move { store.save_enrichment(&demo, &sku, &r).await.unwrap() }
+        async move { store.save_enrichment(&demo, &sku, &r, None).await.unwrap() }
     };
     assert_eq!(save(record("stale", "v1", false)).await, SaveOutcome::Stale);
     assert_eq!(save(record(hash, "v1", false)).await, SaveOutcome::Saved);
@@ -71,11 +71,27 @@ pub(super) async fn enrichments_are_saved_once_per_content(store: &dyn Store) {
             .is_current_for(&view, "v3")
     );
     assert_eq!(save(record(hash, "v3", false)).await, SaveOutcome::Saved);
+    // A forced run replaces a current enrichment made before it began, once.
+    let run_start = Utc::now() + chrono::TimeDelta::seconds(1);
+    let forced = EnrichmentRecord {
+        created_at: run_start + chrono::TimeDelta::seconds(1),
+        ..record(hash, "v3", false)
+    };
+    let outcome = store
+        .save_enrichment(&demo, &sku, &forced, Some(run_start))
+        .await
+        .unwrap();
+    assert_eq!(outcome, SaveOutcome::Saved);
+    let outcome = store
+        .save_enrichment(&demo, &sku, &forced, Some(run_start))
+        .await
+        .unwrap();
+    assert_eq!(outcome, SaveOutcome::AlreadyCurrent);
 
     let missing = Sku::parse("NOPE").unwrap();
     assert_eq!(
         store
-            .save_enrichment(&demo, &missing, &record("x", "v1", false))
+            .save_enrichment(&demo, &missing, &record("x", "v1", false), None)
             .await
             .unwrap(),
         SaveOutcome::Stale
@@ -106,14 +122,17 @@ pub(super) async fn ai_tokens_are_tallied_and_waiting_enrichments_listed(store: 
     }
     let (w1, w2) = (Sku::parse("W1").unwrap(), Sku::parse("W2").unwrap());
     store
-        .save_enrichment(&demo, &w1, &record(&hashes[0], "v1", true))
+        .save_enrichment(&demo, &w1, &record(&hashes[0], "v1", true), None)
         .await
         .unwrap();
     let later = EnrichmentRecord {
         created_at: Utc::now() + chrono::TimeDelta::seconds(1),
         ..record(&hashes[1], "v1", true)
     };
-    store.save_enrichment(&acme, &w2, &later).await.unwrap();
+    store
+        .save_enrichment(&acme, &w2, &later, None)
+        .await
+        .unwrap();
     let waiting = store.enrichments_waiting_for_budget(10).await.unwrap();
     let found: Vec<(&str, &str)> = waiting
         .iter()
@@ -126,10 +145,95 @@ pub(super) async fn ai_tokens_are_tallied_and_waiting_enrichments_listed(store: 
         1
     );
     store
-        .save_enrichment(&demo, &w1, &record(&hashes[0], "v1", false))
+        .save_enrichment(&demo, &w1, &record(&hashes[0], "v1", false), None)
         .await
         .unwrap();
     let waiting = store.enrichments_waiting_for_budget(10).await.unwrap();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].sku.as_str(), "W2");
+}
+
+pub(super) async fn enrichment_runs_advance_once_and_count_slices_once(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    for t in [&demo, &acme] {
+        store.ensure_tenant(t, "T").await.unwrap();
+    }
+    let start = EnrichmentRunStart {
+        id: "run-1".into(),
+        tenant: demo.clone(),
+        filter: EnrichmentFilter {
+            category: Some("Mugs".into()),
+            ..EnrichmentFilter::default()
+        },
+        force: true,
+        created_at: Utc::now(),
+    };
+    let run = store.start_enrichment_run(&start).await.unwrap();
+    assert_eq!(
+        (run.status(), run.force, run.cursor.as_deref()),
+        ("scanning", true, None)
+    );
+    assert_eq!(run.filter, start.filter);
+    let again = store
+        .start_enrichment_run(&EnrichmentRunStart {
+            force: false,
+            ..start.clone()
+        })
+        .await
+        .unwrap();
+    assert!(again.force, "a repeated start finds the stored run");
+    assert!(
+        store
+            .get_enrichment_run(&acme, "run-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let step = |after: Option<&'static str>, next: Option<&'static str>| async move {
+        store
+            .advance_enrichment_run("run-1", after, next, (1000, 20))
+            .await
+            .unwrap()
+    };
+    assert!(step(None, Some("M-999")).await);
+    assert!(
+        !step(None, Some("M-999")).await,
+        "a repeated step moves nothing"
+    );
+    assert!(step(Some("M-999"), None).await);
+    assert!(!step(Some("M-999"), None).await);
+    let run = store
+        .get_enrichment_run(&demo, "run-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (run.matched, run.slices, run.status()),
+        (2000, 40, "running")
+    );
+    assert!(run.queued_at.is_some());
+
+    let tally = SliceTally {
+        enriched: 45,
+        already_current: 4,
+        gone: 1,
+    };
+    store
+        .record_enrichment_slice("run-1", "M-049", &tally)
+        .await
+        .unwrap();
+    store
+        .record_enrichment_slice("run-1", "M-049", &tally)
+        .await
+        .unwrap();
+    let run = store
+        .get_enrichment_run(&demo, "run-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (run.slices_done, run.enriched, run.already_current, run.gone),
+        (1, 45, 4, 1)
+    );
 }

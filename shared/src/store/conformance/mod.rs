@@ -308,6 +308,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn enrichment_runs_advance_once_and_count_slices_once_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        enrichment_runs_advance_once_and_count_slices_once(&store).await;
+    }
+
+    #[tokio::test]
     async fn tenants_never_see_each_other_on_sqlite() {
         let (_dir, store) = fresh().await;
         tenants_never_see_each_other(&store).await;
@@ -459,6 +465,17 @@ mod mssql {
             "enrichments_are_saved_once_per_content_on_mssql",
             |store| async move {
                 enrichments_are_saved_once_per_content(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn enrichment_runs_advance_once_and_count_slices_once_on_mssql() {
+        on_fresh_database(
+            "enrichment_runs_advance_once_and_count_slices_once_on_mssql",
+            |store| async move {
+                enrichment_runs_advance_once_and_count_slices_once(&store).await;
             },
         )
         .await;

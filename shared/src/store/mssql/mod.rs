@@ -9,6 +9,7 @@
 //! All the T-SQL lives in [`sql`].
 
 mod config;
+mod enrichment_runs;
 mod feeds;
 mod ingest;
 mod pool;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 
 use async_trait::async_trait;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use self::config::{DEFAULT_MAX_CONNECTIONS, MssqlConfig, TokenSource};
 pub use self::retry::is_transient;
@@ -269,10 +270,13 @@ impl Store for MssqlStore {
         tenant: &TenantId,
         sku: &Sku,
         enrichment: &EnrichmentRecord,
+        replaces_before: Option<DateTime<Utc>>,
     ) -> Result<SaveOutcome, StoreError> {
         unit_of_work!(
             self,
-            transaction | c | { products::save_enrichment(c, tenant, sku, enrichment) }
+            transaction | c | {
+                products::save_enrichment(c, tenant, sku, enrichment, replaces_before)
+            }
         )
     }
 
@@ -294,6 +298,44 @@ impl Store for MssqlStore {
         limit: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
         unit_of_work!(self, |c| products::enrichments_waiting_for_budget(c, limit))
+    }
+
+    async fn start_enrichment_run(
+        &self,
+        start: &EnrichmentRunStart,
+    ) -> Result<EnrichmentRun, StoreError> {
+        unit_of_work!(self, transaction | c | { enrichment_runs::start(c, start) })
+    }
+
+    async fn get_enrichment_run(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<EnrichmentRun>, StoreError> {
+        unit_of_work!(self, |c| enrichment_runs::get(c, tenant, id))
+    }
+
+    async fn advance_enrichment_run(
+        &self,
+        id: &str,
+        after: Option<&str>,
+        next: Option<&str>,
+        found: (u64, u64),
+    ) -> Result<bool, StoreError> {
+        unit_of_work!(self, |c| enrichment_runs::advance(
+            c, id, after, next, found
+        ))
+    }
+
+    async fn record_enrichment_slice(
+        &self,
+        id: &str,
+        through: &str,
+        tally: &SliceTally,
+    ) -> Result<(), StoreError> {
+        unit_of_work!(self, |c| enrichment_runs::record_slice(
+            c, id, through, tally
+        ))
     }
 
     async fn list_ingest_runs(

@@ -141,11 +141,12 @@ fn json_column<T: serde::de::DeserializeOwned>(
 fn read_slot(row: &Row) -> Result<EnrichmentSlot, StoreError> {
     let stored = match text(row, 1, "enrichments.content_hash")? {
         None => None,
-        Some(hash) => Some((
-            hash,
-            required_text(row, 2, "enrichments.prompt_version")?,
-            flag(row, 3, "enrichments.waiting_for_budget")?.unwrap_or(false),
-        )),
+        Some(content_hash) => Some(StoredEnrichmentKey {
+            content_hash,
+            prompt_version: required_text(row, 2, "enrichments.prompt_version")?,
+            waiting_for_budget: flag(row, 3, "enrichments.waiting_for_budget")?.unwrap_or(false),
+            created_at: required_time(row, 4, "enrichments.created_at")?,
+        }),
     };
     Ok(EnrichmentSlot {
         product_hash: required_text(row, 0, "products.content_hash")?,
@@ -160,11 +161,12 @@ pub(super) async fn save_enrichment(
     tenant: &TenantId,
     sku: &Sku,
     enrichment: &EnrichmentRecord,
+    replaces_before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<SaveOutcome, StoreError> {
     let (tenant, sku) = (tenant.as_str(), sku.as_str());
     let rows = query(c, sql::ENRICHMENT_STATE, &[&tenant, &sku]).await?;
     let slot = rows.first().map(read_slot).transpose()?;
-    let outcome = enrichment.save_over(slot.as_ref());
+    let outcome = enrichment.save_over(slot.as_ref(), replaces_before);
     if outcome == SaveOutcome::Saved {
         let payload = serde_json::to_string(&enrichment.payload)
             .map_err(|e| StoreError::Database(e.to_string()))?;

@@ -23,6 +23,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ai",
         include_str!("../../../migrations/mssql/0003_ai.sql"),
     ),
+    (
+        5,
+        "enrichment_runs",
+        include_str!("../../../migrations/mssql/0005_enrichment_runs.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.
@@ -418,7 +423,7 @@ pub(super) fn escape_like(text: &str) -> String {
 /// the same product.
 pub(super) const ENRICHMENT_STATE: &str =
     "SELECT p.content_hash, e.content_hash AS enrichment_hash,
-    e.prompt_version, e.waiting_for_budget
+    e.prompt_version, e.waiting_for_budget, e.created_at
 FROM products AS p WITH (UPDLOCK, HOLDLOCK)
 LEFT JOIN enrichments AS e WITH (UPDLOCK, HOLDLOCK) ON e.tenant_id = p.tenant_id AND e.sku = p.sku
 WHERE p.tenant_id = @P1 AND p.sku = @P2";
@@ -468,6 +473,44 @@ pub(super) const GET_PROFILE: &str =
     "SELECT body FROM mapping_profiles WHERE tenant_id = @P1 AND name = @P2";
 
 /// `@P1` tenant, `@P2` name.
+/// A batch enrichment run with the tally of its slices done; [`ENRICHMENT_RUN_COLUMNS`] columns.
+/// `@P1` tenant, `@P2` id.
+pub(super) const GET_ENRICHMENT_RUN: &str = "SELECT r.id, r.tenant_id, r.filter, r.force, r.status,
+    r.cursor, r.matched, r.slices, r.created_at, r.queued_at, COUNT_BIG(s.through) AS slices_done,
+    COALESCE(SUM(s.enriched), 0) AS enriched, COALESCE(SUM(s.already_current), 0) AS current,
+    COALESCE(SUM(s.gone), 0) AS gone
+FROM enrichment_runs AS r
+LEFT JOIN enrichment_run_slices AS s ON s.run_id = r.id
+WHERE r.tenant_id = @P1 AND r.id = @P2
+GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status, r.cursor, r.matched, r.slices,
+    r.created_at, r.queued_at";
+
+/// How many columns [`GET_ENRICHMENT_RUN`] returns.
+pub(super) const ENRICHMENT_RUN_COLUMNS: usize = 14;
+
+/// `@P1` id, `@P2` tenant, `@P3` filter, `@P4` force, `@P5` created at: the run, unless its id
+/// exists.
+pub(super) const START_ENRICHMENT_RUN: &str = "INSERT INTO enrichment_runs
+    (id, tenant_id, filter, force, status, created_at)
+SELECT @P1, @P2, @P3, @P4, 'scanning', @P5
+WHERE NOT EXISTS (SELECT 1 FROM enrichment_runs WITH (UPDLOCK, HOLDLOCK) WHERE id = @P1)";
+
+/// `@P1` id, `@P2` scan position expected (NULL: the start), `@P3` new position (NULL: the scan
+/// is over), `@P4` products found, `@P5` slices queued, `@P6` now.
+pub(super) const ADVANCE_ENRICHMENT_RUN: &str = "UPDATE enrichment_runs
+SET cursor = @P3, matched = matched + @P4, slices = slices + @P5,
+    status = CASE WHEN @P3 IS NULL THEN 'queued' ELSE 'scanning' END,
+    queued_at = CASE WHEN @P3 IS NULL THEN @P6 ELSE NULL END
+WHERE id = @P1 AND status = 'scanning'
+    AND (cursor = @P2 OR (cursor IS NULL AND @P2 IS NULL))";
+
+/// `@P1` id, `@P2` through, `@P3` enriched, `@P4` already current, `@P5` gone: once.
+pub(super) const RECORD_ENRICHMENT_SLICE: &str = "INSERT INTO enrichment_run_slices
+    (run_id, through, enriched, already_current, gone)
+SELECT @P1, @P2, @P3, @P4, @P5
+WHERE NOT EXISTS (SELECT 1 FROM enrichment_run_slices WITH (UPDLOCK, HOLDLOCK)
+    WHERE run_id = @P1 AND through = @P2)";
+
 pub(super) const DELETE_PROFILE: &str =
     "DELETE FROM mapping_profiles WHERE tenant_id = @P1 AND name = @P2";
 

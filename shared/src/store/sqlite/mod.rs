@@ -1,5 +1,6 @@
 //! The embedded store: SQLite through rusqlite (bundled), one file, versioned migrations.
 
+mod enrichment_runs;
 mod feeds;
 mod ingest;
 mod pool;
@@ -31,6 +32,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "ai",
         include_str!("../../../migrations/sqlite/0003_ai.sql"),
+    ),
+    (
+        5,
+        "enrichment_runs",
+        include_str!("../../../migrations/sqlite/0005_enrichment_runs.sql"),
     ),
 ];
 
@@ -299,10 +305,11 @@ impl Store for SqliteStore {
         tenant: &TenantId,
         sku: &Sku,
         enrichment: &EnrichmentRecord,
+        replaces_before: Option<DateTime<Utc>>,
     ) -> Result<SaveOutcome, StoreError> {
         let (tenant, sku, enrichment) = (tenant.clone(), sku.clone(), enrichment.clone());
         self.pool
-            .run(move |c| products::save_enrichment(c, &tenant, &sku, &enrichment))
+            .run(move |c| products::save_enrichment(c, &tenant, &sku, &enrichment, replaces_before))
             .await
     }
 
@@ -331,6 +338,58 @@ impl Store for SqliteStore {
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
         self.pool
             .run(move |c| products::enrichments_waiting_for_budget(c, limit))
+            .await
+    }
+
+    async fn start_enrichment_run(
+        &self,
+        start: &EnrichmentRunStart,
+    ) -> Result<EnrichmentRun, StoreError> {
+        let start = start.clone();
+        self.pool
+            .run(move |c| enrichment_runs::start(c, &start))
+            .await
+    }
+
+    async fn get_enrichment_run(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<EnrichmentRun>, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
+        self.pool
+            .run(move |c| enrichment_runs::get(c, &tenant, &id))
+            .await
+    }
+
+    async fn advance_enrichment_run(
+        &self,
+        id: &str,
+        after: Option<&str>,
+        next: Option<&str>,
+        found: (u64, u64),
+    ) -> Result<bool, StoreError> {
+        let (id, after, next) = (
+            id.to_owned(),
+            after.map(str::to_owned),
+            next.map(str::to_owned),
+        );
+        self.pool
+            .run(move |c| {
+                enrichment_runs::advance(c, &id, after.as_deref(), next.as_deref(), found)
+            })
+            .await
+    }
+
+    async fn record_enrichment_slice(
+        &self,
+        id: &str,
+        through: &str,
+        tally: &SliceTally,
+    ) -> Result<(), StoreError> {
+        let (id, through, tally) = (id.to_owned(), through.to_owned(), *tally);
+        self.pool
+            .run(move |c| enrichment_runs::record_slice(c, &id, &through, &tally))
             .await
     }
 

@@ -227,13 +227,15 @@ pub(super) fn save_enrichment(
     tenant: &TenantId,
     sku: &Sku,
     enrichment: &EnrichmentRecord,
+    replaces_before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<SaveOutcome, StoreError> {
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_error)?;
     let slot = tx
         .query_row(
-            "SELECT p.content_hash, e.content_hash, e.prompt_version, e.waiting_for_budget
+            "SELECT p.content_hash, e.content_hash, e.prompt_version, e.waiting_for_budget,
+                 e.created_at
              FROM products p
              LEFT JOIN enrichments e ON e.tenant_id = p.tenant_id AND e.sku = p.sku
              WHERE p.tenant_id = ?1 AND p.sku = ?2",
@@ -241,17 +243,20 @@ pub(super) fn save_enrichment(
             |row| {
                 let stored = match row.get::<_, Option<String>>(1)? {
                     None => None,
-                    Some(hash) => Some((hash, row.get(2)?, row.get(3)?)),
+                    Some(content_hash) => Some((
+                        content_hash,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get::<_, String>(4)?,
+                    )),
                 };
-                Ok(EnrichmentSlot {
-                    product_hash: row.get(0)?,
-                    stored,
-                })
+                Ok((row.get::<_, String>(0)?, stored))
             },
         )
         .optional()
         .map_err(map_error)?;
-    let outcome = enrichment.save_over(slot.as_ref());
+    let slot = slot.map(into_slot).transpose()?;
+    let outcome = enrichment.save_over(slot.as_ref(), replaces_before);
     if outcome == SaveOutcome::Saved {
         tx.execute(
             "INSERT INTO enrichments (tenant_id, sku, content_hash, generated_by, payload,
@@ -278,6 +283,24 @@ pub(super) fn save_enrichment(
     }
     tx.commit().map_err(map_error)?;
     Ok(outcome)
+}
+
+type RawSlot = (String, Option<(String, String, bool, String)>);
+
+fn into_slot((product_hash, stored): RawSlot) -> Result<EnrichmentSlot, StoreError> {
+    let stored = match stored {
+        None => None,
+        Some((content_hash, prompt_version, waiting_for_budget, at)) => Some(StoredEnrichmentKey {
+            content_hash,
+            prompt_version,
+            waiting_for_budget,
+            created_at: from_db_time(&at)?,
+        }),
+    };
+    Ok(EnrichmentSlot {
+        product_hash,
+        stored,
+    })
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {

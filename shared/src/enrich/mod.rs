@@ -1,7 +1,12 @@
-//! The enrichment pipeline: one queued request → the product's current content enriched and
-//! stored. Repeated and stale requests are no-ops.
+//! The enrichment pipeline: one queued request → the products' current content enriched and
+//! stored. Repeated and stale requests are no-ops. Requests come from ingestion (one product,
+//! or a page of a run's changes), from batch runs ([`batch`]) and from the budget timer
+//! ([`budget`]).
 
-use chrono::{NaiveDate, Utc};
+pub mod batch;
+pub mod budget;
+
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
@@ -9,9 +14,12 @@ use crate::ai::{AiEngine, AiError};
 use crate::domain::{Sku, TenantId};
 use crate::protocol::{ProtocolError, from_value_at};
 use crate::store::{EnrichmentRecord, SaveOutcome, Store, StoreError};
+pub use batch::{BatchScan, BatchSlice};
+pub use budget::{BudgetStatus, budget_status, resume_waiting, today};
 
-/// The `enrich` queue's message: one product, or one page of an ingestion run's changes (a
-/// feed of a million rows sends twenty thousand small messages, not a million).
+/// The `enrich` queue's message: one product, one page of an ingestion run's changes (a feed of
+/// a million rows sends twenty thousand small messages, not a million), or a step of a batch
+/// run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum EnrichRequest {
@@ -19,6 +27,10 @@ pub enum EnrichRequest {
     Product(ProductRef),
     /// A page of an ingestion run's changes.
     RunChanges(RunPage),
+    /// The next page of a batch run's scan of the catalogue.
+    BatchScan(BatchScan),
+    /// Products of a batch run to enrich.
+    BatchSlice(BatchSlice),
 }
 
 /// One product, and the content that asked for it.
@@ -50,10 +62,15 @@ pub struct RunPage {
 
 impl EnrichRequest {
     /// Reads a message body, with the JSON path of any error under `root`: a body with a
-    /// `run_id` is a page of run changes, any other one product.
+    /// `run_id` is a page of run changes, one with a `batch_id` a batch step (a slice when it
+    /// names `skus`), any other one product.
     pub fn from_body(body: serde_json::Value, root: &str) -> Result<Self, ProtocolError> {
         if body.get("run_id").is_some() {
             from_value_at(body, root).map(EnrichRequest::RunChanges)
+        } else if body.get("batch_id").is_some() && body.get("skus").is_some() {
+            from_value_at(body, root).map(EnrichRequest::BatchSlice)
+        } else if body.get("batch_id").is_some() {
+            from_value_at(body, root).map(EnrichRequest::BatchScan)
         } else {
             from_value_at(body, root).map(EnrichRequest::Product)
         }
@@ -64,6 +81,30 @@ impl EnrichRequest {
         match self {
             EnrichRequest::Product(one) => &one.tenant,
             EnrichRequest::RunChanges(page) => &page.tenant,
+            EnrichRequest::BatchScan(scan) => &scan.tenant,
+            EnrichRequest::BatchSlice(slice) => &slice.tenant,
+        }
+    }
+
+    /// What it is about, for logs.
+    pub fn describe(&self) -> String {
+        match self {
+            EnrichRequest::Product(one) => format!("{}/{}", one.tenant, one.sku),
+            EnrichRequest::RunChanges(page) => {
+                format!(
+                    "{} run {} through {}",
+                    page.tenant, page.run_id, page.through
+                )
+            }
+            EnrichRequest::BatchScan(scan) => {
+                format!("{} batch {} scan", scan.tenant, scan.batch_id)
+            }
+            EnrichRequest::BatchSlice(slice) => format!(
+                "{} batch {} slice of {}",
+                slice.tenant,
+                slice.batch_id,
+                slice.skus.len()
+            ),
         }
     }
 }
@@ -94,6 +135,7 @@ pub struct EnrichTally {
 }
 
 impl EnrichTally {
+    /// Counts one product's outcome.
     fn add(&mut self, outcome: EnrichOutcome) {
         match outcome {
             EnrichOutcome::Enriched => self.enriched += 1,
@@ -105,7 +147,7 @@ impl EnrichTally {
 
 /// Handles `request`: enriches its product, or each product of its page of run changes; a
 /// range of more than [`RUN_CHANGES_PAGE`] changes is split into pages handed on instead. A
-/// page whose run is unknown to the tenant enriches nothing.
+/// page whose run is unknown to the tenant enriches nothing. Batch steps are [`batch`]'s.
 pub async fn handle(
     store: &dyn Store,
     engine: &AiEngine,
@@ -138,18 +180,11 @@ pub async fn handle(
                 }
                 return Ok(tally);
             }
-            // A page's products go to the provider side by side, up to its concurrency limit.
             let skus: Vec<Sku> = changes.into_iter().map(|c| c.sku.clone()).collect();
-            let tenant = &page.tenant;
-            let outcomes: Vec<_> = futures::stream::iter(skus)
-                .map(|sku| async move { enrich_product(store, engine, tenant, &sku).await })
-                .buffer_unordered(PAGE_CONCURRENCY)
-                .collect()
-                .await;
-            for outcome in outcomes {
-                tally.add(outcome?);
-            }
+            tally = enrich_all(store, engine, &page.tenant, skus, None).await?;
         }
+        EnrichRequest::BatchScan(scan) => tally.pages = batch::scan(store, scan).await?,
+        EnrichRequest::BatchSlice(slice) => tally = batch::run_slice(store, engine, slice).await?,
     }
     Ok(tally)
 }
@@ -191,12 +226,46 @@ impl EnrichError {
 /// The current content is used even when the request is for an older one: the newer change
 /// sent its own request, which then finds the work done. With a provider, a tenant whose daily
 /// token budget is spent gets the offline engine's enrichment as a stand-in, marked as waiting:
-/// [`resume_waiting`] queues it again once the budget allows.
+/// [`budget::resume_waiting`] queues it again once the budget allows.
 pub async fn enrich_product(
     store: &dyn Store,
     engine: &AiEngine,
     tenant: &TenantId,
     sku: &Sku,
+) -> Result<EnrichOutcome, EnrichError> {
+    enrich_product_since(store, engine, tenant, sku, None).await
+}
+
+/// Enriches `skus` of `tenant` side by side, up to the page's concurrency (the provider's own
+/// limit caps what is in flight), with [`enrich_product_since`]. Every product is tried; the
+/// first error, if any, is returned after, so the work done is kept and a redelivery finds it.
+async fn enrich_all(
+    store: &dyn Store,
+    engine: &AiEngine,
+    tenant: &TenantId,
+    skus: Vec<Sku>,
+    since: Option<DateTime<Utc>>,
+) -> Result<EnrichTally, EnrichError> {
+    let outcomes: Vec<_> = futures::stream::iter(skus)
+        .map(|sku| async move { enrich_product_since(store, engine, tenant, &sku, since).await })
+        .buffer_unordered(PAGE_CONCURRENCY)
+        .collect()
+        .await;
+    let mut tally = EnrichTally::default();
+    for outcome in outcomes {
+        tally.add(outcome?);
+    }
+    Ok(tally)
+}
+
+/// [`enrich_product`]; with `since`, an enrichment made before it counts as stale (a forced
+/// batch run redoes what was enriched before it began, once).
+pub async fn enrich_product_since(
+    store: &dyn Store,
+    engine: &AiEngine,
+    tenant: &TenantId,
+    sku: &Sku,
+    since: Option<DateTime<Utc>>,
 ) -> Result<EnrichOutcome, EnrichError> {
     // Two attempts: a product that changes between reading and saving is read again once; a
     // third change in that window is left to the request that change sent.
@@ -207,11 +276,11 @@ pub async fn enrich_product(
         if product
             .enrichment
             .as_ref()
-            .is_some_and(|e| e.is_current_for(&product, engine.prompt_version()))
+            .is_some_and(|e| e.is_current_since(&product, engine.prompt_version(), since))
         {
             return Ok(EnrichOutcome::AlreadyCurrent);
         }
-        let enrichment = match budget_left(store, engine, tenant).await? {
+        let enrichment = match budget::budget_left(store, engine, tenant).await? {
             false => engine.waiting_for_budget(&product),
             true => {
                 let enrichment = engine.enrich(&product).await?;
@@ -233,95 +302,11 @@ pub async fn enrich_product(
             waiting_for_budget: enrichment.waiting_for_budget,
             created_at: Utc::now(),
         };
-        match store.save_enrichment(tenant, sku, &record).await? {
+        match store.save_enrichment(tenant, sku, &record, since).await? {
             SaveOutcome::Saved => return Ok(EnrichOutcome::Enriched),
             SaveOutcome::AlreadyCurrent => return Ok(EnrichOutcome::AlreadyCurrent),
             SaveOutcome::Stale => continue,
         }
     }
     Ok(EnrichOutcome::AlreadyCurrent)
-}
-
-/// Whether `tenant` may still spend tokens today; always with the offline engine. Requests in
-/// flight when the budget runs out still land, so a day's spend can pass the budget by at most
-/// the concurrency limit's worth of answers.
-async fn budget_left(
-    store: &dyn Store,
-    engine: &AiEngine,
-    tenant: &TenantId,
-) -> Result<bool, StoreError> {
-    match engine.daily_tokens() {
-        None => Ok(true),
-        Some(limit) => Ok(store.ai_tokens_spent(tenant, today()).await? < limit),
-    }
-}
-
-/// The UTC day budgets are counted in.
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-/// The tenant's token budget today, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BudgetStatus {
-    /// The UTC day.
-    pub day: NaiveDate,
-    /// Tokens spent.
-    pub spent: u64,
-    /// The daily budget; `None` with the offline engine, which spends none.
-    pub budget: Option<u64>,
-    /// Whether enrichment waits for tomorrow.
-    pub exhausted: bool,
-}
-
-/// `tenant`'s token budget today.
-pub async fn budget_status(
-    store: &dyn Store,
-    engine: &AiEngine,
-    tenant: &TenantId,
-) -> Result<BudgetStatus, StoreError> {
-    let day = today();
-    let spent = store.ai_tokens_spent(tenant, day).await?;
-    let budget = engine.daily_tokens();
-    Ok(BudgetStatus {
-        day,
-        spent,
-        budget,
-        exhausted: budget.is_some_and(|b| spent >= b),
-    })
-}
-
-/// At most this many waiting products are queued again per call of [`resume_waiting`].
-pub const RESUME_BATCH: u32 = 500;
-
-/// The requests that enrich again products whose stand-in waits for budget, for tenants whose
-/// budget today has room. Sending one twice is harmless: the second finds the work done.
-pub async fn resume_waiting(
-    store: &dyn Store,
-    engine: &AiEngine,
-) -> Result<Vec<EnrichRequest>, StoreError> {
-    let Some(limit) = engine.daily_tokens() else {
-        return Ok(Vec::new());
-    };
-    let waiting = store.enrichments_waiting_for_budget(RESUME_BATCH).await?;
-    let mut room: std::collections::HashMap<TenantId, bool> = Default::default();
-    let mut requests = Vec::new();
-    for w in waiting {
-        let has_room = match room.get(&w.tenant) {
-            Some(has_room) => *has_room,
-            None => {
-                let has_room = store.ai_tokens_spent(&w.tenant, today()).await? < limit;
-                room.insert(w.tenant.clone(), has_room);
-                has_room
-            }
-        };
-        if has_room {
-            requests.push(EnrichRequest::Product(ProductRef {
-                tenant: w.tenant,
-                sku: w.sku,
-                content_hash: w.content_hash,
-            }));
-        }
-    }
-    Ok(requests)
 }

@@ -1,0 +1,195 @@
+//! `EnrichmentRuns` — `POST /api/enrichment/runs` re-enriches a filtered part of the caller's
+//! catalogue (`{"filter": {"category", "q", "updated_since", "generated_by"}, "force"}`, all
+//! optional) by fanning out `enrich` messages; `GET /api/enrichment/runs/{id}` shows its
+//! progress and results. Without `force`, products already enriched for their content and the
+//! current prompt are skipped at no cost; with it they are redone once. An `Idempotency-Key`
+//! makes a repeated request find its run.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::domain::TenantId;
+use shared::enrich::batch;
+use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
+use shared::store::{EnrichmentFilter, EnrichmentRun, EnrichmentRunStart};
+use uuid::Uuid;
+
+use crate::app::{AppState, FunctionError};
+use crate::http::{authenticate, body};
+use crate::paging::json;
+use crate::problem::ApiError;
+
+/// The largest request body.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The longest `Idempotency-Key` accepted.
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+/// The allowed values of `filter.generated_by`.
+const ENGINES: [&str; 3] = ["offline", "openai", "azure-openai"];
+
+/// Runs the function.
+pub async fn run(
+    state: &AppState,
+    request: InvocationRequest,
+) -> Result<InvocationResponse, FunctionError> {
+    let http = request.http("req")?;
+    let (response, first_step) = match handle(state, &http).await {
+        Ok(answer) => answer,
+        Err(error) => (error.into_response(), None),
+    };
+    let answer = InvocationResponse::empty().with_http("res", response);
+    match first_step {
+        None => Ok(answer),
+        Some(step) => answer
+            .with_messages("enrich", &[step])
+            .map_err(|e| FunctionError::Internal(e.to_string())),
+    }
+}
+
+type Answer = (HttpResponse, Option<shared::enrich::EnrichRequest>);
+
+async fn handle(state: &AppState, http: &HttpRequest) -> Result<Answer, ApiError> {
+    let tenant = authenticate(state, http).await?;
+    let id = http.param("id").filter(|id| !id.is_empty());
+    match (http.method.to_ascii_uppercase().as_str(), id) {
+        ("GET", Some(id)) => Ok((get_one(state, &tenant, id).await?, None)),
+        ("GET", None) => Err(ApiError::not_found(
+            "name a run: GET /api/enrichment/runs/{id}, with the id POST answered",
+        )),
+        ("POST", None) => start(state, &tenant, http).await,
+        ("POST", Some(_)) => Err(ApiError::method_not_allowed("POST")),
+        (other, _) => Err(ApiError::method_not_allowed(other)),
+    }
+}
+
+async fn get_one(state: &AppState, tenant: &TenantId, id: &str) -> Result<HttpResponse, ApiError> {
+    let run = state
+        .store
+        .get_enrichment_run(tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no enrichment run `{id}`")))?;
+    json(200, &RunBody::from(&run))
+}
+
+/// What a run request asks for.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunRequest {
+    #[serde(default)]
+    filter: EnrichmentFilter,
+    #[serde(default)]
+    force: bool,
+}
+
+async fn start(
+    state: &AppState,
+    tenant: &TenantId,
+    http: &HttpRequest,
+) -> Result<Answer, ApiError> {
+    let request = parse_request(http)?;
+    let key = idempotency_key(http)?;
+    let id = match &key {
+        Some(key) => idempotent_id(tenant, key),
+        None => Uuid::new_v4(),
+    };
+    let start = EnrichmentRunStart {
+        id: id.to_string(),
+        tenant: tenant.clone(),
+        filter: request.filter,
+        force: request.force,
+        created_at: Utc::now(),
+    };
+    let (run, first_step) = batch::start(state.store.as_ref(), &start).await?;
+    if run.filter != start.filter || run.force != start.force {
+        return Err(ApiError::conflict(
+            "this Idempotency-Key was used for a run with another filter or force",
+        ));
+    }
+    tracing::info!(%tenant, run = %run.id, "enrichment run started");
+    let location = format!("/api/enrichment/runs/{}", run.id);
+    let response = json(202, &RunBody::from(&run))?.with_header("Location", location);
+    Ok((response, first_step))
+}
+
+fn parse_request(http: &HttpRequest) -> Result<RunRequest, ApiError> {
+    let raw = http
+        .body_bytes()
+        .map_err(|_| ApiError::bad_request("the body is not valid base64"))?
+        .unwrap_or_default();
+    if raw.is_empty() {
+        return Ok(RunRequest::default());
+    }
+    let bytes = body(
+        http,
+        MAX_BODY_BYTES,
+        "a JSON object",
+        "a run request is at most 16 KiB",
+    )?;
+    let mut reader = serde_json::Deserializer::from_slice(&bytes);
+    let request: RunRequest = serde_path_to_error::deserialize(&mut reader)
+        .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
+    if let Some(engine) = &request.filter.generated_by
+        && !ENGINES.contains(&engine.as_str())
+    {
+        return Err(ApiError::bad_request(format!(
+            "filter.generated_by must be one of {}, not `{engine}`",
+            ENGINES.join(", ")
+        )));
+    }
+    if request
+        .filter
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > 200)
+    {
+        return Err(ApiError::bad_request(
+            "filter.q must be at most 200 characters",
+        ));
+    }
+    Ok(request)
+}
+
+fn idempotency_key(http: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(key) = http.header("idempotency-key").map(str::trim) else {
+        return Ok(None);
+    };
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(ApiError::bad_request(format!(
+            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"
+        )));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// The run id a tenant's key stands for: the same key finds the same run.
+fn idempotent_id(tenant: &TenantId, key: &str) -> Uuid {
+    let digest = Sha256::digest(format!("enrichment-run\n{tenant}\n{key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// A run as the API shows it.
+#[derive(Serialize)]
+struct RunBody<'a> {
+    status: &'static str,
+    #[serde(flatten)]
+    run: &'a EnrichmentRun,
+    links: Links,
+}
+
+#[derive(Serialize)]
+struct Links {
+    run: String,
+}
+
+impl<'a> From<&'a EnrichmentRun> for RunBody<'a> {
+    fn from(run: &'a EnrichmentRun) -> Self {
+        Self {
+            status: run.status(),
+            run,
+            links: Links {
+                run: format!("/api/enrichment/runs/{}", run.id),
+            },
+        }
+    }
+}
