@@ -37,6 +37,13 @@ param sqlClientIpAddress = readEnvironmentVariable('ADVISOR_SQL_CLIENT_IP', '')
 
 param keyVaultPurgeProtection = true
 param openAiApiKey = readEnvironmentVariable('ADVISOR_OPENAI_API_KEY', '')
+// AI enrichment: offline unless chosen. azure-openai authenticates with the app's identity
+// (grant it "Cognitive Services OpenAI User" on the resource) unless azureOpenAiUseKey.
+param aiEngine = readEnvironmentVariable('ADVISOR_AI_ENGINE', 'offline')
+param openAiBaseUrl = readEnvironmentVariable('ADVISOR_OPENAI_BASE_URL', '')
+param openAiModel = readEnvironmentVariable('ADVISOR_OPENAI_MODEL', 'gpt-4o-mini')
+param azureOpenAiEndpoint = readEnvironmentVariable('ADVISOR_AZURE_OPENAI_ENDPOINT', '')
+param azureOpenAiDeployment = readEnvironmentVariable('ADVISOR_AZURE_OPENAI_DEPLOYMENT', '')
 param credentialsEncryptionKey = readEnvironmentVariable('ADVISOR_CREDENTIALS_KEY', '')
 
 param logRetentionInDays = 90
