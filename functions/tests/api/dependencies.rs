@@ -179,6 +179,16 @@ impl Store for DownStore {
     ) -> Result<BatchOutcome, StoreError> {
         self.fail().await
     }
+    async fn edit_enrichment(
+        &self,
+        _: &TenantId,
+        _: &Sku,
+        _: &serde_json::Map<String, Value>,
+        _: &[String],
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<EnrichmentEdits>, StoreError> {
+        self.fail().await
+    }
 }
 
 /// A running handler: it serves until this is dropped or told to stop.

@@ -308,6 +308,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn edited_fields_are_locked_per_product_and_tenant_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        edited_fields_are_locked_per_product_and_tenant(&store).await;
+    }
+
+    #[tokio::test]
     async fn tenants_never_see_each_other_on_sqlite() {
         let (_dir, store) = fresh().await;
         tenants_never_see_each_other(&store).await;
@@ -470,6 +476,17 @@ mod mssql {
             "ai_tokens_are_tallied_and_waiting_enrichments_listed_on_mssql",
             |store| async move {
                 ai_tokens_are_tallied_and_waiting_enrichments_listed(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn edited_fields_are_locked_per_product_and_tenant_on_mssql() {
+        on_fresh_database(
+            "edited_fields_are_locked_per_product_and_tenant_on_mssql",
+            |store| async move {
+                edited_fields_are_locked_per_product_and_tenant(&store).await;
             },
         )
         .await;
