@@ -30,7 +30,7 @@ use tracing::Instrument;
 use crate::telemetry::{self, Outcome};
 use crate::{
     enrich_product, enrichment_budget, enrichment_runs, health, ingest, ingest_mappings,
-    ingest_partner_file, ingest_runs, products, resume_enrichment, uploads,
+    ingest_partner_file, ingest_runs, product_enrichment, products, resume_enrichment, uploads,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -46,6 +46,7 @@ pub const FUNCTIONS: &[&str] = &[
     "EnrichmentBudget",
     "EnrichmentRuns",
     "ResumeEnrichment",
+    "ProductEnrichment",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -330,6 +331,7 @@ async fn dispatch(
         "EnrichmentBudget" => enrichment_budget::run(state, request).await,
         "EnrichmentRuns" => enrichment_runs::run(state, request).await,
         "ResumeEnrichment" => resume_enrichment::run(state, request).await,
+        "ProductEnrichment" => product_enrichment::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

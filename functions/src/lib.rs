@@ -19,6 +19,7 @@ mod ingest_partner_file;
 mod ingest_runs;
 mod paging;
 mod problem;
+mod product_enrichment;
 mod products;
 mod resume_enrichment;
 mod uploads;

@@ -1,12 +1,14 @@
 //! `Products` — `GET /api/products` (cursor pagination, `limit`, filters `q`, `category`,
 //! `updated_since`) and `GET /api/products/{sku}`, each product with its enrichment. The caller
-//! authenticates with a tenant API key; another tenant's SKU is simply not found.
+//! authenticates with a tenant API key; another tenant's SKU is simply not found. Fields a
+//! person edited (`PATCH /api/products/{sku}/enrichment`) show in the enrichment at once.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use shared::ai::schema::edited_payload;
 use shared::domain::{ProductContent, Sku, TenantId};
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
-use shared::store::{EnrichmentRecord, ProductQuery, ProductView, Provenance};
+use shared::store::{EnrichmentEdits, EnrichmentRecord, ProductQuery, ProductView, Provenance};
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
@@ -110,9 +112,10 @@ struct ListBody {
     next_cursor: Option<String>,
 }
 
-/// A product as the API shows it.
+/// A product as the API shows it: the merchant's content, its enrichment with the fields a
+/// person locked laid over it, and those locked fields.
 #[derive(Serialize)]
-struct ProductBody {
+pub(crate) struct ProductBody {
     #[serde(flatten)]
     content: ProductContent,
     source: String,
@@ -121,6 +124,7 @@ struct ProductBody {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     enrichment: Option<EnrichmentBody>,
+    edits: Option<EnrichmentEdits>,
 }
 
 /// The enrichment beside the merchant's originals, saying whether it is for the current content,
@@ -149,7 +153,7 @@ impl From<ProductView> for ProductBody {
                 created_at: e.created_at,
                 provenance: e.provenance,
                 waiting_for_budget: e.waiting_for_budget,
-                content: e.payload,
+                content: shown_payload(e.payload, p.edits.as_ref()),
             });
         Self {
             content: p.content,
@@ -159,6 +163,15 @@ impl From<ProductView> for ProductBody {
             created_at: p.created_at,
             updated_at: p.updated_at,
             enrichment,
+            edits: p.edits,
         }
     }
+}
+
+/// The stored payload with the fields a person locked since it was made laid over it, so an
+/// edit shows at once; a payload of a shape older than the schema is shown as stored.
+fn shown_payload(payload: serde_json::Value, edits: Option<&EnrichmentEdits>) -> serde_json::Value {
+    let none = serde_json::Map::new();
+    let fields = edits.map_or(&none, |e| &e.fields);
+    edited_payload(&payload, fields).unwrap_or(payload)
 }

@@ -372,6 +372,59 @@ async fn a_spent_budget_makes_work_wait_until_the_budget_allows_it() {
 }
 
 #[tokio::test]
+async fn a_locked_field_outlives_the_model_s_answer_a_budget_wait_and_its_resume() {
+    let mock = MockOpenAi::start(good_answer()).await;
+    let b = bench(&mock, &[("ADVISOR_AI_DAILY_TOKENS", "1000")]).await;
+    let free = b.add("TEE-0", "ACME TEE - WHITE", DESCRIPTION).await;
+    let one = b.add("TEE-1", TITLE, DESCRIPTION).await;
+    let two = b.add("TEE-2", "ACME TEE - RED", DESCRIPTION).await;
+    let edits = json!({"title": "My Own Tee", "tags": ["mine"]});
+    for sku in [&one, &two] {
+        b.store
+            .edit_enrichment(
+                &b.tenant,
+                sku,
+                edits.as_object().unwrap(),
+                &[],
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let keeps_the_edits = |record: &shared::store::EnrichmentRecord| {
+        assert_eq!(record.payload["title"], "My Own Tee", "{record:?}");
+        assert_eq!(record.payload["tags"], json!(["mine"]));
+        assert_eq!(record.payload["locked"], json!(["title", "tags"]));
+    };
+    b.enrich(&free).await.unwrap();
+    b.enrich(&one).await.unwrap(); // 850 spent < 1000: by the model, 1700 after.
+    let by_model = b.enrichment(&one).await;
+    assert_eq!(by_model.generated_by, "openai");
+    keeps_the_edits(&by_model);
+    assert_eq!(b.enrichment(&free).await.payload["locked"], json!([]));
+
+    b.enrich(&two).await.unwrap();
+    let waiting = b.enrichment(&two).await;
+    assert!(waiting.waiting_for_budget);
+    keeps_the_edits(&waiting);
+
+    let richer = engine(
+        &b._dir,
+        &[
+            ("OPENAI_BASE_URL", &format!("{}/v1", mock.url)),
+            ("ADVISOR_AI_DAILY_TOKENS", "100000"),
+        ],
+    );
+    enrich_product(b.store.as_ref(), &richer, &b.tenant, &two)
+        .await
+        .unwrap();
+    let resumed = b.enrichment(&two).await;
+    assert_eq!(resumed.generated_by, "openai");
+    keeps_the_edits(&resumed);
+}
+
+#[tokio::test]
 async fn azure_openai_is_called_on_its_deployment_path_with_an_api_key_header() {
     let mock = MockOpenAi::start(good_answer()).await;
     let dir = tempfile::tempdir().unwrap();

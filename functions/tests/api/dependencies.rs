@@ -210,6 +210,16 @@ impl Store for DownStore {
     ) -> Result<BatchOutcome, StoreError> {
         self.fail().await
     }
+    async fn edit_enrichment(
+        &self,
+        _: &TenantId,
+        _: &Sku,
+        _: &serde_json::Map<String, Value>,
+        _: &[String],
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<EnrichmentEdits>, StoreError> {
+        self.fail().await
+    }
 }
 
 /// A running handler: it serves until this is dropped or told to stop.
@@ -371,6 +381,28 @@ async fn push_mappings_and_uploads_answer_503_problem_json_when_a_dependency_is_
         assert_eq!(res["statusCode"], "503", "{function}: {res}");
         assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
     }
+}
+
+#[tokio::test]
+async fn an_enrichment_edit_answers_503_problem_json_when_the_store_is_down() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let mut request = HttpRequest {
+        url: "http://localhost:7071/api/products/A/enrichment".into(),
+        method: "PATCH".into(),
+        body: Some(r#"{"set": {"title": "Lamp"}}"#.into()),
+        ..HttpRequest::default()
+    };
+    request.params.insert("sku".into(), "A".into());
+    request
+        .headers
+        .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    let payload =
+        serde_json::to_value(host::http_invocation("req", &request, &Sys::now("F"))).unwrap();
+    let (status, result) = invoke(&url, "ProductEnrichment", &payload).await;
+    assert_eq!(status, 200, "the invocation itself succeeds");
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "503", "{res}");
+    assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
 }
 
 #[tokio::test]

@@ -17,5 +17,6 @@ mod ingest_mappings;
 mod ingest_partner_file;
 mod local_host;
 mod mock_openai;
+mod product_enrichment;
 mod products;
 mod uploads;

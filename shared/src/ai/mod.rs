@@ -275,6 +275,7 @@ fn offline_enrichment(
         },
         flags: schema::fact_flags(facts.has_image, facts.has_gtin),
         checks: vec!["offline engine: rules and dictionaries only, no copy written".into()],
+        locked: Vec::new(),
     };
     Enrichment {
         generated_by: "offline".into(),

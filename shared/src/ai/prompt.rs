@@ -114,6 +114,7 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             enrichment: None,
+            edits: None,
         }
     }
 

@@ -27,6 +27,17 @@ pub const ATTRIBUTE_NAMES: [&str; 6] = [
     "target_gender",
     "age_group",
 ];
+/// The fields of an [`EnrichmentOutput`] a person may edit by hand. An edited field is locked:
+/// every later enrichment keeps the person's value (see [`check_edit`] and [`apply_edits`]).
+pub const EDITABLE_FIELDS: [&str; 7] = [
+    "title",
+    "description_html",
+    "seo_title",
+    "meta_description",
+    "tags",
+    "category",
+    "attributes",
+];
 /// The flags an enrichment may raise.
 pub const FLAG_CODES: [&str; 3] = ["missing_image", "missing_gtin", "price_looks_wrong"];
 
@@ -56,6 +67,10 @@ pub struct EnrichmentOutput {
     /// What the checks changed in the engine's answer (dropped attributes, categories outside
     /// the taxonomy); empty when it passed untouched.
     pub checks: Vec<String>,
+    /// The fields a person edited and locked, in [`EDITABLE_FIELDS`] order: they hold the
+    /// person's values, not the engine's. Absent from payloads stored before edits existed.
+    #[serde(default)]
+    pub locked: Vec<String>,
 }
 
 /// A category of the shipped taxonomy.
@@ -294,6 +309,7 @@ pub fn check_answer(content: &str, facts: &ProductFacts) -> Result<EnrichmentOut
         },
         flags: check_flags(answer.flags, facts)?,
         checks,
+        locked: Vec::new(),
     })
 }
 
@@ -425,6 +441,10 @@ pub fn fact_flags(has_image: bool, has_gtin: bool) -> Vec<Flag> {
     }
     flags
 }
+
+#[path = "schema_edits.rs"]
+mod edits;
+pub use edits::{EDITED_SOURCE, apply_edits, check_edit, edited_payload};
 
 #[cfg(test)]
 #[path = "schema_tests.rs"]

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use crate::ai::schema::apply_edits;
 use crate::ai::{AiEngine, AiError};
 use crate::domain::{Sku, TenantId};
 use crate::protocol::{ProtocolError, from_value_at};
@@ -280,7 +281,7 @@ pub async fn enrich_product_since(
         {
             return Ok(EnrichOutcome::AlreadyCurrent);
         }
-        let enrichment = match budget::budget_left(store, engine, tenant).await? {
+        let mut enrichment = match budget::budget_left(store, engine, tenant).await? {
             false => engine.waiting_for_budget(&product),
             true => {
                 let enrichment = engine.enrich(&product).await?;
@@ -292,6 +293,10 @@ pub async fn enrich_product_since(
                 enrichment
             }
         };
+        // Fields a person edited are locked: their values win over every engine's.
+        if let Some(edits) = &product.edits {
+            apply_edits(&mut enrichment.output, &edits.fields);
+        }
         let record = EnrichmentRecord {
             content_hash: product.content_hash.clone(),
             prompt_version: enrichment.prompt_version,

@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod conformance;
+mod edits;
 mod json_columns;
 mod model;
 pub mod mssql;
@@ -14,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{Sku, TenantId};
 
+pub use edits::*;
 pub use model::*;
 
 /// A failed store operation.
@@ -261,4 +263,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         orders: &[OrderUpsert],
         rejected: &[RejectedRow],
     ) -> Result<BatchOutcome, StoreError>;
+
+    /// Locks enrichment fields a person edited, in one transaction: `fields` are merged into
+    /// the product's locked fields and the `unlock` ones removed (see
+    /// [`EnrichmentEdits::merged`]). Returns the locked fields that result; `None` when the
+    /// tenant has no such product. The product's own content is not touched.
+    async fn edit_enrichment(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        fields: &serde_json::Map<String, serde_json::Value>,
+        unlock: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Option<EnrichmentEdits>, StoreError>;
 }

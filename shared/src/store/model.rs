@@ -348,6 +348,8 @@ pub struct ProductView {
     pub updated_at: DateTime<Utc>,
     /// The enrichment, when one exists.
     pub enrichment: Option<EnrichmentRecord>,
+    /// The enrichment fields a person edited and locked, when any were.
+    pub edits: Option<super::EnrichmentEdits>,
 }
 
 /// An enrichment as stored.

@@ -1,5 +1,6 @@
 //! Checks of enrichments: saved once per content and prompt version, with their provenance; the
-//! token tally per tenant and day; stand-ins waiting for budget.
+//! token tally per tenant and day; stand-ins waiting for budget; batch runs; fields a person
+//! edited and locked.
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -235,5 +236,98 @@ pub(super) async fn enrichment_runs_advance_once_and_count_slices_once(store: &d
     assert_eq!(
         (run.slices_done, run.enriched, run.already_current, run.gone),
         (1, 45, 4, 1)
+    );
+}
+
+pub(super) async fn edited_fields_are_locked_per_product_and_tenant(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    for t in [&demo, &acme] {
+        store.ensure_tenant(t, "T").await.unwrap();
+    }
+    let run = start(store, &demo, "event-l").await;
+    store
+        .apply_ingest_batch(&run, &[product("L", "Lamp", "20.00")], &[])
+        .await
+        .unwrap();
+    let sku = Sku::parse("L").unwrap();
+    let fields = |value: serde_json::Value| value.as_object().cloned().unwrap();
+    let at = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap();
+    let first = store
+        .edit_enrichment(
+            &demo,
+            &sku,
+            &fields(json!({"title": "Desk Lamp", "tags": ["lamp"]})),
+            &[],
+            at,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        json!(first.fields),
+        json!({"title": "Desk Lamp", "tags": ["lamp"]})
+    );
+
+    // A second edit merges into the first; unlocking removes a field.
+    let later = at + chrono::TimeDelta::minutes(5);
+    let second = store
+        .edit_enrichment(
+            &demo,
+            &sku,
+            &fields(json!({"title": "Brass Desk Lamp", "seo_title": "Brass lamp"})),
+            &["tags".to_owned()],
+            later,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = json!({"title": "Brass Desk Lamp", "seo_title": "Brass lamp"});
+    assert_eq!(json!(second.fields), expected);
+    assert_eq!(second.edited_at, later);
+
+    // The product shows its edits, alone and in a listing.
+    let view = store.get_product(&demo, &sku).await.unwrap().unwrap();
+    assert_eq!(view.edits, Some(second.clone()));
+    let query = ProductQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    let listed = store.list_products(&demo, &query).await.unwrap();
+    assert_eq!(listed[0].edits, Some(second));
+    assert_eq!(
+        view.content.title, "Lamp",
+        "the product's own title is kept"
+    );
+
+    // Another tenant neither sees nor edits them; an unknown product has nothing to edit.
+    assert_eq!(
+        store
+            .edit_enrichment(&acme, &sku, &fields(json!({"title": "X"})), &[], later)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store.get_product(&acme, &sku).await.unwrap().is_none());
+    let missing = Sku::parse("NOPE").unwrap();
+    assert_eq!(
+        store
+            .edit_enrichment(&demo, &missing, &fields(json!({"title": "X"})), &[], later)
+            .await
+            .unwrap(),
+        None
+    );
+    let view = store.get_product(&demo, &sku).await.unwrap().unwrap();
+    assert_eq!(json!(view.edits.unwrap().fields), expected);
+
+    // A product without edits shows none.
+    let run = start(store, &demo, "event-m").await;
+    store
+        .apply_ingest_batch(&run, &[product("M", "Mat", "5.00")], &[])
+        .await
+        .unwrap();
+    let mat = Sku::parse("M").unwrap();
+    assert_eq!(
+        store.get_product(&demo, &mat).await.unwrap().unwrap().edits,
+        None
     );
 }

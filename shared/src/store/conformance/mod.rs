@@ -308,6 +308,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn edited_fields_are_locked_per_product_and_tenant_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        edited_fields_are_locked_per_product_and_tenant(&store).await;
+    }
+
+    #[tokio::test]
     async fn enrichment_runs_advance_once_and_count_slices_once_on_sqlite() {
         let (_dir, store) = fresh().await;
         enrichment_runs_advance_once_and_count_slices_once(&store).await;
@@ -465,6 +471,17 @@ mod mssql {
             "enrichments_are_saved_once_per_content_on_mssql",
             |store| async move {
                 enrichments_are_saved_once_per_content(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn edited_fields_are_locked_per_product_and_tenant_on_mssql() {
+        on_fresh_database(
+            "edited_fields_are_locked_per_product_and_tenant_on_mssql",
+            |store| async move {
+                edited_fields_are_locked_per_product_and_tenant(&store).await;
             },
         )
         .await;

@@ -9,6 +9,7 @@
 //! All the T-SQL lives in [`sql`].
 
 mod config;
+mod edits;
 mod enrichment_runs;
 mod feeds;
 mod ingest;
@@ -431,6 +432,20 @@ impl Store for MssqlStore {
         unit_of_work!(
             self,
             transaction | c | feeds::apply_orders(c, run, orders, rejected)
+        )
+    }
+
+    async fn edit_enrichment(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        fields: &serde_json::Map<String, serde_json::Value>,
+        unlock: &[String],
+        at: chrono::DateTime<Utc>,
+    ) -> Result<Option<EnrichmentEdits>, StoreError> {
+        unit_of_work!(
+            self,
+            transaction | c | edits::edit_enrichment(c, tenant, sku, fields, unlock, at)
         )
     }
 }

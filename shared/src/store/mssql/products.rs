@@ -112,7 +112,20 @@ fn read_product(row: &Row) -> Result<ProductView, StoreError> {
         created_at: required_time(row, 14, "created_at")?,
         updated_at: required_time(row, 15, "updated_at")?,
         enrichment,
+        edits: read_edits(row)?,
     })
+}
+
+/// The locked fields of a [`sql::get_product`] row, when a person edited any.
+fn read_edits(row: &Row) -> Result<Option<EnrichmentEdits>, StoreError> {
+    let Some(fields) = text(row, 26, "enrichment_edits.fields")? else {
+        return Ok(None);
+    };
+    Ok(Some(EnrichmentEdits {
+        fields: serde_json::from_str(&fields)
+            .map_err(|e| StoreError::Corrupt(format!("enrichment_edits.fields: {e}")))?,
+        edited_at: required_time(row, 27, "enrichment_edits.edited_at")?,
+    }))
 }
 
 /// The enrichment columns of a [`sql::get_product`] row whose enrichment exists.

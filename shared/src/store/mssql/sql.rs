@@ -24,6 +24,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/mssql/0003_ai.sql"),
     ),
     (
+        4,
+        "edits",
+        include_str!("../../../migrations/mssql/0004_edits.sql"),
+    ),
+    (
         5,
         "enrichment_runs",
         include_str!("../../../migrations/mssql/0005_enrichment_runs.sql"),
@@ -340,12 +345,14 @@ const SELECT_PRODUCT: &str = "SELECT p.sku, p.title, p.description, p.price_mino
     p.content_hash, p.version, p.created_at, p.updated_at,
     e.content_hash AS enrichment_hash, e.generated_by, e.payload, e.created_at AS enriched_at,
     p.parent, p.options, p.attributes,
-    e.prompt_version, e.provenance, e.waiting_for_budget
+    e.prompt_version, e.provenance, e.waiting_for_budget,
+    x.fields AS edited_fields, x.edited_at
 FROM products AS p
-LEFT JOIN enrichments AS e ON e.tenant_id = p.tenant_id AND e.sku = p.sku";
+LEFT JOIN enrichments AS e ON e.tenant_id = p.tenant_id AND e.sku = p.sku
+LEFT JOIN enrichment_edits AS x ON x.tenant_id = p.tenant_id AND x.sku = p.sku";
 
 /// How many columns [`SELECT_PRODUCT`] returns.
-pub(super) const PRODUCT_COLUMNS: usize = 26;
+pub(super) const PRODUCT_COLUMNS: usize = 28;
 
 /// `@P1` tenant, `@P2` SKU.
 pub(super) fn get_product() -> String {
@@ -390,7 +397,8 @@ pub(super) fn list_products(filters: ListFilters) -> String {
     if filters.category {
         let p = param();
         sql.push_str(&format!(
-            "\n    AND (p.category = {p} OR JSON_VALUE(e.payload, '$.category.path') = {p})"
+            "\n    AND (p.category = {p} OR COALESCE(JSON_VALUE(x.fields, '$.category.path'),\
+             \n        JSON_VALUE(e.payload, '$.category.path')) = {p})"
         ));
     }
     if filters.updated_since {
@@ -660,6 +668,22 @@ pub(super) fn create_database(name: &str) -> String {
     format!("CREATE DATABASE [{name}]")
 }
 
+/// `@P1` tenant, `@P2` SKU: the product and its locked fields, locked until the transaction
+/// ends so that two edits at once merge one after the other.
+pub(super) const EDITS_STATE: &str = "SELECT p.sku, x.fields
+FROM products AS p WITH (UPDLOCK, HOLDLOCK)
+LEFT JOIN enrichment_edits AS x WITH (UPDLOCK, HOLDLOCK)
+    ON x.tenant_id = p.tenant_id AND x.sku = p.sku
+WHERE p.tenant_id = @P1 AND p.sku = @P2";
+
+/// `@P1` tenant, `@P2` SKU, `@P3` fields (JSON), `@P4` edited at.
+pub(super) const SAVE_EDITS: &str = "MERGE INTO enrichment_edits WITH (HOLDLOCK)
+USING (SELECT @P1 AS tenant_id, @P2 AS sku, @P3 AS fields, @P4 AS edited_at) AS s
+ON enrichment_edits.tenant_id = s.tenant_id AND enrichment_edits.sku = s.sku
+WHEN MATCHED THEN UPDATE SET fields = s.fields, edited_at = s.edited_at
+WHEN NOT MATCHED THEN INSERT (tenant_id, sku, fields, edited_at)
+    VALUES (s.tenant_id, s.sku, s.fields, s.edited_at);";
+
 /// Drops a test database, first closing sessions the pool may still hold open on it.
 #[cfg(test)]
 pub(super) fn drop_database(name: &str) -> [String; 2] {
@@ -740,6 +764,8 @@ mod tests {
             ("DELETE_CHANGED_LINES", DELETE_CHANGED_LINES),
             ("INSERT_CHANGED_LINES", INSERT_CHANGED_LINES),
             ("COUNT_ORDER_CHANGES", COUNT_ORDER_CHANGES),
+            ("EDITS_STATE", EDITS_STATE),
+            ("SAVE_EDITS", SAVE_EDITS),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))

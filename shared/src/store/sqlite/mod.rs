@@ -1,5 +1,6 @@
 //! The embedded store: SQLite through rusqlite (bundled), one file, versioned migrations.
 
+mod edits;
 mod enrichment_runs;
 mod feeds;
 mod ingest;
@@ -32,6 +33,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "ai",
         include_str!("../../../migrations/sqlite/0003_ai.sql"),
+    ),
+    (
+        4,
+        "edits",
+        include_str!("../../../migrations/sqlite/0004_edits.sql"),
     ),
     (
         5,
@@ -504,6 +510,21 @@ impl Store for SqliteStore {
         let (run, orders, rejected) = (run.clone(), orders.to_vec(), rejected.to_vec());
         self.pool
             .run(move |c| feeds::apply_orders(c, &run, &orders, &rejected))
+            .await
+    }
+
+    async fn edit_enrichment(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        fields: &serde_json::Map<String, serde_json::Value>,
+        unlock: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Option<EnrichmentEdits>, StoreError> {
+        let (tenant, sku, fields, unlock) =
+            (tenant.clone(), sku.clone(), fields.clone(), unlock.to_vec());
+        self.pool
+            .run(move |c| edits::edit_enrichment(c, &tenant, &sku, &fields, &unlock, at))
             .await
     }
 }

@@ -12,9 +12,10 @@ const SELECT: &str = "SELECT p.sku, p.title, p.description, p.price_minor, p.cur
         p.brand, p.category, p.gtin, p.image_url, p.source, p.source_updated_at, p.content_hash,
         p.version, p.created_at, p.updated_at,
         e.content_hash, e.generated_by, e.payload, e.created_at, p.parent, p.options, p.attributes,
-        e.prompt_version, e.provenance, e.waiting_for_budget
+        e.prompt_version, e.provenance, e.waiting_for_budget, x.fields, x.edited_at
     FROM products p
-    LEFT JOIN enrichments e ON e.tenant_id = p.tenant_id AND e.sku = p.sku";
+    LEFT JOIN enrichments e ON e.tenant_id = p.tenant_id AND e.sku = p.sku
+    LEFT JOIN enrichment_edits x ON x.tenant_id = p.tenant_id AND x.sku = p.sku";
 
 pub(super) fn list(
     c: &mut Connection,
@@ -35,7 +36,11 @@ pub(super) fn list(
         args.extend(std::iter::repeat_n(SqlValue::from(pattern), 3));
     }
     if let Some(category) = &query.category {
-        sql.push_str(" AND (p.category = ? OR json_extract(e.payload, '$.category.path') = ?)");
+        // A category a person locked stands in for the enrichment's.
+        sql.push_str(
+            " AND (p.category = ? OR COALESCE(json_extract(x.fields, '$.category.path'),
+                json_extract(e.payload, '$.category.path')) = ?)",
+        );
         args.extend([
             SqlValue::from(category.clone()),
             SqlValue::from(category.clone()),
@@ -100,6 +105,7 @@ struct RawProduct {
     created_at: String,
     updated_at: String,
     enrichment: Option<RawEnrichment>,
+    edits: Option<(String, String)>,
     parent: Option<String>,
     options: Option<String>,
     attributes: Option<String>,
@@ -167,6 +173,10 @@ fn read_product(row: &Row<'_>) -> rusqlite::Result<RawProduct> {
         created_at: row.get(14)?,
         updated_at: row.get(15)?,
         enrichment,
+        edits: match row.get::<_, Option<String>>(26)? {
+            None => None,
+            Some(fields) => Some((fields, row.get(27)?)),
+        },
         parent: row.get(20)?,
         options: row.get(21)?,
         attributes: row.get(22)?,
@@ -218,6 +228,16 @@ impl RawProduct {
             created_at: from_db_time(&self.created_at)?,
             updated_at: from_db_time(&self.updated_at)?,
             enrichment,
+            edits: self
+                .edits
+                .map(|(fields, edited_at)| {
+                    Ok::<_, StoreError>(EnrichmentEdits {
+                        fields: serde_json::from_str(&fields)
+                            .map_err(|e| StoreError::Corrupt(format!("enrichment edits: {e}")))?,
+                        edited_at: from_db_time(&edited_at)?,
+                    })
+                })
+                .transpose()?,
         })
     }
 }
