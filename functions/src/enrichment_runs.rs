@@ -1,7 +1,8 @@
 //! `EnrichmentRuns` — `POST /api/enrichment/runs` re-enriches a filtered part of the caller's
 //! catalogue (`{"filter": {"category", "q", "updated_since", "generated_by"}, "force"}`, all
 //! optional) by fanning out `enrich` messages; `GET /api/enrichment/runs/{id}` shows its
-//! progress and results. Without `force`, products already enriched for their content and the
+//! progress and results, `GET /api/enrichment/runs` the runs newest first (cursor pagination,
+//! `limit`). Without `force`, products already enriched for their content and the
 //! current prompt are skipped at no cost; with it they are redone once. An `Idempotency-Key`
 //! makes a repeated request find its run.
 
@@ -11,12 +12,12 @@ use sha2::{Digest, Sha256};
 use shared::domain::TenantId;
 use shared::enrich::batch;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
-use shared::store::{EnrichmentFilter, EnrichmentRun, EnrichmentRunStart};
+use shared::store::{EnrichmentFilter, EnrichmentRun, EnrichmentRunCursor, EnrichmentRunStart};
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, body};
-use crate::paging::json;
+use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit};
 use crate::problem::ApiError;
 
 /// The largest request body.
@@ -52,9 +53,7 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<Answer, ApiError
     let id = http.param("id").filter(|id| !id.is_empty());
     match (http.method.to_ascii_uppercase().as_str(), id) {
         ("GET", Some(id)) => Ok((get_one(state, &tenant, id).await?, None)),
-        ("GET", None) => Err(ApiError::not_found(
-            "name a run: GET /api/enrichment/runs/{id}, with the id POST answered",
-        )),
+        ("GET", None) => Ok((list(state, &tenant, http).await?, None)),
         ("POST", None) => start(state, &tenant, http).await,
         ("POST", Some(_)) => Err(ApiError::method_not_allowed("POST")),
         (other, _) => Err(ApiError::method_not_allowed(other)),
@@ -68,6 +67,32 @@ async fn get_one(state: &AppState, tenant: &TenantId, id: &str) -> Result<HttpRe
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no enrichment run `{id}`")))?;
     json(200, &RunBody::from(&run))
+}
+
+async fn list(
+    state: &AppState,
+    tenant: &TenantId,
+    http: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let limit = limit(http)?;
+    let after: Option<EnrichmentRunCursor> =
+        http.query("cursor").map(decode_json_cursor).transpose()?;
+    let mut runs = state
+        .store
+        .list_enrichment_runs(tenant, after.as_ref(), limit + 1)
+        .await?;
+    let next_cursor = if runs.len() > limit as usize {
+        runs.truncate(limit as usize);
+        runs.last()
+            .map(|run| encode_json_cursor(&EnrichmentRunCursor::after(run)))
+    } else {
+        None
+    };
+    let items: Vec<RunBody> = runs.iter().map(RunBody::from).collect();
+    json(
+        200,
+        &serde_json::json!({"items": items, "next_cursor": next_cursor}),
+    )
 }
 
 /// What a run request asks for.

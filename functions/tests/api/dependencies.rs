@@ -127,6 +127,14 @@ impl Store for DownStore {
     ) -> Result<Option<EnrichmentRun>, StoreError> {
         self.fail().await
     }
+    async fn list_enrichment_runs(
+        &self,
+        _: &TenantId,
+        _: Option<&EnrichmentRunCursor>,
+        _: u32,
+    ) -> Result<Vec<EnrichmentRun>, StoreError> {
+        self.fail().await
+    }
     async fn advance_enrichment_run(
         &self,
         _: &str,

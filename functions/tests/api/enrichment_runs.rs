@@ -129,6 +129,9 @@ async fn a_repeated_request_finds_its_run_and_bad_requests_say_what_is_wrong() {
             "{body}: {problem}"
         );
     }
+    let listed = app.get_json("/enrichment/runs?limit=1").await;
+    assert_eq!(listed["items"][0]["id"], first["id"]);
+    assert!(listed["next_cursor"].is_null(), "one run only: {listed}");
     let missing = app
         .get("/enrichment/runs/nope", Some("local-dev-key"))
         .await;

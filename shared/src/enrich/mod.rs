@@ -6,6 +6,8 @@
 pub mod batch;
 pub mod budget;
 
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -117,6 +119,10 @@ pub const RUN_CHANGES_PAGE: u32 = 50;
 /// Products of one page enriched at once; the provider's own limit caps what is in flight.
 const PAGE_CONCURRENCY: usize = 8;
 
+/// How long one message may keep starting products: under the host's five-minute lock
+/// renewal (host.json), with room for the requests already in flight to finish.
+const MESSAGE_TIME_BUDGET: Duration = Duration::from_secs(180);
+
 /// Products one message from ingestion covers. Its handler splits it into pages of
 /// [`RUN_CHANGES_PAGE`], so ingestion's answer stays small (a 5M-row feed owes 5,000 messages,
 /// not 100,000) and the pages are still enriched in parallel.
@@ -210,6 +216,9 @@ pub enum EnrichError {
     /// The engine failed.
     #[error(transparent)]
     Ai(#[from] AiError),
+    /// The message ran out of time before every product was begun; a redelivery does the rest.
+    #[error("the message's time ran out before every product was enriched")]
+    OutOfTime,
 }
 
 impl EnrichError {
@@ -218,6 +227,7 @@ impl EnrichError {
         match self {
             EnrichError::Store(e) => e.is_transient(),
             EnrichError::Ai(e) => e.is_transient(),
+            EnrichError::OutOfTime => true,
         }
     }
 }
@@ -247,8 +257,16 @@ async fn enrich_all(
     skus: Vec<Sku>,
     since: Option<DateTime<Utc>>,
 ) -> Result<EnrichTally, EnrichError> {
+    let started = Instant::now();
     let outcomes: Vec<_> = futures::stream::iter(skus)
-        .map(|sku| async move { enrich_product_since(store, engine, tenant, &sku, since).await })
+        .map(|sku| async move {
+            // The host renews a message's lock for at most five minutes: products not begun
+            // by then are left to the redelivery, which finds the others done.
+            if started.elapsed() > MESSAGE_TIME_BUDGET {
+                return Err(EnrichError::OutOfTime);
+            }
+            enrich_product_since(store, engine, tenant, &sku, since).await
+        })
         .buffer_unordered(PAGE_CONCURRENCY)
         .collect()
         .await;

@@ -164,6 +164,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: &str,
     ) -> Result<Option<EnrichmentRun>, StoreError>;
 
+    /// One page of the tenant's batch enrichment runs, newest first (by start, then id), after
+    /// `after`.
+    async fn list_enrichment_runs(
+        &self,
+        tenant: &TenantId,
+        after: Option<&EnrichmentRunCursor>,
+        limit: u32,
+    ) -> Result<Vec<EnrichmentRun>, StoreError>;
+
     /// Moves run `id`'s scan from `after` to `next` (`None`: the scan is over), adding the
     /// products and slices the step found; `false` (nothing written) when the scan is no longer
     /// at `after`, i.e. this step was done already.

@@ -556,6 +556,25 @@ impl EnrichmentRun {
     }
 }
 
+/// Where a page of batch enrichment runs ends: the next page starts after this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrichmentRunCursor {
+    /// The last run's start.
+    pub created_at: DateTime<Utc>,
+    /// The last run's id (breaks ties between runs started in the same millisecond).
+    pub id: String,
+}
+
+impl EnrichmentRunCursor {
+    /// The cursor that continues after `run`.
+    pub fn after(run: &EnrichmentRun) -> Self {
+        Self {
+            created_at: run.created_at,
+            id: run.id.clone(),
+        }
+    }
+}
+
 /// What one slice of a batch run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SliceTally {

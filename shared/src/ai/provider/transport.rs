@@ -282,6 +282,56 @@ mod tests {
         }
     }
 
+    #[derive(Debug)]
+    struct FakeEntraId;
+
+    #[async_trait::async_trait]
+    impl azure_core::credentials::TokenCredential for FakeEntraId {
+        async fn get_token(
+            &self,
+            scopes: &[&str],
+            _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+            assert_eq!(scopes, [COGNITIVE_SERVICES_SCOPE]);
+            Ok(azure_core::credentials::AccessToken::new(
+                "entra-token",
+                azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_key_azure_requests_carry_an_entra_id_token_instead_of_an_api_key() {
+        let entra = AzureCredential::from_token_credential(Arc::new(FakeEntraId), "fake");
+        let client = reqwest::Client::new();
+        let transport = Transport::new(
+            client.clone(),
+            RetryPolicy::default(),
+            Some(Arc::new(entra)),
+        );
+        let request = client
+            .post("http://127.0.0.1:9/openai/deployments/d/chat/completions")
+            .header("api-key", "")
+            .build()
+            .unwrap();
+        let request = transport.authorise(request).await.unwrap();
+        assert!(request.headers().get("api-key").is_none());
+        assert_eq!(request.headers()[AUTHORIZATION], "Bearer entra-token");
+    }
+
+    #[tokio::test]
+    async fn an_empty_bearer_is_not_sent_to_a_server_that_needs_no_key() {
+        let client = reqwest::Client::new();
+        let transport = Transport::new(client.clone(), RetryPolicy::default(), None);
+        let request = client
+            .post("http://127.0.0.1:9/v1/chat/completions")
+            .header(AUTHORIZATION, "Bearer ")
+            .build()
+            .unwrap();
+        let request = transport.authorise(request).await.unwrap();
+        assert!(request.headers().get(AUTHORIZATION).is_none());
+    }
+
     #[test]
     fn only_rate_limits_timeouts_and_server_errors_are_retried() {
         for (status, retry) in [

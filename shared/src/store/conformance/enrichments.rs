@@ -331,3 +331,37 @@ pub(super) async fn edited_fields_are_locked_per_product_and_tenant(store: &dyn 
         None
     );
 }
+
+pub(super) async fn enrichment_runs_are_listed_newest_first_a_page_at_a_time(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    for t in [&demo, &acme] {
+        store.ensure_tenant(t, "T").await.unwrap();
+    }
+    let at = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap();
+    // Two runs share a start: the id breaks the tie.
+    for (id, seconds, owner) in [
+        ("a", 0, &demo),
+        ("b", 1, &demo),
+        ("c", 1, &demo),
+        ("x", 2, &acme),
+    ] {
+        let start = EnrichmentRunStart {
+            id: id.into(),
+            tenant: owner.clone(),
+            filter: EnrichmentFilter::default(),
+            force: false,
+            created_at: at + chrono::TimeDelta::seconds(seconds),
+        };
+        store.start_enrichment_run(&start).await.unwrap();
+    }
+    let first = store.list_enrichment_runs(&demo, None, 2).await.unwrap();
+    let ids: Vec<&str> = first.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["c", "b"]);
+    let cursor = EnrichmentRunCursor::after(&first[1]);
+    let rest = store
+        .list_enrichment_runs(&demo, Some(&cursor), 2)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = rest.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["a"]);
+}

@@ -314,6 +314,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn enrichment_runs_are_listed_newest_first_a_page_at_a_time_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        enrichment_runs_are_listed_newest_first_a_page_at_a_time(&store).await;
+    }
+
+    #[tokio::test]
     async fn enrichment_runs_advance_once_and_count_slices_once_on_sqlite() {
         let (_dir, store) = fresh().await;
         enrichment_runs_advance_once_and_count_slices_once(&store).await;
@@ -482,6 +488,17 @@ mod mssql {
             "edited_fields_are_locked_per_product_and_tenant_on_mssql",
             |store| async move {
                 edited_fields_are_locked_per_product_and_tenant(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn enrichment_runs_are_listed_newest_first_a_page_at_a_time_on_mssql() {
+        on_fresh_database(
+            "enrichment_runs_are_listed_newest_first_a_page_at_a_time_on_mssql",
+            |store| async move {
+                enrichment_runs_are_listed_newest_first_a_page_at_a_time(&store).await;
             },
         )
         .await;

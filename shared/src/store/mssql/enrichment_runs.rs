@@ -39,6 +39,21 @@ pub(super) async fn get(
     rows.first().map(read_run).transpose()
 }
 
+/// A page of the tenant's runs, newest first.
+pub(super) async fn list(
+    c: &mut Connection,
+    tenant: &TenantId,
+    after: Option<&EnrichmentRunCursor>,
+    limit: u32,
+) -> Result<Vec<EnrichmentRun>, StoreError> {
+    let limit = i64::from(limit);
+    let at = after.map(|cursor| to_db_time(&cursor.created_at));
+    let id = after.map(|cursor| cursor.id.as_str());
+    let params: [&dyn ToSql; 4] = [&limit, &tenant.as_str(), &at, &id];
+    let rows = query(c, sql::LIST_ENRICHMENT_RUNS, &params).await?;
+    rows.iter().map(read_run).collect()
+}
+
 /// Moves the scan from `after` to `next` if it is still at `after`.
 pub(super) async fn advance(
     c: &mut Connection,

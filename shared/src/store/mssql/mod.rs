@@ -316,6 +316,15 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| enrichment_runs::get(c, tenant, id))
     }
 
+    async fn list_enrichment_runs(
+        &self,
+        tenant: &TenantId,
+        after: Option<&EnrichmentRunCursor>,
+        limit: u32,
+    ) -> Result<Vec<EnrichmentRun>, StoreError> {
+        unit_of_work!(self, |c| enrichment_runs::list(c, tenant, after, limit))
+    }
+
     async fn advance_enrichment_run(
         &self,
         id: &str,

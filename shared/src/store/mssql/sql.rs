@@ -493,6 +493,20 @@ WHERE r.tenant_id = @P1 AND r.id = @P2
 GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status, r.cursor, r.matched, r.slices,
     r.created_at, r.queued_at";
 
+/// The tenant's runs, newest first, as [`GET_ENRICHMENT_RUN`] reads one. `@P1` limit, `@P2`
+/// tenant, then `@P3` the cursor's start (NULL: from the newest) and `@P4` its id.
+pub(super) const LIST_ENRICHMENT_RUNS: &str = "SELECT TOP (@P1) r.id, r.tenant_id, r.filter,
+    r.force, r.status, r.cursor, r.matched, r.slices, r.created_at, r.queued_at,
+    COUNT_BIG(s.through) AS slices_done, COALESCE(SUM(s.enriched), 0) AS enriched,
+    COALESCE(SUM(s.already_current), 0) AS current, COALESCE(SUM(s.gone), 0) AS gone
+FROM enrichment_runs AS r
+LEFT JOIN enrichment_run_slices AS s ON s.run_id = r.id
+WHERE r.tenant_id = @P2
+    AND (@P3 IS NULL OR r.created_at < @P3 OR (r.created_at = @P3 AND r.id < @P4))
+GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status, r.cursor, r.matched, r.slices,
+    r.created_at, r.queued_at
+ORDER BY r.created_at DESC, r.id DESC";
+
 /// How many columns [`GET_ENRICHMENT_RUN`] returns.
 pub(super) const ENRICHMENT_RUN_COLUMNS: usize = 14;
 
@@ -766,6 +780,11 @@ mod tests {
             ("COUNT_ORDER_CHANGES", COUNT_ORDER_CHANGES),
             ("EDITS_STATE", EDITS_STATE),
             ("SAVE_EDITS", SAVE_EDITS),
+            ("GET_ENRICHMENT_RUN", GET_ENRICHMENT_RUN),
+            ("LIST_ENRICHMENT_RUNS", LIST_ENRICHMENT_RUNS),
+            ("START_ENRICHMENT_RUN", START_ENRICHMENT_RUN),
+            ("ADVANCE_ENRICHMENT_RUN", ADVANCE_ENRICHMENT_RUN),
+            ("RECORD_ENRICHMENT_SLICE", RECORD_ENRICHMENT_SLICE),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))

@@ -51,6 +51,37 @@ pub(super) fn get(
     .transpose()
 }
 
+/// A page of the tenant's runs, newest first.
+pub(super) fn list(
+    c: &mut Connection,
+    tenant: &TenantId,
+    after: Option<&EnrichmentRunCursor>,
+    limit: u32,
+) -> Result<Vec<EnrichmentRun>, StoreError> {
+    let (at, id) = match after {
+        Some(cursor) => (
+            Some(to_db_time(&cursor.created_at)),
+            Some(cursor.id.as_str()),
+        ),
+        None => (None, None),
+    };
+    let mut statement = c
+        .prepare(&format!(
+            "{SELECT} WHERE r.tenant_id = ?1
+                AND (?2 IS NULL OR r.created_at < ?2 OR (r.created_at = ?2 AND r.id < ?3))
+             GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC LIMIT ?4"
+        ))
+        .map_err(map_error)?;
+    let rows = statement
+        .query_map(params![tenant.as_str(), at, id, limit], read_run)
+        .map_err(map_error)?;
+    let mut runs = Vec::new();
+    for row in rows {
+        runs.push(row.map_err(map_error)?.into_run()?);
+    }
+    Ok(runs)
+}
+
 /// Moves the scan from `after` to `next` if it is still at `after`.
 pub(super) fn advance(
     c: &mut Connection,

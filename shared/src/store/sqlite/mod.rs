@@ -368,6 +368,18 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn list_enrichment_runs(
+        &self,
+        tenant: &TenantId,
+        after: Option<&EnrichmentRunCursor>,
+        limit: u32,
+    ) -> Result<Vec<EnrichmentRun>, StoreError> {
+        let (tenant, after) = (tenant.clone(), after.cloned());
+        self.pool
+            .run(move |c| enrichment_runs::list(c, &tenant, after.as_ref(), limit))
+            .await
+    }
+
     async fn advance_enrichment_run(
         &self,
         id: &str,
