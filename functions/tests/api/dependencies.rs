@@ -108,8 +108,12 @@ impl Store for DownStore {
     async fn add_ai_tokens(&self, _: &TenantId, _: NaiveDate, _: u64) -> Result<(), StoreError> {
         self.fail().await
     }
+    async fn tenants_waiting_for_budget(&self) -> Result<Vec<TenantId>, StoreError> {
+        self.fail().await
+    }
     async fn enrichments_waiting_for_budget(
         &self,
+        _: &TenantId,
         _: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
         self.fail().await

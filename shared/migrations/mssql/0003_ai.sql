@@ -14,7 +14,7 @@ ALTER TABLE enrichments ADD waiting_for_budget BIT NOT NULL
     CONSTRAINT df_enrichments_waiting_for_budget DEFAULT 0;
 GO
 
-CREATE INDEX enrichments_waiting_for_budget ON enrichments (created_at)
+CREATE INDEX enrichments_waiting_for_budget ON enrichments (tenant_id, created_at)
     WHERE waiting_for_budget = 1;
 GO
 

@@ -8,7 +8,7 @@ ALTER TABLE enrichments ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE enrichments ADD COLUMN waiting_for_budget INTEGER NOT NULL DEFAULT 0
     CHECK (waiting_for_budget IN (0, 1));
 
-CREATE INDEX enrichments_waiting_for_budget ON enrichments (created_at)
+CREATE INDEX enrichments_waiting_for_budget ON enrichments (tenant_id, created_at)
     WHERE waiting_for_budget = 1;
 
 CREATE TABLE ai_token_usage (

@@ -1,8 +1,6 @@
 //! The per-tenant daily token budget: whether a tenant may still spend today, what it has
 //! spent, and the products whose enrichment waits for budget.
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
@@ -60,11 +58,12 @@ pub async fn budget_status(
     })
 }
 
-/// At most this many waiting products are queued again per call of [`resume_waiting`].
+/// At most this many waiting products per tenant are queued again per call of
+/// [`resume_waiting`]; the rest follow on later calls.
 pub const RESUME_BATCH: u32 = 500;
 
-/// The requests that enrich again products whose stand-in waits for budget, for tenants whose
-/// budget today has room. Sending one twice is harmless: the second finds the work done.
+/// The requests that enrich again products whose stand-in waits for budget, for each tenant
+/// whose budget today has room. Sending one twice is harmless: the second finds the work done.
 pub async fn resume_waiting(
     store: &dyn Store,
     engine: &AiEngine,
@@ -72,25 +71,21 @@ pub async fn resume_waiting(
     let Some(limit) = engine.daily_tokens() else {
         return Ok(Vec::new());
     };
-    let waiting = store.enrichments_waiting_for_budget(RESUME_BATCH).await?;
-    let mut room: HashMap<TenantId, bool> = HashMap::new();
     let mut requests = Vec::new();
-    for w in waiting {
-        let has_room = match room.get(&w.tenant) {
-            Some(has_room) => *has_room,
-            None => {
-                let has_room = store.ai_tokens_spent(&w.tenant, today()).await? < limit;
-                room.insert(w.tenant.clone(), has_room);
-                has_room
-            }
-        };
-        if has_room {
-            requests.push(EnrichRequest::Product(ProductRef {
+    for tenant in store.tenants_waiting_for_budget().await? {
+        if store.ai_tokens_spent(&tenant, today()).await? >= limit {
+            continue;
+        }
+        let waiting = store
+            .enrichments_waiting_for_budget(&tenant, RESUME_BATCH)
+            .await?;
+        requests.extend(waiting.into_iter().map(|w| {
+            EnrichRequest::Product(ProductRef {
                 tenant: w.tenant,
                 sku: w.sku,
                 content_hash: w.content_hash,
-            }));
-        }
+            })
+        }));
     }
     Ok(requests)
 }

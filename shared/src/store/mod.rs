@@ -143,10 +143,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         tokens: u64,
     ) -> Result<(), StoreError>;
 
-    /// Up to `limit` products, across tenants, whose enrichment waits for token budget, the
+    /// The tenants with products whose enrichment waits for token budget.
+    async fn tenants_waiting_for_budget(&self) -> Result<Vec<TenantId>, StoreError>;
+
+    /// Up to `limit` of the tenant's products whose enrichment waits for token budget, the
     /// longest waiting first.
     async fn enrichments_waiting_for_budget(
         &self,
+        tenant: &TenantId,
         limit: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError>;
 

@@ -134,24 +134,58 @@ pub(super) async fn ai_tokens_are_tallied_and_waiting_enrichments_listed(store: 
         .save_enrichment(&acme, &w2, &later, None)
         .await
         .unwrap();
-    let waiting = store.enrichments_waiting_for_budget(10).await.unwrap();
+    let tenants = store.tenants_waiting_for_budget().await.unwrap();
+    assert_eq!(tenants, [acme.clone(), demo.clone()]);
+    let waiting = store
+        .enrichments_waiting_for_budget(&demo, 10)
+        .await
+        .unwrap();
     let found: Vec<(&str, &str)> = waiting
         .iter()
         .map(|w| (w.tenant.as_str(), w.sku.as_str()))
         .collect();
-    assert_eq!(found, [("demo", "W1"), ("acme", "W2")]);
+    assert_eq!(found, [("demo", "W1")]);
     assert_eq!(waiting[0].content_hash, hashes[0]);
-    assert_eq!(
-        store.enrichments_waiting_for_budget(1).await.unwrap().len(),
-        1
-    );
+    let two = Sku::parse("W3").unwrap();
+    let run = start(store, &demo, "event-w3").await;
+    let p = product("W3", "Waiting too", "1.00");
+    let hash = p.content_hash.clone();
+    store.apply_ingest_batch(&run, &[p], &[]).await.unwrap();
+    let latest = EnrichmentRecord {
+        created_at: Utc::now() + chrono::TimeDelta::seconds(2),
+        ..record(&hash, "v1", true)
+    };
+    store
+        .save_enrichment(&demo, &two, &latest, None)
+        .await
+        .unwrap();
+    let waiting = store
+        .enrichments_waiting_for_budget(&demo, 10)
+        .await
+        .unwrap();
+    let skus: Vec<&str> = waiting.iter().map(|w| w.sku.as_str()).collect();
+    assert_eq!(skus, ["W1", "W3"], "the longest waiting first");
+    let first = store
+        .enrichments_waiting_for_budget(&demo, 1)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
     store
         .save_enrichment(&demo, &w1, &record(&hashes[0], "v1", false), None)
         .await
         .unwrap();
-    let waiting = store.enrichments_waiting_for_budget(10).await.unwrap();
+    let waiting = store
+        .enrichments_waiting_for_budget(&demo, 10)
+        .await
+        .unwrap();
     assert_eq!(waiting.len(), 1);
-    assert_eq!(waiting[0].sku.as_str(), "W2");
+    assert_eq!(waiting[0].sku.as_str(), "W3");
+    let acme_waiting = store
+        .enrichments_waiting_for_budget(&acme, 10)
+        .await
+        .unwrap();
+    assert_eq!(acme_waiting.len(), 1);
+    assert_eq!(acme_waiting[0].sku.as_str(), "W2");
 }
 
 pub(super) async fn enrichment_runs_advance_once_and_count_slices_once(store: &dyn Store) {

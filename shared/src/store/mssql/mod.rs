@@ -294,11 +294,18 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| products::add_ai_tokens(c, tenant, day, tokens))
     }
 
+    async fn tenants_waiting_for_budget(&self) -> Result<Vec<TenantId>, StoreError> {
+        unit_of_work!(self, |c| products::tenants_waiting_for_budget(c))
+    }
+
     async fn enrichments_waiting_for_budget(
         &self,
+        tenant: &TenantId,
         limit: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
-        unit_of_work!(self, |c| products::enrichments_waiting_for_budget(c, limit))
+        unit_of_work!(self, |c| products::enrichments_waiting_for_budget(
+            c, tenant, limit
+        ))
     }
 
     async fn start_enrichment_run(

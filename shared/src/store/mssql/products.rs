@@ -228,13 +228,32 @@ pub(super) async fn add_ai_tokens(
     Ok(())
 }
 
-/// Enrichments waiting for budget, the longest waiting first.
+/// The tenants with enrichments waiting for budget.
+pub(super) async fn tenants_waiting_for_budget(
+    c: &mut Connection,
+) -> Result<Vec<TenantId>, StoreError> {
+    let rows = query(c, sql::TENANTS_WAITING_FOR_BUDGET, &[]).await?;
+    rows.iter()
+        .map(|row| {
+            TenantId::parse(&required_text(row, 0, "enrichments.tenant_id")?)
+                .map_err(corrupt("tenant_id"))
+        })
+        .collect()
+}
+
+/// The tenant's enrichments waiting for budget, the longest waiting first.
 pub(super) async fn enrichments_waiting_for_budget(
     c: &mut Connection,
+    tenant: &TenantId,
     limit: u32,
 ) -> Result<Vec<WaitingEnrichment>, StoreError> {
     let limit = i64::from(limit);
-    let rows = query(c, sql::ENRICHMENTS_WAITING_FOR_BUDGET, &[&limit]).await?;
+    let rows = query(
+        c,
+        sql::ENRICHMENTS_WAITING_FOR_BUDGET,
+        &[&limit, &tenant.as_str()],
+    )
+    .await?;
     rows.iter()
         .map(|row| {
             Ok(WaitingEnrichment {

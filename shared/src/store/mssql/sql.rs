@@ -462,11 +462,16 @@ ON ai_token_usage.tenant_id = s.tenant_id AND ai_token_usage.day = s.day
 WHEN MATCHED THEN UPDATE SET tokens = ai_token_usage.tokens + s.tokens
 WHEN NOT MATCHED THEN INSERT (tenant_id, day, tokens) VALUES (s.tenant_id, s.day, s.tokens);";
 
-/// `@P1` limit: enrichments waiting for budget, the longest waiting first.
+/// `@P1` limit, `@P2` tenant: the tenant's enrichments waiting for budget, the longest waiting
+/// first.
 pub(super) const ENRICHMENTS_WAITING_FOR_BUDGET: &str =
     "SELECT TOP (@P1) tenant_id, sku, content_hash FROM enrichments
-WHERE waiting_for_budget = 1
-ORDER BY created_at, tenant_id, sku";
+WHERE tenant_id = @P2 AND waiting_for_budget = 1
+ORDER BY created_at, sku";
+
+/// The tenants with enrichments waiting for budget.
+pub(super) const TENANTS_WAITING_FOR_BUDGET: &str =
+    "SELECT DISTINCT tenant_id FROM enrichments WHERE waiting_for_budget = 1 ORDER BY tenant_id";
 
 /// `@P1` tenant, `@P2` name, `@P3` body, `@P4` now.
 pub(super) const PUT_PROFILE: &str = "MERGE INTO mapping_profiles WITH (HOLDLOCK)
@@ -760,6 +765,7 @@ mod tests {
                 "ENRICHMENTS_WAITING_FOR_BUDGET",
                 ENRICHMENTS_WAITING_FOR_BUDGET,
             ),
+            ("TENANTS_WAITING_FOR_BUDGET", TENANTS_WAITING_FOR_BUDGET),
             ("RUN_OF_TENANT", RUN_OF_TENANT),
             ("LIST_ERRORS", LIST_ERRORS),
             ("LIST_ERRORS_AFTER", LIST_ERRORS_AFTER),

@@ -338,12 +338,18 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn tenants_waiting_for_budget(&self) -> Result<Vec<TenantId>, StoreError> {
+        self.pool.run(products::tenants_waiting_for_budget).await
+    }
+
     async fn enrichments_waiting_for_budget(
         &self,
+        tenant: &TenantId,
         limit: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
+        let tenant = tenant.clone();
         self.pool
-            .run(move |c| products::enrichments_waiting_for_budget(c, limit))
+            .run(move |c| products::enrichments_waiting_for_budget(c, &tenant, limit))
             .await
     }
 

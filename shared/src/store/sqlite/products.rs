@@ -364,19 +364,39 @@ pub(super) fn add_ai_tokens(
     Ok(())
 }
 
-/// Enrichments waiting for budget, oldest first.
+/// The tenants with enrichments waiting for budget.
+pub(super) fn tenants_waiting_for_budget(c: &mut Connection) -> Result<Vec<TenantId>, StoreError> {
+    let mut statement = c
+        .prepare(
+            "SELECT DISTINCT tenant_id FROM enrichments WHERE waiting_for_budget = 1
+             ORDER BY tenant_id",
+        )
+        .map_err(map_error)?;
+    let rows = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(map_error)?;
+    let mut tenants = Vec::new();
+    for row in rows {
+        let tenant = row.map_err(map_error)?;
+        tenants.push(TenantId::parse(&tenant).map_err(corrupt("tenant_id"))?);
+    }
+    Ok(tenants)
+}
+
+/// The tenant's enrichments waiting for budget, oldest first.
 pub(super) fn enrichments_waiting_for_budget(
     c: &mut Connection,
+    tenant: &TenantId,
     limit: u32,
 ) -> Result<Vec<WaitingEnrichment>, StoreError> {
     let mut statement = c
         .prepare(
             "SELECT tenant_id, sku, content_hash FROM enrichments
-             WHERE waiting_for_budget = 1 ORDER BY created_at, tenant_id, sku LIMIT ?1",
+             WHERE tenant_id = ?1 AND waiting_for_budget = 1 ORDER BY created_at, sku LIMIT ?2",
         )
         .map_err(map_error)?;
     let rows = statement
-        .query_map(params![limit], |row| {
+        .query_map(params![tenant.as_str(), limit], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
