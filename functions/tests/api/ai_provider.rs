@@ -274,6 +274,40 @@ async fn a_refusal_falls_back_to_the_offline_engine_with_the_refusal_recorded() 
 }
 
 #[tokio::test]
+async fn a_content_filter_refusal_falls_back_but_a_request_the_provider_rejects_fails_the_message()
+{
+    let mock = MockOpenAi::start(good_answer()).await;
+    mock.script([
+        Reply::BadRequest("content_filter"),
+        Reply::BadRequest("invalid_value"),
+    ]);
+    let b = bench(&mock, &[]).await;
+    let filtered = b.add("TEE-1", TITLE, DESCRIPTION).await;
+    b.enrich(&filtered).await.unwrap();
+    let e = b.enrichment(&filtered).await;
+    assert_eq!(e.generated_by, "offline");
+    assert!(
+        e.provenance
+            .fallback_reason
+            .unwrap()
+            .contains("content_filter")
+    );
+
+    // A request shape the provider does not accept is the app's configuration, not the
+    // product's: the message fails (and is retried, then dead-lettered), nothing is cached.
+    let other = b.add("TEE-2", "ACME TEE - RED", DESCRIPTION).await;
+    let err = b.enrich(&other).await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    let product = b
+        .store
+        .get_product(&b.tenant, &other)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(product.enrichment.is_none());
+}
+
+#[tokio::test]
 async fn a_server_error_is_retried_and_the_product_enriched() {
     let mock = MockOpenAi::start(good_answer()).await;
     mock.script([

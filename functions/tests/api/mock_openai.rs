@@ -35,6 +35,8 @@ pub enum Reply {
     Refusal(String),
     /// An error status with extra headers.
     Error(u16, Vec<(&'static str, String)>),
+    /// A 400 with this error `code`, as OpenAI and Azure send for a request they refuse.
+    BadRequest(&'static str),
     /// Waits, then answers as the next reply would.
     Stall(Duration),
 }
@@ -134,6 +136,13 @@ async fn handle(
             }
             response
         }
+        Reply::BadRequest(code) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": {
+                "message": format!("mock refuses: {code}"),
+                "type": "invalid_request_error", "param": null, "code": code}})),
+        )
+            .into_response(),
         Reply::Stall(_) => unreachable!("stalls are consumed above"),
     }
 }

@@ -227,15 +227,29 @@ impl Provider {
     }
 }
 
-/// Which failures wait for a later delivery and which are this product's alone.
+/// Error codes that refuse this product for what it contains: trying it again will not help,
+/// so the offline engine stands in. OpenAI's `context_length_exceeded`; Azure's content filter.
+const PRODUCT_REFUSALS: [&str; 3] = [
+    "context_length_exceeded",
+    "content_filter",
+    "content_policy_violation",
+];
+
+/// Which failures wait for a later delivery and which are this product's alone. Any other
+/// 4xx (a request the provider does not accept, a wrong key or deployment) is the app's
+/// configuration, not the product's: it fails the message, so the queue retries and, in the
+/// end, dead-letters it where an operator sees it, rather than caching a fallback for every
+/// product.
 fn classify(error: OpenAIError) -> ProviderError {
     match error {
         OpenAIError::ApiError(api) => {
             let status = api.status_code.as_u16();
             let message = format!("HTTP {status}: {}", api.api_error.message);
-            match status {
-                400 | 413 | 422 => ProviderError::Refused(message),
-                _ => ProviderError::Unavailable(message),
+            let code = api.api_error.code.as_deref().unwrap_or_default();
+            if status == 413 || (status == 400 && PRODUCT_REFUSALS.contains(&code)) {
+                ProviderError::Refused(message)
+            } else {
+                ProviderError::Unavailable(message)
             }
         }
         OpenAIError::JSONDeserialize(e, _) => {
