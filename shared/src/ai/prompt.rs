@@ -42,6 +42,8 @@ a description.
 reasons it lost points (code in snake_case, message addressed to the merchant).
 - flags: missing_image, missing_gtin, or price_looks_wrong (a price implausible for the product), \
 each with a short reason.
+- Write every text in the language of the product text; keep sizes, units and brand names as \
+written.
 Answer with the JSON object the response format describes, nothing else.";
 
 /// The product as the model sees it: only what it needs, as data.
