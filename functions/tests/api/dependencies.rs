@@ -474,3 +474,27 @@ async fn shutting_down_lets_an_invocation_in_flight_finish() {
     assert_eq!(result["Outputs"]["res"]["statusCode"], "503");
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn enrichment_budget_and_runs_answer_503_problem_json_when_the_store_is_down() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let calls = [
+        ("EnrichmentBudget", http_get("enrichment/budget")),
+        ("EnrichmentRuns", http_get("enrichment/runs")),
+        (
+            "EnrichmentRuns",
+            http_with_body("POST", "enrichment/runs", "application/json", "{}"),
+        ),
+    ];
+    for (function, payload) in calls {
+        let (status, result) = invoke(&url, function, &payload).await;
+        assert_eq!(status, 200, "{function}: the invocation itself succeeds");
+        let res = &result["Outputs"]["res"];
+        assert_eq!(res["statusCode"], "503", "{function}: {res}");
+        assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
+        assert!(
+            result["Outputs"].get("enrich").is_none(),
+            "{function}: no message without a run"
+        );
+    }
+}

@@ -7,6 +7,7 @@
 mod ai_provider;
 mod dependencies;
 mod enrich_product;
+mod enrichment_budget;
 mod enrichment_runs;
 mod handler;
 mod health;

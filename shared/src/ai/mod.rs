@@ -115,6 +115,15 @@ impl AiEngine {
         }
     }
 
+    /// A request slot of the provider, held from the budget check through the request (see
+    /// [`Provider::slot`]); `None` for the offline engine, which needs none.
+    pub async fn slot(&self) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, AiError> {
+        match self {
+            AiEngine::Offline => Ok(None),
+            AiEngine::Provider(p) => Ok(Some(p.slot().await?)),
+        }
+    }
+
     /// Tokens per tenant per UTC day, when a provider spends them.
     pub fn daily_tokens(&self) -> Option<u64> {
         match self {

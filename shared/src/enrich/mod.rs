@@ -299,6 +299,9 @@ pub async fn enrich_product_since(
         {
             return Ok(EnrichOutcome::AlreadyCurrent);
         }
+        // The slot is taken before the budget is read, so no more than the provider's
+        // concurrency can be spent past a budget that runs out.
+        let slot = engine.slot().await?;
         let mut enrichment = match budget::budget_left(store, engine, tenant).await? {
             false => engine.waiting_for_budget(&product),
             true => {
@@ -311,6 +314,7 @@ pub async fn enrich_product_since(
                 enrichment
             }
         };
+        drop(slot);
         // Fields a person edited are locked: their values win over every engine's.
         if let Some(edits) = &product.edits {
             apply_edits(&mut enrichment.output, &edits.fields);

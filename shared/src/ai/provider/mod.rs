@@ -15,7 +15,7 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     CreateChatCompletionRequest, FinishReason, ResponseFormat, ResponseFormatJsonSchema,
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::prompt::{INSTRUCTIONS, product_message};
 use super::schema::answer_schema;
@@ -166,14 +166,19 @@ impl Provider {
         pricing::cost_usd(model, input_tokens, output_tokens)
     }
 
-    /// Asks the model to enrich `product`.
-    pub async fn complete(&self, product: &ProductView) -> Result<Completion, ProviderError> {
-        let request = self.request(product)?;
-        let _permit = self
-            .limit
+    /// One of the instance's request slots: a caller holds it from the budget check through
+    /// the request, so requests in flight when a budget runs out are at most the concurrency
+    /// limit's worth.
+    pub async fn slot(&self) -> Result<SemaphorePermit<'_>, ProviderError> {
+        self.limit
             .acquire()
             .await
-            .map_err(|_| ProviderError::Unavailable("shutting down".into()))?;
+            .map_err(|_| ProviderError::Unavailable("shutting down".into()))
+    }
+
+    /// Asks the model to enrich `product`; the caller holds a [`Provider::slot`].
+    pub async fn complete(&self, product: &ProductView) -> Result<Completion, ProviderError> {
+        let request = self.request(product)?;
         let response = self.client.chat().create(request).await.map_err(classify)?;
         let usage = response.usage.as_ref();
         let (input_tokens, output_tokens) = usage
