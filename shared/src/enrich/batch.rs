@@ -66,7 +66,9 @@ pub async fn start(
 }
 
 /// One scan step: the slices of the page after `scan.after` that match the run's filter, then
-/// the next step unless this page was the last.
+/// the next step unless this page was the last. A redelivered step sends the same messages
+/// again, even when the run has moved past it: its first delivery's messages may never have
+/// left the host.
 pub async fn scan(store: &dyn Store, scan: &BatchScan) -> Result<Vec<EnrichRequest>, StoreError> {
     let Some(run) = store
         .get_enrichment_run(&scan.tenant, &scan.batch_id)
@@ -74,9 +76,6 @@ pub async fn scan(store: &dyn Store, scan: &BatchScan) -> Result<Vec<EnrichReque
     else {
         return Ok(Vec::new());
     };
-    if !run.scanning {
-        return Ok(Vec::new());
-    }
     let filter = &run.filter;
     let page = store
         .list_products(

@@ -113,6 +113,20 @@ async fn a_run_scans_page_by_page_and_counts_each_product_once_despite_redeliver
         .unwrap()
         .unwrap();
     assert_eq!(done.status(), "finished", "{done:?}");
+    // The last step delivered again after the run finished still sends its slices (its first
+    // messages may have been lost), and counts nothing twice.
+    let last = BatchScan {
+        after: Some("SKU-01999".into()),
+        ..first_scan.clone()
+    };
+    let resent = scan(&store, &last).await.unwrap();
+    assert_eq!(resent.len(), 2, "100 products in 2 slices, no next step");
+    let again = store
+        .get_enrichment_run(&tenant, &run.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.matched, again.slices), (done.matched, done.slices));
     assert_eq!(
         (done.matched, done.slices, done.slices_done),
         (PRODUCTS as u64, 42, 42)
