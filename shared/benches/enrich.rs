@@ -82,7 +82,9 @@ fn report(name: &str, products: usize, seconds: f64) {
 
 fn bench_offline(products: usize) {
     let views: Vec<ProductView> = (0..products).map(|i| view(content(i))).collect();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let engine = AiEngine::Offline;
     let start = Instant::now();
     for product in &views {
@@ -153,7 +155,9 @@ fn bench_pipeline(products: usize) {
         let start = Instant::now();
         for i in 0..products {
             let sku = Sku::parse(&format!("SKU-{i:07}")).unwrap();
-            enrich_product(&store, &engine, &tenant, &sku).await.unwrap();
+            enrich_product(&store, &engine, &tenant, &sku)
+                .await
+                .unwrap();
         }
         report("pipeline", products, start.elapsed().as_secs_f64());
     });

@@ -48,10 +48,28 @@ impl Store for DownStore {
     async fn tenant_exists(&self, _: &TenantId) -> Result<bool, StoreError> {
         self.fail().await
     }
-    async fn add_api_key(&self, _: &TenantId, _: &str, _: &str) -> Result<(), StoreError> {
+    async fn add_api_key(&self, _: &ApiKeyRecord) -> Result<(), StoreError> {
         self.fail().await
     }
-    async fn tenant_for_key_hash(&self, _: &str) -> Result<Option<TenantId>, StoreError> {
+    async fn key_for_hash(&self, _: &str) -> Result<Option<ApiKeyMatch>, StoreError> {
+        self.fail().await
+    }
+    async fn list_api_keys(&self, _: &TenantId) -> Result<Vec<ApiKeyView>, StoreError> {
+        self.fail().await
+    }
+    async fn revoke_api_key(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.fail().await
+    }
+    async fn touch_api_key(
+        &self,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
         self.fail().await
     }
     async fn begin_ingest_run(&self, _: &IngestRunStart) -> Result<IngestRun, StoreError> {
