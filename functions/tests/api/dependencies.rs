@@ -381,6 +381,24 @@ async fn products_answers_503_problem_json_with_retry_after_when_the_store_is_do
 }
 
 #[tokio::test]
+async fn api_keys_answer_503_problem_json_when_the_store_is_down() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let create = http_with_body(
+        "POST",
+        "keys",
+        "application/json",
+        r#"{"name":"ci","scopes":["read"]}"#,
+    );
+    for request in [http_get("keys"), create] {
+        let (status, result) = invoke(&url, "ApiKeys", &request).await;
+        assert_eq!(status, 200);
+        let res = &result["Outputs"]["res"];
+        assert_eq!(res["statusCode"], "503");
+        assert_eq!(res["headers"]["Retry-After"], "2");
+    }
+}
+
+#[tokio::test]
 async fn push_mappings_and_uploads_answer_503_problem_json_when_a_dependency_is_down() {
     let (url, _data, _server) = handler_with(DownStore::default()).await;
     let calls = [
