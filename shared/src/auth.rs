@@ -117,7 +117,7 @@ impl Caller {
 /// The length of [`ApiKeyRecord::prefix`].
 pub const KEY_PREFIX_LEN: usize = 8;
 
-/// A new random key: `adv_` and 40 URL-safe characters (238 random bits, from the operating
+/// A new random key: `adv_` and 40 URL-safe characters (240 random bits, from the operating
 /// system's generator through UUID v4).
 pub fn new_api_key() -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

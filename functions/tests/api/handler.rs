@@ -291,6 +291,35 @@ fn advisor_migrate_applies_each_migration_once() {
     assert!(data.path().join("advisor.db").exists());
 }
 
+#[tokio::test]
+async fn advisor_keys_create_makes_the_tenant_and_a_key_shown_once_with_its_scopes() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_advisor"))
+        .args(["keys", "create", "--tenant", "acme", "--name", "bootstrap"])
+        .args(["--scopes", "admin,read", "--data-dir"])
+        .arg(data.path())
+        .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let key = stdout
+        .split_whitespace()
+        .find(|word| word.starts_with("adv_"))
+        .unwrap();
+    let store = shared::store::sqlite::SqliteStore::open(&data.path().join("advisor.db")).unwrap();
+    let hash = shared::auth::hash_api_key(key);
+    let found = shared::store::Store::key_for_hash(&store, &hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.tenant.as_str(), "acme");
+    assert_eq!(
+        found.scopes,
+        [shared::auth::Scope::Read, shared::auth::Scope::Admin]
+    );
+}
+
 #[test]
 fn advisor_ingest_runs_a_file_through_the_pipeline_once_and_queues_its_enrichment() {
     let data = tempfile::tempdir().unwrap();
