@@ -591,7 +591,9 @@ mod tests {
              VALUES ('demo', 'A', 'Mug', 'ingest:a.csv', 'hash', 1,
                  '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:00.000Z');
              INSERT INTO enrichments VALUES ('demo', 'A', 'hash', 'offline', '{\"title\":\"Mug\"}',
-                 '2024-05-01T10:00:01.000Z');",
+                 '2024-05-01T10:00:01.000Z');
+             INSERT INTO api_keys (id, tenant_id, key_hash, name, created_at)
+             VALUES ('key-1', 'demo', 'hash-1', 'old', '2024-05-01T10:00:00.000Z');",
         )
         .unwrap();
     }
@@ -649,6 +651,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(errors.len(), 1);
+        // Migration 6: a key made before scopes may do everything but manage keys.
+        let key = store.key_for_hash("hash-1").await.unwrap().unwrap();
+        assert_eq!(
+            key.scopes,
+            [
+                crate::auth::Scope::Read,
+                crate::auth::Scope::Write,
+                crate::auth::Scope::Ingest
+            ]
+        );
+        assert!(!key.revoked);
+        let listed = store.list_api_keys(&demo).await.unwrap();
+        assert_eq!(
+            (listed[0].prefix.as_str(), listed[0].last_used_at),
+            ("", None)
+        );
         // Foreign keys are on again, and still point at the rebuilt table.
         let orphan = store
             .pool
