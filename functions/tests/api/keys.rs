@@ -2,6 +2,8 @@
 //! for its scope (401 without a valid key, 403 naming the missing scope).
 
 use serde_json::{Value, json};
+use shared::auth::{Scope, api_key_record};
+use shared::domain::TenantId;
 
 use crate::helpers::TestApp;
 use crate::ingest::problem;
@@ -181,5 +183,35 @@ async fn no_key_or_a_wrong_key_is_401_and_bad_bodies_are_400() {
     let long = json!({"name": "x".repeat(101), "scopes": ["read"]}).to_string();
     problem(post_key(&app, Some(ADMIN), &long).await, 400).await;
     assert_eq!(app.get_json("/keys").await["items"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn another_tenant_s_key_is_404_and_an_admin_key_may_revoke_itself() {
+    let app = TestApp::spawn().await;
+    let acme = TenantId::parse("acme").expect("tenant");
+    let store = &app.state.store;
+    store.ensure_tenant(&acme, "Acme").await.expect("tenant");
+    let record = api_key_record(
+        &acme,
+        "acme admin",
+        "acme-admin-key",
+        vec![Scope::Admin],
+        chrono::Utc::now(),
+    );
+    store.add_api_key(&record).await.expect("key");
+
+    problem(delete_key(&app, ADMIN, &record.id).await, 404).await;
+    let listed: Value = app.get_json("/keys").await;
+    assert_eq!(listed["items"], json!([]), "demo sees none of acme's keys");
+    assert_eq!(app.get("/keys", Some("acme-admin-key")).await.status(), 200);
+
+    assert_eq!(
+        delete_key(&app, "acme-admin-key", &record.id)
+            .await
+            .status(),
+        204
+    );
+    problem(app.get("/keys", Some("acme-admin-key")).await, 401).await;
     app.stop().await;
 }
