@@ -62,7 +62,7 @@ async fn start_enrichment_run(app: &TestApp, key: &str) -> reqwest::Response {
 }
 
 #[tokio::test]
-async fn a_read_key_can_read_products_but_not_start_an_enrichment_run_or_manage_keys() {
+async fn a_read_key_reads_every_endpoint_and_every_change_is_refused_naming_its_scope() {
     let app = TestApp::spawn().await;
     let created = create(&app, "dashboard", &["read"]).await;
     let key = created["key"].as_str().expect("key");
@@ -75,6 +75,34 @@ async fn a_read_key_can_read_products_but_not_start_an_enrichment_run_or_manage_
     assert!(detail.contains("`write`"), "{detail}");
     let detail = problem(app.get("/keys", Some(key)).await, 403).await;
     assert!(detail.contains("`admin`"), "{detail}");
+    for path in [
+        "/ingest/runs",
+        "/ingest/mappings",
+        "/enrichment/runs",
+        "/enrichment/budget",
+    ] {
+        assert_eq!(app.get(path, Some(key)).await.status(), 200, "GET {path}");
+    }
+    let changes = [
+        (reqwest::Method::PUT, "/ingest/mappings/x", "ingest"),
+        (reqwest::Method::DELETE, "/ingest/mappings/x", "ingest"),
+        (reqwest::Method::POST, "/uploads", "ingest"),
+        (reqwest::Method::POST, "/ingest", "ingest"),
+        (reqwest::Method::PATCH, "/products/X/enrichment", "write"),
+    ];
+    for (method, path, scope) in changes {
+        let response = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.api))
+            .header("x-api-key", key)
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .expect("request");
+        let detail = problem(response, 403).await;
+        assert!(detail.contains(&format!("`{scope}`")), "{method} {path}");
+    }
     app.stop().await;
 }
 
