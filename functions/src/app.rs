@@ -29,7 +29,7 @@ use tracing::Instrument;
 
 use crate::telemetry::{self, Outcome};
 use crate::{
-    enrich_product, enrichment_budget, enrichment_runs, health, ingest, ingest_mappings,
+    api_keys, enrich_product, enrichment_budget, enrichment_runs, health, ingest, ingest_mappings,
     ingest_partner_file, ingest_runs, product_enrichment, products, resume_enrichment, uploads,
 };
 
@@ -47,6 +47,7 @@ pub const FUNCTIONS: &[&str] = &[
     "EnrichmentRuns",
     "ResumeEnrichment",
     "ProductEnrichment",
+    "ApiKeys",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -332,6 +333,7 @@ async fn dispatch(
         "EnrichmentRuns" => enrichment_runs::run(state, request).await,
         "ResumeEnrichment" => resume_enrichment::run(state, request).await,
         "ProductEnrichment" => product_enrichment::run(state, request).await,
+        "ApiKeys" => api_keys::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

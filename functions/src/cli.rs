@@ -1,13 +1,15 @@
 //! The command line: `advisor [serve]` runs the function app (handler alone under the Functions
 //! host, handler + local host on a laptop), `migrate` applies migrations, `queues` shows the
-//! local queues and replays dead letters.
+//! local queues and replays dead letters, `keys create` makes a tenant's first (admin) key.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use shared::auth::{Scope, api_key_record, new_api_key};
 use shared::blobs::UploadSigner;
+use shared::domain::TenantId;
 use shared::settings::{BlobSettings, Environment, Mode, Settings};
 
 use crate::app::{AppState, HandlerServer, LazyCredential, open_store};
@@ -41,6 +43,30 @@ enum Command {
         action: Option<QueuesAction>,
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Manage tenant API keys from the machine that holds the store's settings.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// Make a key (creating the tenant if needed) and print it once: the way to the first
+    /// `admin` key, which then manages the others over `/api/keys`.
+    Create {
+        /// The tenant the key is for.
+        #[arg(long)]
+        tenant: String,
+        /// What to call the key.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: read, write, ingest, admin.
+        #[arg(long, default_value = "admin")]
+        scopes: String,
     },
 }
 
@@ -111,6 +137,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             result
         }
         Some(Command::Queues { action, data }) => queues(action, &data),
+        Some(Command::Keys { action, data }) => keys(action, &data).await,
     }
 }
 
@@ -265,6 +292,39 @@ async fn migrate(data: &DataArgs) -> Result<(), Box<dyn std::error::Error>> {
     let store = open_store(&settings.store, &LazyCredential::new(&settings.identity))?;
     let applied = store.migrate().await?;
     println!("{}: {applied} migration(s) applied", store.describe());
+    Ok(())
+}
+
+async fn keys(action: KeysAction, data: &DataArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let KeysAction::Create {
+        tenant,
+        name,
+        scopes,
+    } = action;
+    let tenant = TenantId::parse(&tenant)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err("--name: 1 to 100 characters".into());
+    }
+    let scopes = Scope::parse_list(&scopes)?;
+    if scopes.is_empty() {
+        return Err("--scopes: name at least one of read, write, ingest, admin".into());
+    }
+    let settings = load_settings(data)?;
+    let store = open_store(&settings.store, &LazyCredential::new(&settings.identity))?;
+    store.migrate().await?;
+    store.ensure_tenant(&tenant, tenant.as_str()).await?;
+    let key = new_api_key();
+    let record = api_key_record(&tenant, name, &key, scopes, chrono::Utc::now());
+    store.add_api_key(&record).await?;
+    let scopes: Vec<&str> = record.scopes.iter().map(|s| s.as_str()).collect();
+    println!(
+        "API key `{}` ({}) for tenant {tenant}, scopes: {}",
+        record.name,
+        record.id,
+        scopes.join(" ")
+    );
+    println!("\n    {key}\n\nThis is the only time the key is shown: keep it now.");
     Ok(())
 }
 

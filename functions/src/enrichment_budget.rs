@@ -1,6 +1,7 @@
 //! `EnrichmentBudget` — `GET /api/enrichment/budget`: the caller's AI token budget today, what
 //! is spent, and whether enrichment waits for tomorrow.
 
+use shared::auth::Scope;
 use shared::enrich::budget_status;
 use shared::protocol::{HttpResponse, InvocationRequest, InvocationResponse};
 
@@ -15,7 +16,7 @@ pub async fn run(
 ) -> Result<InvocationResponse, FunctionError> {
     let http = request.http("req")?;
     let result = async {
-        let tenant = authenticate(state, &http).await?;
+        let tenant = authenticate(state, &http, Scope::Read).await?.tenant;
         let status = budget_status(state.store.as_ref(), &state.ai, &tenant).await?;
         let body = serde_json::json!({
             "engine": state.ai.describe(),

@@ -9,6 +9,7 @@
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use shared::auth::Scope;
 use shared::domain::TenantId;
 use shared::enrich::batch;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
@@ -16,7 +17,7 @@ use shared::store::{EnrichmentFilter, EnrichmentRun, EnrichmentRunCursor, Enrich
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body};
+use crate::http::{authenticate, body, scope_for};
 use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit};
 use crate::problem::ApiError;
 
@@ -49,7 +50,9 @@ pub async fn run(
 type Answer = (HttpResponse, Option<shared::enrich::EnrichRequest>);
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<Answer, ApiError> {
-    let tenant = authenticate(state, http).await?;
+    let tenant = authenticate(state, http, scope_for(http, Scope::Write))
+        .await?
+        .tenant;
     let id = http.param("id").filter(|id| !id.is_empty());
     match (http.method.to_ascii_uppercase().as_str(), id) {
         ("GET", Some(id)) => Ok((get_one(state, &tenant, id).await?, None)),

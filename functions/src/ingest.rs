@@ -8,6 +8,7 @@
 use bytes::Bytes;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use shared::auth::Scope;
 use shared::blobs::{BlobError, Container};
 use shared::domain::TenantId;
 use shared::ingest::profile::check_profile_name;
@@ -39,7 +40,7 @@ pub async fn run(
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate(state, http).await?;
+    let tenant = authenticate(state, http, Scope::Ingest).await?.tenant;
     if !http.method.eq_ignore_ascii_case("POST") {
         return Err(ApiError::method_not_allowed(&http.method));
     }

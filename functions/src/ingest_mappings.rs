@@ -6,12 +6,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use shared::auth::Scope;
 use shared::domain::TenantId;
 use shared::ingest::profile::{MappingProfile, check_profile_name};
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, respond};
+use crate::http::{authenticate, respond, scope_for};
 use crate::paging::{decode_cursor, encode_cursor, json, limit};
 use crate::problem::ApiError;
 
@@ -28,7 +29,9 @@ pub async fn run(
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate(state, http).await?;
+    let tenant = authenticate(state, http, scope_for(http, Scope::Ingest))
+        .await?
+        .tenant;
     let method = http.method.to_ascii_uppercase();
     let name = http.param("name").filter(|s| !s.is_empty());
     match (method.as_str(), name) {

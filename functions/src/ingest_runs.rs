@@ -6,6 +6,7 @@
 //! `unchanged` climb towards `rows_total - rejected` while the good rows land.
 
 use serde::Serialize;
+use shared::auth::Scope;
 use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 use shared::store::{IngestRun, RejectedRow, RunCursor, RunQuery, RunStatus};
@@ -25,7 +26,7 @@ pub async fn run(
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate(state, http).await?;
+    let tenant = authenticate(state, http, Scope::Read).await?.tenant;
     if !http.method.eq_ignore_ascii_case("GET") {
         return Err(ApiError::method_not_allowed(&http.method));
     }

@@ -8,6 +8,7 @@ mod ingest_command;
 pub mod local_host;
 pub mod telemetry;
 
+mod api_keys;
 mod enrich_product;
 mod enrichment_budget;
 mod enrichment_runs;

@@ -37,6 +37,11 @@ impl ApiError {
         }
     }
 
+    /// 403 with `detail`: the caller is known but may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::client(403, "Forbidden", detail)
+    }
+
     /// 409 with `detail`: the request clashes with what is stored.
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::client(409, "Conflict", detail)

@@ -8,6 +8,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use shared::ai::schema::{EDITABLE_FIELDS, check_edit};
+use shared::auth::Scope;
 use shared::domain::{Sku, TenantId};
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 
@@ -30,7 +31,7 @@ pub async fn run(
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate(state, http).await?;
+    let tenant = authenticate(state, http, Scope::Write).await?.tenant;
     if !http.method.eq_ignore_ascii_case("PATCH") {
         return Err(ApiError::method_not_allowed(&http.method));
     }

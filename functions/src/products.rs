@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::ai::schema::edited_payload;
+use shared::auth::Scope;
 use shared::domain::{ProductContent, Sku, TenantId};
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 use shared::store::{EnrichmentEdits, EnrichmentRecord, ProductQuery, ProductView, Provenance};
@@ -25,7 +26,7 @@ pub async fn run(
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate(state, http).await?;
+    let tenant = authenticate(state, http, Scope::Read).await?.tenant;
     if !http.method.eq_ignore_ascii_case("GET") {
         return Err(ApiError::method_not_allowed(&http.method));
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use shared::auth::Scope;
 use shared::blobs::{BlobError, Container, MAX_UPLOAD_URL_TTL};
 use shared::domain::TenantId;
 use shared::ingest::PUSH_FILE_PREFIX;
@@ -65,7 +66,7 @@ struct UploadHeaders {
 }
 
 async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
-    let tenant = authenticate(state, http).await?;
+    let tenant = authenticate(state, http, Scope::Ingest).await?.tenant;
     if !http.method.eq_ignore_ascii_case("POST") {
         return Err(ApiError::method_not_allowed(&http.method));
     }

@@ -1,11 +1,16 @@
-//! Who is calling: tenant API keys presented in `x-api-key`. Keys are stored as SHA-256
-//! hashes; the well-known local key exists only in local mode.
+//! Who is calling and what they may do: tenant API keys presented in `x-api-key`, each with
+//! scopes (`read`, `write`, `ingest`, `admin`; `admin` implies the others). Keys are stored as
+//! SHA-256 hashes; the well-known local key exists only in local mode and has every scope.
 
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::domain::TenantId;
 use crate::settings::DevCredentials;
-use crate::store::{Store, StoreError};
+use crate::store::{ApiKeyRecord, Store, StoreError};
 
 /// The header that carries a tenant API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -29,12 +34,138 @@ pub fn hash_api_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// The tenant whose key `presented` is.
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Read products, runs, profiles and budgets.
+    Read,
+    /// Change enrichments and start enrichment runs.
+    Write,
+    /// Push feeds and manage mapping profiles.
+    Ingest,
+    /// Manage the tenant's API keys; implies every other scope.
+    Admin,
+}
+
+/// A scope name that is not one of [`Scope`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scope `{0}`: expected read, write, ingest or admin")]
+pub struct UnknownScope(pub String);
+
+impl Scope {
+    /// Every scope, in order.
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Write, Scope::Ingest, Scope::Admin];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Ingest => "ingest",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Scopes separated by spaces or commas, sorted and without repeats.
+    pub fn parse_list(text: &str) -> Result<Vec<Scope>, UnknownScope> {
+        let mut scopes = text
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<Scope>, _>>()?;
+        scopes.sort();
+        scopes.dedup();
+        Ok(scopes)
+    }
+}
+
+impl FromStr for Scope {
+    type Err = UnknownScope;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| UnknownScope(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    /// Whose data the call may touch.
+    pub tenant: TenantId,
+    /// The stored key's id; `None` for the local dev key, which is not stored.
+    pub key_id: Option<String>,
+    /// What the key may do.
+    pub scopes: Vec<Scope>,
+}
+
+impl Caller {
+    /// Whether the caller may act with `scope`: it holds it, or holds `admin`.
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    }
+}
+
+/// The length of [`ApiKeyRecord::prefix`].
+pub const KEY_PREFIX_LEN: usize = 8;
+
+/// A new random key: `adv_` and 40 URL-safe characters (240 random bits, from the operating
+/// system's generator through UUID v4).
+pub fn new_api_key() -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes: Vec<u8> = (0..3)
+        .flat_map(|_| uuid::Uuid::new_v4().into_bytes())
+        .collect();
+    // 64 symbols: each byte's low 6 bits pick one, uniformly. A v4 UUID fixes 6 bits of its 16
+    // bytes (version and variant), which only ever land in bytes 6 and 8; those are skipped.
+    let key: String = bytes
+        .chunks(16)
+        .flat_map(|uuid| {
+            uuid.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != 6 && *i != 8)
+                .map(|(_, b)| *b)
+                .collect::<Vec<u8>>()
+        })
+        .take(40)
+        .map(|b| char::from(ALPHABET[usize::from(b & 63)]))
+        .collect();
+    format!("adv_{key}")
+}
+
+/// The record to store for a new `key` of `tenant`.
+pub fn api_key_record(
+    tenant: &TenantId,
+    name: &str,
+    key: &str,
+    scopes: Vec<Scope>,
+    now: DateTime<Utc>,
+) -> ApiKeyRecord {
+    ApiKeyRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant: tenant.clone(),
+        name: name.to_owned(),
+        key_hash: hash_api_key(key),
+        prefix: key.chars().take(KEY_PREFIX_LEN).collect(),
+        scopes,
+        created_at: now,
+    }
+}
+
+/// The caller whose key `presented` is. A revoked key is [`AuthError::Invalid`].
 pub async fn authenticate_api_key(
     store: &dyn Store,
     dev: Option<&DevCredentials>,
     presented: Option<&str>,
-) -> Result<TenantId, AuthError> {
+) -> Result<Caller, AuthError> {
     let key = presented
         .map(str::trim)
         .filter(|k| !k.is_empty())
@@ -46,12 +177,20 @@ pub async fn authenticate_api_key(
             hash_api_key(dev.api_key.expose()).as_bytes(),
         )
     {
-        return Ok(dev.tenant.clone());
+        return Ok(Caller {
+            tenant: dev.tenant.clone(),
+            key_id: None,
+            scopes: Scope::ALL.to_vec(),
+        });
     }
-    store
-        .tenant_for_key_hash(&hash)
-        .await?
-        .ok_or(AuthError::Invalid)
+    match store.key_for_hash(&hash).await? {
+        Some(found) if !found.revoked => Ok(Caller {
+            tenant: found.tenant,
+            key_id: Some(found.id),
+            scopes: found.scopes,
+        }),
+        _ => Err(AuthError::Invalid),
+    }
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing about the key.
@@ -74,5 +213,43 @@ mod tests {
     fn keys_are_stored_as_sha256_hex() {
         assert_eq!(hash_api_key("local-dev-key").len(), 64,);
         assert_ne!(hash_api_key("a"), hash_api_key("b"));
+    }
+
+    #[test]
+    fn new_keys_are_adv_and_forty_url_safe_characters_and_differ() {
+        let (a, b) = (new_api_key(), new_api_key());
+        assert_eq!(a.len(), 44);
+        assert!(a.starts_with("adv_"));
+        assert!(
+            a[4..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn scopes_parse_from_spaces_or_commas_and_print_lowercase() {
+        assert_eq!(
+            Scope::parse_list("write, read read").unwrap(),
+            vec![Scope::Read, Scope::Write]
+        );
+        assert_eq!(Scope::Ingest.to_string(), "ingest");
+        assert_eq!("Admin".parse::<Scope>(), Err(UnknownScope("Admin".into())));
+    }
+
+    #[test]
+    fn admin_allows_every_scope_and_others_only_their_own() {
+        let caller = |scopes: Vec<Scope>| Caller {
+            tenant: TenantId::parse("demo").unwrap(),
+            key_id: None,
+            scopes,
+        };
+        let admin = caller(vec![Scope::Admin]);
+        assert!(Scope::ALL.iter().all(|s| admin.allows(*s)));
+        let reader = caller(vec![Scope::Read]);
+        assert!(reader.allows(Scope::Read));
+        assert!(!reader.allows(Scope::Write));
+        assert!(!reader.allows(Scope::Admin));
     }
 }

@@ -48,10 +48,28 @@ impl Store for DownStore {
     async fn tenant_exists(&self, _: &TenantId) -> Result<bool, StoreError> {
         self.fail().await
     }
-    async fn add_api_key(&self, _: &TenantId, _: &str, _: &str) -> Result<(), StoreError> {
+    async fn add_api_key(&self, _: &ApiKeyRecord) -> Result<(), StoreError> {
         self.fail().await
     }
-    async fn tenant_for_key_hash(&self, _: &str) -> Result<Option<TenantId>, StoreError> {
+    async fn key_for_hash(&self, _: &str) -> Result<Option<ApiKeyMatch>, StoreError> {
+        self.fail().await
+    }
+    async fn list_api_keys(&self, _: &TenantId) -> Result<Vec<ApiKeyView>, StoreError> {
+        self.fail().await
+    }
+    async fn revoke_api_key(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.fail().await
+    }
+    async fn touch_api_key(
+        &self,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
         self.fail().await
     }
     async fn begin_ingest_run(&self, _: &IngestRunStart) -> Result<IngestRun, StoreError> {
@@ -360,6 +378,24 @@ async fn products_answers_503_problem_json_with_retry_after_when_the_store_is_do
         !res["body"].as_str().unwrap().contains("connection refused"),
         "causes are logged, not shown"
     );
+}
+
+#[tokio::test]
+async fn api_keys_answer_503_problem_json_when_the_store_is_down() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let create = http_with_body(
+        "POST",
+        "keys",
+        "application/json",
+        r#"{"name":"ci","scopes":["read"]}"#,
+    );
+    for request in [http_get("keys"), create] {
+        let (status, result) = invoke(&url, "ApiKeys", &request).await;
+        assert_eq!(status, 200);
+        let res = &result["Outputs"]["res"];
+        assert_eq!(res["statusCode"], "503");
+        assert_eq!(res["headers"]["Retry-After"], "2");
+    }
 }
 
 #[tokio::test]

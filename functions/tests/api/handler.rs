@@ -286,9 +286,38 @@ fn advisor_migrate_applies_each_migration_once() {
         assert!(output.status.success(), "{output:?}");
         String::from_utf8(output.stdout).unwrap()
     };
-    assert!(migrate().contains(": 5 migration(s) applied"));
+    assert!(migrate().contains(": 6 migration(s) applied"));
     assert!(migrate().contains(": 0 migration(s) applied"));
     assert!(data.path().join("advisor.db").exists());
+}
+
+#[tokio::test]
+async fn advisor_keys_create_makes_the_tenant_and_a_key_shown_once_with_its_scopes() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_advisor"))
+        .args(["keys", "create", "--tenant", "acme", "--name", "bootstrap"])
+        .args(["--scopes", "admin,read", "--data-dir"])
+        .arg(data.path())
+        .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let key = stdout
+        .split_whitespace()
+        .find(|word| word.starts_with("adv_"))
+        .unwrap();
+    let store = shared::store::sqlite::SqliteStore::open(&data.path().join("advisor.db")).unwrap();
+    let hash = shared::auth::hash_api_key(key);
+    let found = shared::store::Store::key_for_hash(&store, &hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.tenant.as_str(), "acme");
+    assert_eq!(
+        found.scopes,
+        [shared::auth::Scope::Read, shared::auth::Scope::Admin]
+    );
 }
 
 #[test]

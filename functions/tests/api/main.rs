@@ -16,6 +16,7 @@ mod ingest;
 mod ingest_feeds;
 mod ingest_mappings;
 mod ingest_partner_file;
+mod keys;
 mod local_host;
 mod mock_openai;
 mod product_enrichment;

@@ -3,7 +3,7 @@
 //! unknown SKUs are not found. Through the local host, with the offline engine.
 
 use serde_json::{Value, json};
-use shared::auth::hash_api_key;
+use shared::auth::{Scope, api_key_record};
 use shared::domain::TenantId;
 
 use crate::helpers::{TestApp, eventually};
@@ -193,7 +193,13 @@ async fn an_unknown_sku_or_another_tenant_s_is_404_and_nothing_is_locked() {
     let store = &app.state.store;
     store.ensure_tenant(&acme, "Acme").await.expect("tenant");
     store
-        .add_api_key(&acme, "test", &hash_api_key("acme-key"))
+        .add_api_key(&api_key_record(
+            &acme,
+            "test",
+            "acme-key",
+            Scope::ALL.to_vec(),
+            chrono::Utc::now(),
+        ))
         .await
         .expect("key");
     let edit = json!({"set": {"title": "Mine"}}).to_string();

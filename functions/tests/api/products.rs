@@ -1,7 +1,7 @@
 //! `Products`: authentication, tenant isolation, pagination and filters, through the local host.
 
 use serde_json::Value;
-use shared::auth::hash_api_key;
+use shared::auth::{Scope, api_key_record};
 use shared::domain::TenantId;
 
 use crate::helpers::{TestApp, eventually};
@@ -62,7 +62,13 @@ async fn another_tenant_sees_none_of_demo_s_products_and_gets_404_for_its_sku() 
         .expect("tenant");
     app.state
         .store
-        .add_api_key(&acme, "test", &hash_api_key("acme-key"))
+        .add_api_key(&api_key_record(
+            &acme,
+            "test",
+            "acme-key",
+            Scope::ALL.to_vec(),
+            chrono::Utc::now(),
+        ))
         .await
         .expect("key");
 

@@ -2,6 +2,7 @@
 //! [`Store`]; SQLite is the embedded adapter, Azure SQL the cloud one. Handlers and pipelines
 //! see only the trait.
 
+mod api_keys;
 #[cfg(test)]
 mod conformance;
 mod edits;
@@ -15,6 +16,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{Sku, TenantId};
 
+pub use api_keys::{ApiKeyMatch, ApiKeyRecord, ApiKeyView, TOUCH_INTERVAL_SECONDS};
+pub(crate) use api_keys::{scopes_from_db, scopes_to_db, tenant_from_db};
 pub use edits::*;
 pub use model::*;
 
@@ -57,16 +60,37 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Whether tenant `id` exists.
     async fn tenant_exists(&self, id: &TenantId) -> Result<bool, StoreError>;
 
-    /// Stores an API key's hash for `tenant`.
-    async fn add_api_key(
-        &self,
-        tenant: &TenantId,
-        name: &str,
-        key_hash: &str,
-    ) -> Result<(), StoreError>;
+    /// Stores a new API key (its hash, never the key).
+    async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
+
+    /// The stored key that hashes to `key_hash`, revoked or not, so the caller can tell a
+    /// revoked key from an unknown one.
+    async fn key_for_hash(&self, key_hash: &str) -> Result<Option<ApiKeyMatch>, StoreError>;
 
     /// The tenant whose unrevoked key hashes to `key_hash`.
-    async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError>;
+    async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError> {
+        Ok(self
+            .key_for_hash(key_hash)
+            .await?
+            .filter(|key| !key.revoked)
+            .map(|key| key.tenant))
+    }
+
+    /// The tenant's keys, revoked ones included, oldest first.
+    async fn list_api_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKeyView>, StoreError>;
+
+    /// Revokes the tenant's key `id` at `at`; false when the tenant has no such key. Revoking
+    /// a revoked key keeps its first revocation time and answers true.
+    async fn revoke_api_key(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Records that key `id` was used at `at`, unless its last use was recorded less than
+    /// [`TOUCH_INTERVAL_SECONDS`] before, so a busy key does not write on every request.
+    async fn touch_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Finds the run for `run_key`, or starts one. A finished run is returned as it is, so a
     /// redelivered event can tell it has nothing left to do; a run still running is being

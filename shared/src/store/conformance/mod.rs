@@ -5,6 +5,7 @@ use chrono::{TimeZone, Utc};
 
 mod enrichments;
 mod feeds;
+mod keys;
 mod runs;
 
 use super::*;
@@ -13,6 +14,7 @@ use crate::ingest::record::FeedKind;
 
 use self::enrichments::*;
 use self::feeds::*;
+use self::keys::*;
 use self::runs::*;
 
 fn tenant(id: &str) -> TenantId {
@@ -231,12 +233,16 @@ async fn tenants_never_see_each_other(store: &dyn Store) {
     let (demo, acme) = (tenant("demo"), tenant("acme"));
     store.ensure_tenant(&demo, "Demo").await.unwrap();
     store.ensure_tenant(&acme, "Acme").await.unwrap();
-    store
-        .add_api_key(&acme, "test", "hash-of-acme-key")
-        .await
-        .unwrap();
+    let key = crate::auth::api_key_record(
+        &acme,
+        "test",
+        "acme-key",
+        vec![crate::auth::Scope::Read],
+        Utc::now(),
+    );
+    store.add_api_key(&key).await.unwrap();
     assert_eq!(
-        store.tenant_for_key_hash("hash-of-acme-key").await.unwrap(),
+        store.tenant_for_key_hash(&key.key_hash).await.unwrap(),
         Some(acme.clone())
     );
     assert_eq!(store.tenant_for_key_hash("unknown").await.unwrap(), None);
@@ -323,6 +329,18 @@ mod sqlite {
     async fn enrichment_runs_advance_once_and_count_slices_once_on_sqlite() {
         let (_dir, store) = fresh().await;
         enrichment_runs_advance_once_and_count_slices_once(&store).await;
+    }
+
+    #[tokio::test]
+    async fn api_keys_are_found_listed_and_revoked_per_tenant_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        api_keys_are_found_listed_and_revoked_per_tenant(&store).await;
+    }
+
+    #[tokio::test]
+    async fn a_key_use_is_recorded_at_most_once_a_minute_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_key_use_is_recorded_at_most_once_a_minute(&store).await;
     }
 
     #[tokio::test]
@@ -521,6 +539,28 @@ mod mssql {
             "ai_tokens_are_tallied_and_waiting_enrichments_listed_on_mssql",
             |store| async move {
                 ai_tokens_are_tallied_and_waiting_enrichments_listed(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn api_keys_are_found_listed_and_revoked_per_tenant_on_mssql() {
+        on_fresh_database(
+            "api_keys_are_found_listed_and_revoked_per_tenant_on_mssql",
+            |store| async move {
+                api_keys_are_found_listed_and_revoked_per_tenant(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_key_use_is_recorded_at_most_once_a_minute_on_mssql() {
+        on_fresh_database(
+            "a_key_use_is_recorded_at_most_once_a_minute_on_mssql",
+            |store| async move {
+                a_key_use_is_recorded_at_most_once_a_minute(&store).await;
             },
         )
         .await;

@@ -8,6 +8,7 @@
 //! jittered exponential backoff; after that the call reports [`StoreError::Unavailable`].
 //! All the T-SQL lives in [`sql`].
 
+mod api_keys;
 mod config;
 mod edits;
 mod enrichment_runs;
@@ -180,32 +181,29 @@ impl Store for MssqlStore {
         })
     }
 
-    async fn add_api_key(
-        &self,
-        tenant: &TenantId,
-        name: &str,
-        key_hash: &str,
-    ) -> Result<(), StoreError> {
-        let tenant = tenant.as_str();
-        unit_of_work!(self, |c| async {
-            let id = uuid::Uuid::new_v4().to_string();
-            let now = to_db_time(&Utc::now());
-            exec(c, sql::ADD_API_KEY, &[&id, &tenant, &key_hash, &name, &now])
-                .await
-                .map(drop)
-        })
+    async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        unit_of_work!(self, |c| api_keys::add(c, key))
     }
 
-    async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError> {
-        let found = unit_of_work!(self, |c| async {
-            let rows = query(c, sql::TENANT_FOR_KEY_HASH, &[&key_hash]).await?;
-            rows.first()
-                .map(|row| rows::required_text(row, 0, "api_keys.tenant_id"))
-                .transpose()
-        })?;
-        found
-            .map(|id| TenantId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+    async fn key_for_hash(&self, key_hash: &str) -> Result<Option<ApiKeyMatch>, StoreError> {
+        unit_of_work!(self, |c| api_keys::for_hash(c, key_hash))
+    }
+
+    async fn list_api_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKeyView>, StoreError> {
+        unit_of_work!(self, |c| api_keys::list(c, tenant))
+    }
+
+    async fn revoke_api_key(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        unit_of_work!(self, |c| api_keys::revoke(c, tenant, id, at))
+    }
+
+    async fn touch_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        unit_of_work!(self, |c| api_keys::touch(c, id, at))
     }
 
     async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError> {

@@ -33,6 +33,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "enrichment_runs",
         include_str!("../../../migrations/mssql/0005_enrichment_runs.sql"),
     ),
+    (
+        6,
+        "api_keys",
+        include_str!("../../../migrations/mssql/0006_api_keys.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.
@@ -101,14 +106,28 @@ WHEN NOT MATCHED THEN INSERT (id, name, created_at) VALUES (s.id, s.name, s.crea
 /// `@P1` id.
 pub(super) const TENANT_EXISTS: &str = "SELECT 1 AS found FROM tenants WHERE id = @P1";
 
-/// `@P1` id, `@P2` tenant, `@P3` key hash, `@P4` name, `@P5` now.
+/// `@P1` id, `@P2` tenant, `@P3` key hash, `@P4` name, `@P5` created at, `@P6` scopes,
+/// `@P7` prefix.
 pub(super) const ADD_API_KEY: &str =
-    "INSERT INTO api_keys (id, tenant_id, key_hash, name, created_at)
-VALUES (@P1, @P2, @P3, @P4, @P5)";
+    "INSERT INTO api_keys (id, tenant_id, key_hash, name, created_at, scopes, prefix)
+VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7)";
 
-/// `@P1` key hash.
-pub(super) const TENANT_FOR_KEY_HASH: &str =
-    "SELECT tenant_id FROM api_keys WHERE key_hash = @P1 AND revoked_at IS NULL";
+/// `@P1` key hash. Revoked keys too, so the caller can tell them apart.
+pub(super) const KEY_FOR_HASH: &str =
+    "SELECT id, tenant_id, scopes, revoked_at FROM api_keys WHERE key_hash = @P1";
+
+/// `@P1` tenant.
+pub(super) const LIST_API_KEYS: &str =
+    "SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at
+FROM api_keys WHERE tenant_id = @P1 ORDER BY created_at, id";
+
+/// `@P1` tenant, `@P2` id, `@P3` now. A revoked key keeps its first revocation time.
+pub(super) const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @P3)
+WHERE tenant_id = @P1 AND id = @P2";
+
+/// `@P1` id, `@P2` now, `@P3` the time before which a recorded use is stale.
+pub(super) const TOUCH_API_KEY: &str = "UPDATE api_keys SET last_used_at = @P2
+WHERE id = @P1 AND (last_used_at IS NULL OR last_used_at <= @P3)";
 
 /// `@P1` id, `@P2` tenant, `@P3` run key, `@P4` blob name, `@P5` now, `@P6` kind. Does nothing
 /// when the tenant already has a run for the key.
@@ -741,7 +760,10 @@ mod tests {
             ("ENSURE_TENANT", ENSURE_TENANT),
             ("TENANT_EXISTS", TENANT_EXISTS),
             ("ADD_API_KEY", ADD_API_KEY),
-            ("TENANT_FOR_KEY_HASH", TENANT_FOR_KEY_HASH),
+            ("KEY_FOR_HASH", KEY_FOR_HASH),
+            ("LIST_API_KEYS", LIST_API_KEYS),
+            ("REVOKE_API_KEY", REVOKE_API_KEY),
+            ("TOUCH_API_KEY", TOUCH_API_KEY),
             ("INSERT_RUN", INSERT_RUN),
             ("RUN_BY_KEY", RUN_BY_KEY),
             ("RUN_BY_ID", RUN_BY_ID),

@@ -1,5 +1,6 @@
 //! The embedded store: SQLite through rusqlite (bundled), one file, versioned migrations.
 
+mod api_keys;
 mod edits;
 mod enrichment_runs;
 mod feeds;
@@ -43,6 +44,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "enrichment_runs",
         include_str!("../../../migrations/sqlite/0005_enrichment_runs.sql"),
+    ),
+    (
+        6,
+        "api_keys",
+        include_str!("../../../migrations/sqlite/0006_api_keys.sql"),
     ),
 ];
 
@@ -187,49 +193,36 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn add_api_key(
+    async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.pool.run(move |c| api_keys::add(c, &key)).await
+    }
+
+    async fn key_for_hash(&self, key_hash: &str) -> Result<Option<ApiKeyMatch>, StoreError> {
+        let hash = key_hash.to_owned();
+        self.pool.run(move |c| api_keys::for_hash(c, &hash)).await
+    }
+
+    async fn list_api_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKeyView>, StoreError> {
+        let tenant = tenant.clone();
+        self.pool.run(move |c| api_keys::list(c, &tenant)).await
+    }
+
+    async fn revoke_api_key(
         &self,
         tenant: &TenantId,
-        name: &str,
-        key_hash: &str,
-    ) -> Result<(), StoreError> {
-        let (tenant, name, hash) = (tenant.to_string(), name.to_owned(), key_hash.to_owned());
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
         self.pool
-            .run(move |c| {
-                c.execute(
-                    "INSERT INTO api_keys (id, tenant_id, key_hash, name, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        uuid::Uuid::new_v4().to_string(),
-                        tenant,
-                        hash,
-                        name,
-                        to_db_time(&Utc::now())
-                    ],
-                )
-                .map_err(map_error)?;
-                Ok(())
-            })
+            .run(move |c| api_keys::revoke(c, &tenant, &id, at))
             .await
     }
 
-    async fn tenant_for_key_hash(&self, key_hash: &str) -> Result<Option<TenantId>, StoreError> {
-        let hash = key_hash.to_owned();
-        let found: Option<String> = self
-            .pool
-            .run(move |c| {
-                c.query_row(
-                    "SELECT tenant_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
-                    [hash],
-                    |row| row.get(0),
-                )
-                .optional()
-                .map_err(map_error)
-            })
-            .await?;
-        found
-            .map(|id| TenantId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+    async fn touch_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.pool.run(move |c| api_keys::touch(c, &id, at)).await
     }
 
     async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError> {
@@ -598,7 +591,9 @@ mod tests {
              VALUES ('demo', 'A', 'Mug', 'ingest:a.csv', 'hash', 1,
                  '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:00.000Z');
              INSERT INTO enrichments VALUES ('demo', 'A', 'hash', 'offline', '{\"title\":\"Mug\"}',
-                 '2024-05-01T10:00:01.000Z');",
+                 '2024-05-01T10:00:01.000Z');
+             INSERT INTO api_keys (id, tenant_id, key_hash, name, created_at)
+             VALUES ('key-1', 'demo', 'hash-1', 'old', '2024-05-01T10:00:00.000Z');",
         )
         .unwrap();
     }
@@ -656,6 +651,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(errors.len(), 1);
+        // Migration 6: a key made before scopes may do everything but manage keys.
+        let key = store.key_for_hash("hash-1").await.unwrap().unwrap();
+        assert_eq!(
+            key.scopes,
+            [
+                crate::auth::Scope::Read,
+                crate::auth::Scope::Write,
+                crate::auth::Scope::Ingest
+            ]
+        );
+        assert!(!key.revoked);
+        let listed = store.list_api_keys(&demo).await.unwrap();
+        assert_eq!(
+            (listed[0].prefix.as_str(), listed[0].last_used_at),
+            ("", None)
+        );
         // Foreign keys are on again, and still point at the rebuilt table.
         let orphan = store
             .pool

@@ -1,0 +1,170 @@
+//! `ApiKeys` — the tenant's API keys, managed by a key with the `admin` scope:
+//! `POST /api/keys {"name", "scopes": [...]}` makes a key and shows it once, in that answer
+//! only; `GET /api/keys` lists the keys (prefix, scopes, last use, never the key nor its hash);
+//! `DELETE /api/keys/{id}` revokes one. A key may revoke itself: an admin rotating its own key
+//! makes the new one first, then revokes the old one with it. Keys never reach a log line.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shared::auth::{Scope, api_key_record, new_api_key};
+use shared::domain::TenantId;
+use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
+use shared::store::ApiKeyView;
+
+use crate::app::{AppState, FunctionError};
+use crate::http::{authenticate, body, respond};
+use crate::paging::json;
+use crate::problem::ApiError;
+
+/// The largest request body: a name and a few scopes.
+const MAX_BODY_BYTES: usize = 4 * 1024;
+/// The longest key name, in characters.
+const MAX_NAME_CHARS: usize = 100;
+
+/// Runs the function.
+pub async fn run(
+    state: &AppState,
+    request: InvocationRequest,
+) -> Result<InvocationResponse, FunctionError> {
+    let http = request.http("req")?;
+    Ok(respond(handle(state, &http).await))
+}
+
+async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
+    let tenant = authenticate(state, http, Scope::Admin).await?.tenant;
+    let id = http.param("id").filter(|id| !id.is_empty());
+    match (http.method.to_ascii_uppercase().as_str(), id) {
+        ("POST", None) => create(state, &tenant, http).await,
+        ("GET", None) => list(state, &tenant).await,
+        ("DELETE", Some(id)) => revoke(state, &tenant, id).await,
+        (other, _) => Err(ApiError::method_not_allowed(other)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateRequest {
+    name: String,
+    scopes: Vec<String>,
+}
+
+/// A key as answers show it; `key` only in the answer that made it.
+#[derive(Serialize)]
+struct KeyBody {
+    id: String,
+    name: String,
+    prefix: String,
+    scopes: Vec<String>,
+    created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<Option<DateTime<Utc>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Serialize)]
+struct ListBody {
+    items: Vec<KeyBody>,
+}
+
+fn scope_names(scopes: &[Scope]) -> Vec<String> {
+    scopes.iter().map(|s| s.to_string()).collect()
+}
+
+async fn create(
+    state: &AppState,
+    tenant: &TenantId,
+    http: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (name, scopes) = parse_request(http)?;
+    let key = new_api_key();
+    let record = api_key_record(tenant, &name, &key, scopes, Utc::now());
+    state.store.add_api_key(&record).await?;
+    tracing::info!(key_id = %record.id, "API key created");
+    let body = KeyBody {
+        id: record.id.clone(),
+        name: record.name,
+        prefix: record.prefix,
+        scopes: scope_names(&record.scopes),
+        created_at: record.created_at,
+        key: Some(key),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    Ok(json(201, &body)?
+        .with_header("Location", format!("/api/keys/{}", record.id))
+        .with_header("Cache-Control", "no-store"))
+}
+
+/// The body's name and scopes, checked: unknown fields, an empty or long name, no scopes or
+/// an unknown one are refused with a sentence saying which.
+fn parse_request(http: &HttpRequest) -> Result<(String, Vec<Scope>), ApiError> {
+    let bytes = body(
+        http,
+        MAX_BODY_BYTES,
+        r#"{"name": "...", "scopes": ["read", ...]}"#,
+        &format!("a key request is at most {} KiB", MAX_BODY_BYTES / 1024),
+    )?;
+    let mut reader = serde_json::Deserializer::from_slice(&bytes);
+    let request: CreateRequest = serde_path_to_error::deserialize(&mut reader)
+        .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
+    reader
+        .end()
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid: {e}")))?;
+    let name = request.name.trim().to_owned();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "`name`: 1 to {MAX_NAME_CHARS} characters, not {chars}"
+        )));
+    }
+    if request.scopes.is_empty() {
+        return Err(ApiError::bad_request(
+            "`scopes`: name at least one of read, write, ingest, admin",
+        ));
+    }
+    let mut scopes = request
+        .scopes
+        .iter()
+        .map(|s| s.parse::<Scope>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::bad_request(format!("`scopes`: {e}")))?;
+    scopes.sort();
+    scopes.dedup();
+    Ok((name, scopes))
+}
+
+async fn list(state: &AppState, tenant: &TenantId) -> Result<HttpResponse, ApiError> {
+    let items = state
+        .store
+        .list_api_keys(tenant)
+        .await?
+        .into_iter()
+        .map(view_body)
+        .collect();
+    Ok(json(200, &ListBody { items })?.with_header("Cache-Control", "no-store"))
+}
+
+fn view_body(view: ApiKeyView) -> KeyBody {
+    KeyBody {
+        id: view.id,
+        name: view.name,
+        prefix: view.prefix,
+        scopes: scope_names(&view.scopes),
+        created_at: view.created_at,
+        key: None,
+        last_used_at: Some(view.last_used_at),
+        revoked_at: Some(view.revoked_at),
+    }
+}
+
+async fn revoke(state: &AppState, tenant: &TenantId, id: &str) -> Result<HttpResponse, ApiError> {
+    if state.store.revoke_api_key(tenant, id, Utc::now()).await? {
+        tracing::info!(key_id = id, "API key revoked");
+        Ok(HttpResponse::new(204, "text/plain", ""))
+    } else {
+        Err(ApiError::not_found(format!("no API key `{id}`")))
+    }
+}
