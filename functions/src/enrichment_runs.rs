@@ -8,7 +8,6 @@
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use shared::auth::Scope;
 use shared::domain::TenantId;
 use shared::enrich::batch;
@@ -17,14 +16,12 @@ use shared::store::{EnrichmentFilter, EnrichmentRun, EnrichmentRunCursor, Enrich
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body, scope_for};
+use crate::http::{authenticate, body, idempotency_key, idempotent_id, scope_for};
 use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit};
 use crate::problem::ApiError;
 
 /// The largest request body.
 const MAX_BODY_BYTES: usize = 16 * 1024;
-/// The longest `Idempotency-Key` accepted.
-const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 /// The allowed values of `filter.generated_by`.
 const ENGINES: [&str; 3] = ["offline", "openai", "azure-openai"];
 
@@ -116,7 +113,7 @@ async fn start(
     let request = parse_request(http)?;
     let key = idempotency_key(http)?;
     let id = match &key {
-        Some(key) => idempotent_id(tenant, key),
+        Some(key) => idempotent_id("enrichment-run", tenant, key),
         None => Uuid::new_v4(),
     };
     let start = EnrichmentRunStart {
@@ -174,26 +171,6 @@ fn parse_request(http: &HttpRequest) -> Result<RunRequest, ApiError> {
         ));
     }
     Ok(request)
-}
-
-fn idempotency_key(http: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(key) = http.header("idempotency-key").map(str::trim) else {
-        return Ok(None);
-    };
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
-        return Err(ApiError::bad_request(format!(
-            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"
-        )));
-    }
-    Ok(Some(key.to_owned()))
-}
-
-/// The run id a tenant's key stands for: the same key finds the same run.
-fn idempotent_id(tenant: &TenantId, key: &str) -> Uuid {
-    let digest = Sha256::digest(format!("enrichment-run\n{tenant}\n{key}").as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
 /// A run as the API shows it.

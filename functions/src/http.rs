@@ -3,8 +3,11 @@
 //! authenticated changes for every endpoint at once.
 
 use chrono::Utc;
+use sha2::{Digest, Sha256};
 use shared::auth::{API_KEY_HEADER, Caller, Scope, authenticate_api_key};
+use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationResponse};
+use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::problem::ApiError;
@@ -74,4 +77,48 @@ pub fn body(
         return Err(ApiError::payload_too_large(too_large));
     }
     Ok(bytes)
+}
+
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// The request's `Idempotency-Key`, if it sends one: 1 to 255 visible ASCII characters.
+pub fn idempotency_key(http: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(key) = http.header("idempotency-key") else {
+        return Ok(None);
+    };
+    let valid = (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_graphic());
+    valid.then(|| Some(key.to_owned())).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"
+        ))
+    })
+}
+
+/// The id that `key` from `tenant` stands for among the requests of one `purpose`: the same
+/// three always give the same id; another tenant's same key, or another purpose's, another.
+pub fn idempotent_id(purpose: &str, tenant: &TenantId, key: &str) -> Uuid {
+    let digest = Sha256::digest(format!("{purpose}\n{tenant}\n{key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_idempotency_key_gives_one_id_per_tenant_and_purpose() {
+        let (demo, acme) = (
+            TenantId::parse("demo").unwrap(),
+            TenantId::parse("acme").unwrap(),
+        );
+        let id = |purpose, tenant, key| idempotent_id(purpose, tenant, key);
+        assert_eq!(id("p", &demo, "k1"), id("p", &demo, "k1"));
+        assert_ne!(id("p", &demo, "k1"), id("p", &demo, "k2"));
+        assert_ne!(id("p", &demo, "k1"), id("p", &acme, "k1"));
+        assert_ne!(id("p", &demo, "k1"), id("q", &demo, "k1"));
+    }
 }

@@ -7,7 +7,6 @@
 
 use bytes::Bytes;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use shared::auth::Scope;
 use shared::blobs::{BlobError, Container};
 use shared::domain::TenantId;
@@ -19,16 +18,13 @@ use shared::store::{IngestRun, IngestRunFinish, IngestRunStart, RunStatus};
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, respond};
+use crate::http::{authenticate, idempotency_key, idempotent_id, respond};
 use crate::paging::json;
 use crate::problem::ApiError;
 
 /// The largest body a push may carry; bigger files go through `POST /api/uploads`. Under the
 /// handler's invocation limit even once the host has base64-encoded it.
 pub const MAX_PUSH_BYTES: usize = 32 * 1024 * 1024;
-
-/// The longest `Idempotency-Key` accepted.
-const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
 /// Runs the function.
 pub async fn run(
@@ -67,7 +63,7 @@ async fn push_feed(
     push: Push,
 ) -> Result<HttpResponse, ApiError> {
     let id = match &push.idempotency_key {
-        Some(key) => idempotent_id(tenant, key),
+        Some(key) => idempotent_id("ingest-push", tenant, key),
         None => Uuid::new_v4(),
     };
     let blob = push.blob_name(tenant, &id);
@@ -154,18 +150,7 @@ impl Push {
                     .map_err(ApiError::bad_request)
             })
             .transpose()?;
-        let idempotency_key = http
-            .header("idempotency-key")
-            .map(|key| {
-                let valid = (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&key.len())
-                    && key.bytes().all(|b| b.is_ascii_graphic());
-                valid.then(|| key.to_owned()).ok_or_else(|| {
-                    ApiError::bad_request(format!(
-                        "Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"
-                    ))
-                })
-            })
-            .transpose()?;
+        let idempotency_key = idempotency_key(http)?;
         let body = body(http, gzip)?;
         Ok(Self {
             kind,
@@ -253,15 +238,6 @@ fn body(http: &HttpRequest, gzip: bool) -> Result<Bytes, ApiError> {
     Ok(Bytes::from(bytes))
 }
 
-/// The push id for `key` from `tenant`: the same pair always gives the same id, and another
-/// tenant's same key another one.
-fn idempotent_id(tenant: &TenantId, key: &str) -> Uuid {
-    let digest = Sha256::digest(format!("ingest-push\n{tenant}\n{key}").as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
-}
-
 async fn blob_exists(state: &AppState, blob: &str) -> Result<bool, ApiError> {
     match state.blobs.size(Container::Ingest, blob).await {
         Ok(_) => Ok(true),
@@ -313,20 +289,4 @@ fn accepted(run: &IngestRun) -> Result<HttpResponse, ApiError> {
         },
     };
     Ok(json(202, &body)?.with_header("Location", location))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_idempotency_key_gives_one_id_per_tenant() {
-        let (demo, acme) = (
-            TenantId::parse("demo").unwrap(),
-            TenantId::parse("acme").unwrap(),
-        );
-        assert_eq!(idempotent_id(&demo, "k1"), idempotent_id(&demo, "k1"));
-        assert_ne!(idempotent_id(&demo, "k1"), idempotent_id(&demo, "k2"));
-        assert_ne!(idempotent_id(&demo, "k1"), idempotent_id(&acme, "k1"));
-    }
 }
