@@ -232,11 +232,14 @@ async fn invoke(
             &json!({"error": format!("no function named `{function}`")}),
         );
     }
+    // The host always names the invocation; a caller that does not gets an id of its own, so
+    // the response and the log lines still share one.
     let invocation_id = headers
         .get(INVOCATION_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
-    let span = telemetry::invocation_span(&function, invocation_id);
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = telemetry::invocation_span(&function, &invocation_id);
     let mut timer = InvocationTimer::start(&span, &function);
     let result = async {
         match InvocationRequest::from_slice(&body) {
@@ -250,6 +253,7 @@ async fn invoke(
         Ok(mut response) => {
             // The handler's own summary lines first, then what it logged along the way.
             response.logs.extend(telemetry::take_invocation_logs(&span));
+            response.add_http_headers(HTTP_OUTPUT, &response_headers(&invocation_id));
             timer.finish(StatusCode::OK, Outcome::Ok);
             json_response(StatusCode::OK, &response)
         }
@@ -262,6 +266,29 @@ async fn invoke(
             json_response(status, &json!({"error": error.to_string()}))
         }
     }
+}
+
+/// The HTTP output binding every HTTP function answers through.
+const HTTP_OUTPUT: &str = "res";
+
+/// What every HTTP answer carries unless its function set it: the request id, which is also
+/// the invocation id on every log line of the call, and headers that keep a browser from
+/// sniffing, framing, caching or leaking an API response (OWASP secure headers for APIs).
+fn response_headers(request_id: &str) -> [(&str, &str); 6] {
+    [
+        ("X-Request-Id", request_id),
+        ("X-Content-Type-Options", "nosniff"),
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        ("Referrer-Policy", "no-referrer"),
+        (
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ),
+        ("Cache-Control", "no-store"),
+    ]
 }
 
 /// The header the host names the invocation with (§2.1; header names are case-insensitive).

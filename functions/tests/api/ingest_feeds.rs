@@ -251,7 +251,12 @@ async fn the_runs_api_lists_runs_newest_first_and_pages_a_runs_rejected_rows() {
     app.drop_feed("demo", "all-bad.csv", bad.as_bytes());
     report(&app, "all-bad").await;
 
-    let page = app.get_json("/ingest/runs?limit=1").await;
+    // The report is written just before the run is marked finished: wait for the mark.
+    let page = crate::helpers::eventually(10, "the run finished", || async {
+        let page = app.get_json("/ingest/runs?limit=1").await;
+        (page["items"][0]["status"] != "running").then_some(page)
+    })
+    .await;
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["blob_name"], "demo/all-bad.csv", "newest first");

@@ -115,6 +115,22 @@ impl InvocationResponse {
         self
     }
 
+    /// Adds `headers` to the HTTP output binding `name`, where its response does not set them
+    /// already (names compared case-insensitively). Nothing happens without that output.
+    pub fn add_http_headers(&mut self, name: &str, headers: &[(&str, &str)]) {
+        let Some(Value::Object(response)) = self.outputs.get_mut(name) else {
+            return;
+        };
+        let Some(Value::Object(present)) = response.get_mut("headers") else {
+            return;
+        };
+        for (header, value) in headers {
+            if !present.keys().any(|k| k.eq_ignore_ascii_case(header)) {
+                present.insert((*header).to_owned(), Value::String((*value).to_owned()));
+            }
+        }
+    }
+
     /// Sets the Service Bus output binding `name` to one message per item, as a JSON array
     /// (§3.4). Nothing is written when `messages` is empty: an empty array would be no
     /// message anyway, and leaving the key out is unambiguous.
