@@ -16,12 +16,14 @@ use shared::store::{EnrichmentFilter, EnrichmentRun, EnrichmentRunCursor, Enrich
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body, idempotency_key, idempotent_id, scope_for};
-use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit};
+use crate::http::{authenticate, idempotency_key, idempotent_id, optional_body, scope_for};
+use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
 /// The largest request body.
 const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The longest text filter (`q`, `category`).
+const MAX_FILTER_CHARS: usize = 200;
 /// The allowed values of `filter.generated_by`.
 const ENGINES: [&str; 3] = ["offline", "openai", "azure-openai"];
 
@@ -77,17 +79,13 @@ async fn list(
     let limit = limit(http)?;
     let after: Option<EnrichmentRunCursor> =
         http.query("cursor").map(decode_json_cursor).transpose()?;
-    let mut runs = state
+    let runs = state
         .store
         .list_enrichment_runs(tenant, after.as_ref(), limit + 1)
         .await?;
-    let next_cursor = if runs.len() > limit as usize {
-        runs.truncate(limit as usize);
-        runs.last()
-            .map(|run| encode_json_cursor(&EnrichmentRunCursor::after(run)))
-    } else {
-        None
-    };
+    let (runs, next_cursor) = split_page(runs, limit as usize, |run| {
+        encode_json_cursor(&EnrichmentRunCursor::after(run))
+    });
     let items: Vec<RunBody> = runs.iter().map(RunBody::from).collect();
     json(
         200,
@@ -136,19 +134,10 @@ async fn start(
 }
 
 fn parse_request(http: &HttpRequest) -> Result<RunRequest, ApiError> {
-    let raw = http
-        .body_bytes()
-        .map_err(|_| ApiError::bad_request("the body is not valid base64"))?
-        .unwrap_or_default();
-    if raw.is_empty() {
+    let Some(bytes) = optional_body(http, MAX_BODY_BYTES, "a run request is at most 16 KiB")?
+    else {
         return Ok(RunRequest::default());
-    }
-    let bytes = body(
-        http,
-        MAX_BODY_BYTES,
-        "a JSON object",
-        "a run request is at most 16 KiB",
-    )?;
+    };
     let mut reader = serde_json::Deserializer::from_slice(&bytes);
     let request: RunRequest = serde_path_to_error::deserialize(&mut reader)
         .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
@@ -160,15 +149,17 @@ fn parse_request(http: &HttpRequest) -> Result<RunRequest, ApiError> {
             ENGINES.join(", ")
         )));
     }
-    if request
-        .filter
-        .q
-        .as_ref()
-        .is_some_and(|q| q.chars().count() > 200)
-    {
-        return Err(ApiError::bad_request(
-            "filter.q must be at most 200 characters",
-        ));
+    // Text filters are bounded so a run's filter always fits where it is stored.
+    let filter = &request.filter;
+    for (name, text) in [("q", &filter.q), ("category", &filter.category)] {
+        if text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_FILTER_CHARS)
+        {
+            return Err(ApiError::bad_request(format!(
+                "filter.{name} must be at most {MAX_FILTER_CHARS} characters"
+            )));
+        }
     }
     Ok(request)
 }

@@ -64,19 +64,24 @@ pub fn body(
     expected: &str,
     too_large: &str,
 ) -> Result<Vec<u8>, ApiError> {
+    optional_body(http, max_bytes, too_large)?
+        .ok_or_else(|| ApiError::bad_request(format!("the body is empty: send {expected}")))
+}
+
+/// The request's body when it has one: decoded and at most `max_bytes`; `None` when empty.
+pub fn optional_body(
+    http: &HttpRequest,
+    max_bytes: usize,
+    too_large: &str,
+) -> Result<Option<Vec<u8>>, ApiError> {
     let bytes = http
         .body_bytes()
         .map_err(|_| ApiError::bad_request("the body is not valid base64"))?
         .unwrap_or_default();
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "the body is empty: send {expected}"
-        )));
-    }
     if bytes.len() > max_bytes {
         return Err(ApiError::payload_too_large(too_large));
     }
-    Ok(bytes)
+    Ok((!bytes.is_empty()).then_some(bytes))
 }
 
 /// The longest `Idempotency-Key` accepted.

@@ -13,7 +13,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond, scope_for};
-use crate::paging::{decode_cursor, encode_cursor, json, limit};
+use crate::paging::{decode_cursor, encode_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
 /// The largest profile body accepted: profiles are a few dozen column names.
@@ -68,7 +68,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(http)? as usize;
     let after = http.query("cursor").map(decode_cursor).transpose()?;
-    let mut items: Vec<ListItem> = state
+    let items: Vec<ListItem> = state
         .store
         .list_mapping_profiles(tenant)
         .await?
@@ -77,12 +77,7 @@ async fn list(
         .take(limit + 1)
         .map(|(name, updated_at)| ListItem { name, updated_at })
         .collect();
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|item| encode_cursor(&item.name))
-    } else {
-        None
-    };
+    let (items, next_cursor) = split_page(items, limit, |item| encode_cursor(&item.name));
     json(200, &ListBody { items, next_cursor })
 }
 

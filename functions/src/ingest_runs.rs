@@ -13,7 +13,7 @@ use shared::store::{IngestRun, RejectedRow, RunCursor, RunQuery, RunStatus};
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
-use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit};
+use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
 /// Runs the function.
@@ -59,14 +59,10 @@ async fn list(
         limit: limit + 1,
         status,
     };
-    let mut runs = state.store.list_ingest_runs(tenant, &query).await?;
-    let next_cursor = if runs.len() > limit as usize {
-        runs.truncate(limit as usize);
-        runs.last()
-            .map(|run| encode_json_cursor(&RunCursor::after(run)))
-    } else {
-        None
-    };
+    let runs = state.store.list_ingest_runs(tenant, &query).await?;
+    let (runs, next_cursor) = split_page(runs, limit as usize, |run| {
+        encode_json_cursor(&RunCursor::after(run))
+    });
     let items = runs.into_iter().map(RunBody::from).collect();
     json(200, &ListBody { items, next_cursor })
 }
@@ -87,18 +83,13 @@ async fn get_one(
         .query("errors_cursor")
         .map(decode_json_cursor)
         .transpose()?;
-    let mut errors = state
+    let errors = state
         .store
         .list_ingest_errors(tenant, &run.id, after, limit + 1)
         .await?;
-    let next_cursor = if errors.len() > limit as usize {
-        errors.truncate(limit as usize);
-        errors
-            .last()
-            .map(|e| encode_json_cursor(&(e.line, e.column.clone())))
-    } else {
-        None
-    };
+    let (errors, next_cursor) = split_page(errors, limit as usize, |e| {
+        encode_json_cursor(&(e.line, e.column.clone()))
+    });
     json(
         200,
         &RunWithErrors {

@@ -62,10 +62,41 @@ fn invalid_cursor() -> ApiError {
     ApiError::bad_request("cursor is not one this API returned; start again without it")
 }
 
+/// A page of at most `limit` from `items`, fetched as `limit + 1` so that one more tells there
+/// is a next page; then the cursor after the page's last item, made by `cursor_after`.
+pub fn split_page<T>(
+    mut items: Vec<T>,
+    limit: usize,
+    cursor_after: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    if items.len() <= limit {
+        return (items, None);
+    }
+    items.truncate(limit);
+    let next = items.last().map(cursor_after);
+    (items, next)
+}
+
 /// `body` as a JSON response with `status`.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<HttpResponse, ApiError> {
     HttpResponse::json(status, body).map_err(|e| {
         tracing::error!(error = %e, "response could not be serialised");
         ApiError::internal()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_page;
+
+    #[test]
+    fn one_item_past_the_limit_makes_a_next_cursor_after_the_page_s_last() {
+        let cursor = |n: &u32| format!("after {n}");
+        assert_eq!(
+            split_page(vec![1, 2, 3], 2, cursor),
+            (vec![1, 2], Some("after 2".into()))
+        );
+        assert_eq!(split_page(vec![1, 2], 2, cursor), (vec![1, 2], None));
+        assert_eq!(split_page(Vec::<u32>::new(), 2, cursor), (vec![], None));
+    }
 }

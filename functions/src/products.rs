@@ -13,7 +13,7 @@ use shared::store::{EnrichmentEdits, EnrichmentRecord, ProductQuery, ProductView
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
-use crate::paging::{decode_cursor, encode_cursor, json, limit};
+use crate::paging::{decode_cursor, encode_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
 /// Runs the function.
@@ -57,7 +57,7 @@ async fn list(
     http: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = parse_query(http)?;
-    let mut page = state
+    let page = state
         .store
         .list_products(
             tenant,
@@ -67,12 +67,9 @@ async fn list(
             },
         )
         .await?;
-    let next_cursor = if page.len() > query.limit as usize {
-        page.truncate(query.limit as usize);
-        page.last().map(|p| encode_cursor(p.content.sku.as_str()))
-    } else {
-        None
-    };
+    let (page, next_cursor) = split_page(page, query.limit as usize, |p| {
+        encode_cursor(p.content.sku.as_str())
+    });
     let items: Vec<ProductBody> = page.into_iter().map(ProductBody::from).collect();
     json(200, &ListBody { items, next_cursor })
 }

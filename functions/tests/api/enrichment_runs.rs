@@ -115,10 +115,12 @@ async fn a_repeated_request_finds_its_run_and_bad_requests_say_what_is_wrong() {
     let other = post(&app, r#"{"force": false}"#, Some("k-1")).await;
     assert_eq!(other.status(), 409);
 
+    let long_category = format!(r#"{{"filter": {{"category": "{}"}}}}"#, "x".repeat(201));
     for (body, expected) in [
         (r#"{"filter": {"colour": "red"}}"#, "filter"),
         (r#"{"filter": {"generated_by": "gpt"}}"#, "generated_by"),
         (r#"{"force": "yes"}"#, "force"),
+        (long_category.as_str(), "filter.category"),
         ("not json", "body"),
     ] {
         let response = post(&app, body, None).await;

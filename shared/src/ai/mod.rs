@@ -134,9 +134,13 @@ impl AiEngine {
 
     /// Enriches `product` from its current content.
     pub async fn enrich(&self, product: &ProductView) -> Result<Enrichment, AiError> {
+        // The rules run once: their result is the offline enrichment, the facts a model's
+        // answer is checked against, and the stand-in when that answer fails.
+        let (facts, offline) = facts(product);
         let AiEngine::Provider(provider) = self else {
             return Ok(offline_enrichment(
-                product,
+                facts,
+                offline,
                 OFFLINE_VERSION,
                 Provenance::default(),
             ));
@@ -144,7 +148,7 @@ impl AiEngine {
         let completion = match provider.complete(product).await {
             Ok(completion) => completion,
             Err(ProviderError::Refused(why)) => {
-                return Ok(self.stand_in(product, why, Provenance::default()));
+                return Ok(self.stand_in(product, (facts, offline), why, Provenance::default()));
             }
             Err(unavailable) => return Err(unavailable.into()),
         };
@@ -159,7 +163,6 @@ impl AiEngine {
             ),
             fallback_reason: None,
         };
-        let (facts, _) = facts(product);
         let checked = completion
             .answer
             .and_then(|content| schema::check_answer(&content, &facts));
@@ -171,7 +174,7 @@ impl AiEngine {
                 provenance,
                 waiting_for_budget: false,
             }),
-            Err(why) => Ok(self.stand_in(product, why, provenance)),
+            Err(why) => Ok(self.stand_in(product, (facts, offline), why, provenance)),
         }
     }
 
@@ -179,18 +182,25 @@ impl AiEngine {
     /// tenant's daily token budget is spent.
     pub fn waiting_for_budget(&self, product: &ProductView) -> Enrichment {
         let why = "the tenant's daily AI token budget is spent; enriched again when it allows";
-        let mut enrichment = self.stand_in(product, why.into(), Provenance::default());
+        let mut enrichment =
+            self.stand_in(product, facts(product), why.into(), Provenance::default());
         enrichment.waiting_for_budget = true;
         enrichment
     }
 
-    fn stand_in(&self, product: &ProductView, why: String, provenance: Provenance) -> Enrichment {
+    fn stand_in(
+        &self,
+        product: &ProductView,
+        (facts, offline): (ProductFacts, offline::OfflineEnrichment),
+        why: String,
+        provenance: Provenance,
+    ) -> Enrichment {
         tracing::warn!(sku = %product.content.sku, reason = %why, "offline engine stands in for the AI provider");
         let provenance = Provenance {
             fallback_reason: Some(why),
             ..provenance
         };
-        offline_enrichment(product, self.prompt_version(), provenance)
+        offline_enrichment(facts, offline, self.prompt_version(), provenance)
     }
 }
 
@@ -238,14 +248,14 @@ fn facts(product: &ProductView) -> (ProductFacts, offline::OfflineEnrichment) {
     (facts, result)
 }
 
-/// The offline engine's result in the one schema. It writes no copy: the description is the
+/// The offline engine's `result` in the one schema. It writes no copy: the description is the
 /// merchant's own text, escaped and split into paragraphs.
 fn offline_enrichment(
-    product: &ProductView,
+    facts: ProductFacts,
+    result: offline::OfflineEnrichment,
     prompt_version: &str,
     provenance: Provenance,
 ) -> Enrichment {
-    let (facts, result) = facts(product);
     let output = EnrichmentOutput {
         title: result.title,
         description_html: result.description.as_deref().map(paragraphs),

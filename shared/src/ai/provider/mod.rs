@@ -34,7 +34,7 @@ pub struct Provider {
     model: String,
     description: String,
     limit: Semaphore,
-    settings: ProviderSettings,
+    daily_tokens: u64,
 }
 
 impl std::fmt::Debug for Provider {
@@ -72,7 +72,10 @@ pub enum ProviderError {
 }
 
 impl Provider {
-    /// A provider for `settings`; `entra` authenticates to Azure OpenAI when it has no key.
+    /// A provider for `settings`; `entra`, when given, authenticates each request in place of a
+    /// key (Azure OpenAI without `AZURE_OPENAI_API_KEY`; [`AiEngine::from_settings`] decides).
+    ///
+    /// [`AiEngine::from_settings`]: crate::ai::AiEngine::from_settings
     pub fn new(
         settings: &ProviderSettings,
         entra: Option<Arc<AzureCredential>>,
@@ -125,12 +128,6 @@ impl Provider {
                 )
             }
         };
-        let entra = entra.filter(|_| {
-            matches!(
-                settings.endpoint,
-                ProviderEndpoint::Azure { api_key: None, .. }
-            )
-        });
         let policy = RetryPolicy {
             max_attempts: settings.max_retries + 1,
             ..RetryPolicy::default()
@@ -142,7 +139,7 @@ impl Provider {
             model,
             description,
             limit: Semaphore::new(settings.concurrency),
-            settings: settings.clone(),
+            daily_tokens: settings.daily_tokens,
         })
     }
 
@@ -158,7 +155,7 @@ impl Provider {
 
     /// Tokens per tenant per UTC day.
     pub fn daily_tokens(&self) -> u64 {
-        self.settings.daily_tokens
+        self.daily_tokens
     }
 
     /// The estimated cost in US dollars of a request to `model`, when its prices are known.

@@ -35,7 +35,7 @@ pub(super) async fn get(
     tenant: &TenantId,
     id: &str,
 ) -> Result<Option<EnrichmentRun>, StoreError> {
-    let rows = query(c, sql::GET_ENRICHMENT_RUN, &[&tenant.as_str(), &id]).await?;
+    let rows = query(c, &sql::get_enrichment_run(), &[&tenant.as_str(), &id]).await?;
     rows.first().map(read_run).transpose()
 }
 
@@ -50,7 +50,7 @@ pub(super) async fn list(
     let at = after.map(|cursor| to_db_time(&cursor.created_at));
     let id = after.map(|cursor| cursor.id.as_str());
     let params: [&dyn ToSql; 4] = [&limit, &tenant.as_str(), &at, &id];
-    let rows = query(c, sql::LIST_ENRICHMENT_RUNS, &params).await?;
+    let rows = query(c, &sql::list_enrichment_runs(), &params).await?;
     rows.iter().map(read_run).collect()
 }
 

@@ -505,34 +505,37 @@ pub(super) const GET_PROFILE: &str =
     "SELECT body FROM mapping_profiles WHERE tenant_id = @P1 AND name = @P2";
 
 /// `@P1` tenant, `@P2` name.
-/// A batch enrichment run with the tally of its slices done; [`ENRICHMENT_RUN_COLUMNS`] columns.
-/// `@P1` tenant, `@P2` id.
-pub(super) const GET_ENRICHMENT_RUN: &str = "SELECT r.id, r.tenant_id, r.filter, r.force, r.status,
+/// A batch enrichment run with the tally of its slices done, before its `WHERE`;
+/// [`ENRICHMENT_RUN_COLUMNS`] columns.
+const SELECT_ENRICHMENT_RUN: &str = "SELECT r.id, r.tenant_id, r.filter, r.force, r.status,
     r.cursor, r.matched, r.slices, r.created_at, r.queued_at, COUNT_BIG(s.through) AS slices_done,
     COALESCE(SUM(s.enriched), 0) AS enriched, COALESCE(SUM(s.already_current), 0) AS current,
     COALESCE(SUM(s.gone), 0) AS gone
 FROM enrichment_runs AS r
-LEFT JOIN enrichment_run_slices AS s ON s.run_id = r.id
-WHERE r.tenant_id = @P1 AND r.id = @P2
-GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status, r.cursor, r.matched, r.slices,
-    r.created_at, r.queued_at";
+LEFT JOIN enrichment_run_slices AS s ON s.run_id = r.id";
 
-/// The tenant's runs, newest first, as [`GET_ENRICHMENT_RUN`] reads one. `@P1` limit, `@P2`
-/// tenant, then `@P3` the cursor's start (NULL: from the newest) and `@P4` its id.
-pub(super) const LIST_ENRICHMENT_RUNS: &str = "SELECT TOP (@P1) r.id, r.tenant_id, r.filter,
-    r.force, r.status, r.cursor, r.matched, r.slices, r.created_at, r.queued_at,
-    COUNT_BIG(s.through) AS slices_done, COALESCE(SUM(s.enriched), 0) AS enriched,
-    COALESCE(SUM(s.already_current), 0) AS current, COALESCE(SUM(s.gone), 0) AS gone
-FROM enrichment_runs AS r
-LEFT JOIN enrichment_run_slices AS s ON s.run_id = r.id
-WHERE r.tenant_id = @P2
-    AND (@P3 IS NULL OR r.created_at < @P3 OR (r.created_at = @P3 AND r.id < @P4))
-GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status, r.cursor, r.matched, r.slices,
-    r.created_at, r.queued_at
-ORDER BY r.created_at DESC, r.id DESC";
+/// What [`SELECT_ENRICHMENT_RUN`] tallies by, after its `WHERE`.
+const GROUP_ENRICHMENT_RUN: &str = "GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status,
+    r.cursor, r.matched, r.slices, r.created_at, r.queued_at";
 
-/// How many columns [`GET_ENRICHMENT_RUN`] returns.
+/// How many columns [`SELECT_ENRICHMENT_RUN`] returns.
 pub(super) const ENRICHMENT_RUN_COLUMNS: usize = 14;
+
+/// `@P1` tenant, `@P2` id: one run.
+pub(super) fn get_enrichment_run() -> String {
+    format!(
+        "{SELECT_ENRICHMENT_RUN}\nWHERE r.tenant_id = @P1 AND r.id = @P2\n{GROUP_ENRICHMENT_RUN}"
+    )
+}
+
+/// `@P1` limit, `@P2` tenant, `@P3` the cursor's start (NULL: from the newest) and `@P4` its
+/// id: the tenant's runs, newest first.
+pub(super) fn list_enrichment_runs() -> String {
+    let sql = format!(
+        "{SELECT_ENRICHMENT_RUN}\nWHERE r.tenant_id = @P2\n    AND (@P3 IS NULL OR r.created_at < @P3 OR (r.created_at = @P3 AND r.id < @P4))\n{GROUP_ENRICHMENT_RUN}\nORDER BY r.created_at DESC, r.id DESC"
+    );
+    sql.replacen("SELECT ", "SELECT TOP (@P1) ", 1)
+}
 
 /// `@P1` id, `@P2` tenant, `@P3` filter, `@P4` force, `@P5` created at: the run, unless its id
 /// exists.
@@ -808,8 +811,6 @@ mod tests {
             ("COUNT_ORDER_CHANGES", COUNT_ORDER_CHANGES),
             ("EDITS_STATE", EDITS_STATE),
             ("SAVE_EDITS", SAVE_EDITS),
-            ("GET_ENRICHMENT_RUN", GET_ENRICHMENT_RUN),
-            ("LIST_ENRICHMENT_RUNS", LIST_ENRICHMENT_RUNS),
             ("START_ENRICHMENT_RUN", START_ENRICHMENT_RUN),
             ("ADVANCE_ENRICHMENT_RUN", ADVANCE_ENRICHMENT_RUN),
             ("RECORD_ENRICHMENT_SLICE", RECORD_ENRICHMENT_SLICE),
@@ -824,6 +825,8 @@ mod tests {
             all.push((format!("staging statement {i}"), (*sql).to_owned()));
         }
         all.push(("get_product".into(), get_product()));
+        all.push(("get_enrichment_run".into(), get_enrichment_run()));
+        all.push(("list_enrichment_runs".into(), list_enrichment_runs()));
         for bits in 0..16u8 {
             let filters = ListFilters {
                 after_sku: bits & 1 != 0,
