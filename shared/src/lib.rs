@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ai;
+pub mod analytics;
 pub mod auth;
 pub mod azure;
 pub mod blobs;
