@@ -27,6 +27,7 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
+use crate::cors::Cors;
 use crate::telemetry::{self, Outcome};
 use crate::{
     api_keys, enrich_product, enrichment_budget, enrichment_runs, health, ingest, ingest_mappings,
@@ -241,8 +242,17 @@ async fn invoke(
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = telemetry::invocation_span(&function, &invocation_id);
     let mut timer = InvocationTimer::start(&span, &function);
+    let request = InvocationRequest::from_slice(&body);
+    let cors = request
+        .as_ref()
+        .ok()
+        .and_then(|r| r.http(HTTP_INPUT).ok())
+        .map(|http| Cors::of(&state.settings.cors_origins, &http));
     let result = async {
-        match InvocationRequest::from_slice(&body) {
+        match request {
+            Ok(_) if let Some(answer) = cors.as_ref().and_then(Cors::preflight) => {
+                Ok(InvocationResponse::empty().with_http(HTTP_OUTPUT, answer))
+            }
             Ok(request) => dispatch(&state, &function, request).await,
             Err(error) => Err(FunctionError::BadPayload(error)),
         }
@@ -254,6 +264,9 @@ async fn invoke(
             // The handler's own summary lines first, then what it logged along the way.
             response.logs.extend(telemetry::take_invocation_logs(&span));
             response.add_http_headers(HTTP_OUTPUT, &response_headers(&invocation_id));
+            if let Some(cors) = &cors {
+                response.add_http_headers(HTTP_OUTPUT, &cors.response_headers());
+            }
             timer.finish(StatusCode::OK, Outcome::Ok);
             json_response(StatusCode::OK, &response)
         }
@@ -267,6 +280,9 @@ async fn invoke(
         }
     }
 }
+
+/// The HTTP trigger binding every HTTP function is called through.
+const HTTP_INPUT: &str = "req";
 
 /// The HTTP output binding every HTTP function answers through.
 const HTTP_OUTPUT: &str = "res";

@@ -9,6 +9,7 @@ pub mod local_host;
 pub mod telemetry;
 
 mod api_keys;
+mod cors;
 mod enrich_product;
 mod enrichment_budget;
 mod enrichment_runs;

@@ -121,6 +121,9 @@ param aiTimeoutSeconds int = 60
 @maxValue(10)
 param aiMaxRetries int = 4
 
+@description('Browser origins allowed to call the API, comma-separated (https://shop.example.com), or * for any. Empty refuses every cross-origin call. The handler answers CORS itself; leave the platform CORS setting empty.')
+param corsOrigins string = ''
+
 @secure()
 @description('Key that encrypts stored platform credentials; empty leaves the secret as it is. Set it once, never change it casually: stored credentials become unreadable.')
 param credentialsEncryptionKey string = ''
@@ -281,6 +284,7 @@ module functionApp 'modules/functionApp.bicep' = {
     aiConcurrency: aiConcurrency
     aiTimeoutSeconds: aiTimeoutSeconds
     aiMaxRetries: aiMaxRetries
+    corsOrigins: corsOrigins
     credentialsEncryptionKeySecretUri: keyVault.outputs.credentialsEncryptionKeySecretUri
     runtimeVersion: functionRuntimeVersion
     instanceMemoryMB: instanceMemoryMB

@@ -49,6 +49,8 @@ param aiConcurrency int
 param aiTimeoutSeconds int
 @description('Retries of one AI request after a rate limit, server error or timeout.')
 param aiMaxRetries int
+@description('Browser origins allowed to call the API (ADVISOR_CORS_ORIGINS).')
+param corsOrigins string
 param credentialsEncryptionKeySecretUri string
 
 @description('Custom handler runtime version as the Flex Consumption stack catalog spells it.')
@@ -151,6 +153,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ADVISOR_AI_CONCURRENCY', value: string(aiConcurrency) }
         { name: 'ADVISOR_AI_TIMEOUT_SECONDS', value: string(aiTimeoutSeconds) }
         { name: 'ADVISOR_AI_MAX_RETRIES', value: string(aiMaxRetries) }
+        { name: 'ADVISOR_CORS_ORIGINS', value: corsOrigins }
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }

@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use crate::domain::TenantId;
 
 mod ai;
+mod cors;
 
 pub use ai::*;
+pub use cors::{ADVISOR_CORS_ORIGINS, CorsOrigins};
 
 /// The port the Functions host tells the handler to listen on (§1.2).
 pub const FUNCTIONS_CUSTOMHANDLER_PORT: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
@@ -126,6 +128,7 @@ pub const KNOWN_SETTINGS: &[KnownSetting] = &[
     setting(ADVISOR_AI_CONCURRENCY, ReadBy::Code, true, true, ""),
     setting(ADVISOR_AI_TIMEOUT_SECONDS, ReadBy::Code, true, true, ""),
     setting(ADVISOR_AI_MAX_RETRIES, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_CORS_ORIGINS, ReadBy::Code, true, true, ""),
     setting(RUST_LOG, ReadBy::Code, true, true, ""),
     setting(
         "FUNCTIONS_WORKER_RUNTIME",
@@ -335,6 +338,8 @@ pub struct Settings {
     pub app_insights: Option<Secret>,
     /// `tracing` filter directives.
     pub log_filter: Option<String>,
+    /// The browser origins that may call the API.
+    pub cors_origins: CorsOrigins,
 }
 
 /// The raw settings: process environment over the `Values` of `local.settings.json`. Remembers
@@ -462,6 +467,7 @@ impl Settings {
                 .get(APPLICATIONINSIGHTS_CONNECTION_STRING)
                 .map(Secret::new),
             log_filter: env.get(RUST_LOG).map(str::to_owned),
+            cors_origins: cors::cors_origins(env)?,
         })
     }
 }
