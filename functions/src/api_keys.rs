@@ -5,6 +5,7 @@
 //! makes the new one first, then revokes the old one with it. Keys never reach a log line.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use shared::auth::{Scope, api_key_record, new_api_key};
 use shared::domain::TenantId;
@@ -13,6 +14,7 @@ use shared::store::ApiKeyView;
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, body, respond};
+use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
 
@@ -41,15 +43,61 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
     }
 }
 
-#[derive(Deserialize)]
+/// Describes the endpoints.
+pub fn describe(api: &mut Api) {
+    let one = api.sends::<KeyBody>();
+    let list = api.sends::<ListBody>();
+    api.add(
+        Operation::new(
+            "POST",
+            "keys",
+            "createApiKey",
+            "Keys",
+            "Make an API key (shown this once)",
+            Some(Scope::Admin),
+        )
+        .json_body::<CreateRequest>()
+        .answer(201, "The key, with `key` shown this once", one),
+    );
+    api.add(
+        Operation::new(
+            "GET",
+            "keys",
+            "listApiKeys",
+            "Keys",
+            "The tenant's API keys (never the keys themselves)",
+            Some(Scope::Admin),
+        )
+        .answer(200, "Every key, revoked ones too", list),
+    );
+    api.add(
+        Operation::new(
+            "DELETE",
+            "keys/{id}",
+            "revokeApiKey",
+            "Keys",
+            "Revoke an API key",
+            Some(Scope::Admin),
+        )
+        .path_param("id", "The key's id")
+        .empty(204, "Revoked")
+        .error(404, "No such key for this tenant"),
+    );
+}
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ApiKeyRequest")]
 struct CreateRequest {
+    /// 1 to 100 characters.
     name: String,
+    /// Some of `read`, `write`, `ingest`, `admin`.
     scopes: Vec<String>,
 }
 
 /// A key as answers show it; `key` only in the answer that made it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ApiKey")]
 struct KeyBody {
     id: String,
     name: String,
@@ -64,7 +112,8 @@ struct KeyBody {
     revoked_at: Option<Option<DateTime<Utc>>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ApiKeyList")]
 struct ListBody {
     items: Vec<KeyBody>,
 }

@@ -31,7 +31,8 @@ use crate::cors::Cors;
 use crate::telemetry::{self, Outcome};
 use crate::{
     api_keys, enrich_product, enrichment_budget, enrichment_runs, health, ingest, ingest_mappings,
-    ingest_partner_file, ingest_runs, product_enrichment, products, resume_enrichment, uploads,
+    ingest_partner_file, ingest_runs, openapi, product_enrichment, products, resume_enrichment,
+    uploads,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -49,6 +50,7 @@ pub const FUNCTIONS: &[&str] = &[
     "ResumeEnrichment",
     "ProductEnrichment",
     "ApiKeys",
+    "OpenApi",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -377,6 +379,7 @@ async fn dispatch(
         "ResumeEnrichment" => resume_enrichment::run(state, request).await,
         "ProductEnrichment" => product_enrichment::run(state, request).await,
         "ApiKeys" => api_keys::run(state, request).await,
+        "OpenApi" => openapi::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

@@ -7,6 +7,7 @@
 //! makes a repeated request find its run.
 
 use chrono::Utc;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use shared::auth::Scope;
 use shared::domain::TenantId;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, idempotency_key, idempotent_id, optional_body, scope_for};
+use crate::openapi::{Api, Operation};
 use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
@@ -87,15 +89,62 @@ async fn list(
         encode_json_cursor(&EnrichmentRunCursor::after(run))
     });
     let items: Vec<RunBody> = runs.iter().map(RunBody::from).collect();
-    json(
-        200,
-        &serde_json::json!({"items": items, "next_cursor": next_cursor}),
-    )
+    json(200, &ListBody { items, next_cursor })
+}
+
+/// Describes the endpoints.
+pub fn describe(api: &mut Api) {
+    let one = api.sends::<RunBody<'static>>();
+    let list = api.sends::<ListBody<'static>>();
+    let tag = "Enrichment";
+    api.add(
+        Operation::new("POST", "enrichment/runs", "startEnrichmentRun", tag, "Re-enrich a filtered part of the catalogue", Some(Scope::Write))
+            .describe("Without `force`, products already enriched for their content and the current prompt are skipped at no cost.")
+            .header("Idempotency-Key", false, "Makes a repeated request find its run.")
+            .body(&["application/json"], Api::reads::<RunRequest>(), false)
+            .error(400, "The body is not valid (the detail says where)")
+            .error(409, "The Idempotency-Key was used for a run with another filter or force")
+            .error(413, "The body is over 16 KiB")
+            .answer(202, "The run has begun", one.clone()),
+    );
+    api.add(
+        Operation::new(
+            "GET",
+            "enrichment/runs",
+            "listEnrichmentRuns",
+            tag,
+            "Enrichment runs, newest first",
+            Some(Scope::Read),
+        )
+        .paged()
+        .answer(200, "A page of runs", list),
+    );
+    api.add(
+        Operation::new(
+            "GET",
+            "enrichment/runs/{id}",
+            "getEnrichmentRun",
+            tag,
+            "One enrichment run: progress and results",
+            Some(Scope::Read),
+        )
+        .path_param("id", "The run's id")
+        .error(404, "No such run for this tenant")
+        .answer(200, "The run", one),
+    );
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "EnrichmentRunList")]
+struct ListBody<'a> {
+    items: Vec<RunBody<'a>>,
+    next_cursor: Option<String>,
 }
 
 /// What a run request asks for.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EnrichmentRunRequest")]
 struct RunRequest {
     #[serde(default)]
     filter: EnrichmentFilter,
@@ -165,15 +214,18 @@ fn parse_request(http: &HttpRequest) -> Result<RunRequest, ApiError> {
 }
 
 /// A run as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "EnrichmentRun")]
 struct RunBody<'a> {
+    /// `scanning` (finding the products), `running` or `finished`.
     status: &'static str,
     #[serde(flatten)]
     run: &'a EnrichmentRun,
     links: Links,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "EnrichmentRunLinks")]
 struct Links {
     run: String,
 }

@@ -6,7 +6,9 @@
 //! key, so a retried push finds its run and lands once.
 
 use bytes::Bytes;
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::json;
 use shared::auth::Scope;
 use shared::blobs::{BlobError, Container};
 use shared::domain::TenantId;
@@ -19,6 +21,7 @@ use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, idempotency_key, idempotent_id, respond};
+use crate::openapi::{Api, Operation, one_of};
 use crate::paging::json;
 use crate::problem::ApiError;
 
@@ -265,17 +268,44 @@ async fn abandon(state: &AppState, run: &IngestRun) {
     }
 }
 
-#[derive(Serialize)]
+/// The answer to a push: the run that will land it.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "PushAccepted")]
 struct Accepted<'a> {
     run_id: &'a str,
     status: RunStatus,
+    /// Where the pushed feed is kept (`ingest/…`).
     blob: String,
     links: Links,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "RunLinks")]
 struct Links {
+    /// The run, to poll for progress and the report.
     run: String,
+}
+
+/// Describes the endpoint.
+pub fn describe(api: &mut Api) {
+    let accepted = api.sends::<Accepted<'static>>();
+    let feed = json!({"type": "string", "description": "The feed, as a partner would drop it"});
+    api.add(
+        Operation::new("POST", "ingest", "pushFeed", "Ingestion", "Push a feed (CSV, TSV, JSON or NDJSON)", Some(Scope::Ingest))
+            .describe("The format comes from Content-Type; a gzipped body is sent as application/octet-stream with `format`. At most 32 MiB: bigger files go through POST /api/uploads. The run starts at once; poll its link.")
+            .query("kind", one_of(&["products", "inventory", "orders"]), "What the feed holds; by default it is detected from its columns.")
+            .query("profile", json!({"type": "string"}), "A mapping profile of the tenant's to read the columns with.")
+            .query("format", one_of(&["csv", "tsv", "json", "ndjson"]), "The format of an application/octet-stream body.")
+            .header("Idempotency-Key", false, "Makes a retried push land once: the same key answers with the same run.")
+            .header("Content-Encoding", false, "`gzip` for a gzipped body.")
+            .body(&["text/csv", "text/tab-separated-values", "application/json", "application/x-ndjson", "application/octet-stream"], feed, true)
+            .answer(202, "The feed is stored and its run has begun", accepted)
+            .error(400, "The body is empty or a parameter is not valid")
+            .error(404, "The profile does not exist")
+            .error(409, "The Idempotency-Key was used for a different push")
+            .error(413, "The body is over 32 MiB")
+            .error(415, "The Content-Type (or format) is not a feed"),
+    );
 }
 
 fn accepted(run: &IngestRun) -> Result<HttpResponse, ApiError> {

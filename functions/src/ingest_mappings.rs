@@ -5,6 +5,7 @@
 //! none.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 use shared::auth::Scope;
 use shared::domain::TenantId;
@@ -13,6 +14,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond, scope_for};
+use crate::openapi::{Api, Operation};
 use crate::paging::{decode_cursor, encode_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
@@ -43,19 +45,74 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
     }
 }
 
-#[derive(Serialize)]
+/// Describes the endpoints.
+pub fn describe(api: &mut Api) {
+    let list = api.sends::<ListBody>();
+    let one = api.sends::<ProfileBody<'static>>();
+    let tag = "Ingestion";
+    api.add(
+        Operation::new(
+            "GET",
+            "ingest/mappings",
+            "listMappingProfiles",
+            tag,
+            "The tenant's mapping profiles, by name",
+            Some(Scope::Read),
+        )
+        .paged()
+        .answer(200, "A page of profile names", list),
+    );
+    api.add(
+        Operation::new(
+            "GET",
+            "ingest/mappings/{name}",
+            "getMappingProfile",
+            tag,
+            "One mapping profile",
+            Some(Scope::Read),
+        )
+        .path_param("name", "The profile's name")
+        .answer(200, "The profile", one.clone())
+        .error(404, "No such profile"),
+    );
+    api.add(
+        Operation::new("PUT", "ingest/mappings/{name}", "putMappingProfile", tag, "Create or replace a mapping profile", Some(Scope::Ingest))
+            .path_param("name", "The profile's name: letters, digits, `-` and `_`; `default` is used when a feed names none")
+            .json_body::<MappingProfile>()
+            .answer(200, "The profile was replaced", one.clone())
+            .answer(201, "The profile was created", one),
+    );
+    api.add(
+        Operation::new(
+            "DELETE",
+            "ingest/mappings/{name}",
+            "deleteMappingProfile",
+            tag,
+            "Delete a mapping profile",
+            Some(Scope::Ingest),
+        )
+        .path_param("name", "The profile's name")
+        .empty(204, "Deleted")
+        .error(404, "No such profile"),
+    );
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "MappingProfileWithName")]
 struct ProfileBody<'a> {
     name: &'a str,
     profile: MappingProfile,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "MappingProfileList")]
 struct ListBody {
     items: Vec<ListItem>,
     next_cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "MappingProfileListItem")]
 struct ListItem {
     name: String,
     updated_at: DateTime<Utc>,

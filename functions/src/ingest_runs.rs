@@ -5,7 +5,9 @@
 //! `rows_total` and `rejected` climb while the file is checked, then `inserted`, `updated` and
 //! `unchanged` climb towards `rows_total - rejected` while the good rows land.
 
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::json;
 use shared::auth::Scope;
 use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
@@ -13,6 +15,7 @@ use shared::store::{IngestRun, RejectedRow, RunCursor, RunQuery, RunStatus};
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
+use crate::openapi::{Api, Operation, one_of};
 use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
@@ -102,26 +105,81 @@ async fn get_one(
     )
 }
 
-#[derive(Serialize)]
+/// Describes the endpoints.
+pub fn describe(api: &mut Api) {
+    let list = api.sends::<ListBody>();
+    let one = api.sends::<RunWithErrors>();
+    api.add(
+        Operation::new(
+            "GET",
+            "ingest/runs",
+            "listIngestRuns",
+            "Ingestion",
+            "Ingestion runs, newest first",
+            Some(Scope::Read),
+        )
+        .paged()
+        .query(
+            "status",
+            one_of(&["running", "succeeded", "rejected", "failed"]),
+            "Only runs with this status.",
+        )
+        .answer(200, "A page of runs", list),
+    );
+    api.add(
+        Operation::new(
+            "GET",
+            "ingest/runs/{id}",
+            "getIngestRun",
+            "Ingestion",
+            "One run, with a page of its rejected rows",
+            Some(Scope::Read),
+        )
+        .path_param("id", "The run's id")
+        .query(
+            "limit",
+            json!({"type": "integer", "minimum": 1, "maximum": crate::paging::MAX_LIMIT}),
+            "Rejected rows per page.",
+        )
+        .query(
+            "errors_cursor",
+            json!({"type": "string"}),
+            "The `errors.next_cursor` of the previous page.",
+        )
+        .error(400, "A parameter is not valid")
+        .error(404, "No such run for this tenant")
+        .answer(
+            200,
+            "The run; its counts are its progress while it runs",
+            one,
+        ),
+    );
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "IngestRunList")]
 struct ListBody {
     items: Vec<RunBody>,
     next_cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "IngestRunWithErrors")]
 struct RunWithErrors {
     run: RunBody,
     errors: ErrorsPage,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "RejectedRowPage")]
 struct ErrorsPage {
     items: Vec<RejectedRow>,
     next_cursor: Option<String>,
 }
 
 /// A run as apps see it: the stored run and how long it took.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "IngestRun")]
 struct RunBody {
     #[serde(flatten)]
     run: IngestRun,

@@ -19,6 +19,7 @@ mod ingest;
 mod ingest_mappings;
 mod ingest_partner_file;
 mod ingest_runs;
+mod openapi;
 mod paging;
 mod problem;
 mod product_enrichment;

@@ -1,11 +1,27 @@
 //! HTTP API errors as RFC 9457 `application/problem+json`. Client errors keep their message;
 //! internal ones say "internal error" and the cause is logged once, here.
 
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 use shared::auth::AuthError;
 use shared::blobs::BlobError;
 use shared::protocol::HttpResponse;
 use shared::store::StoreError;
+
+/// The body of every error answer (RFC 9457).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Problem")]
+pub struct ProblemBody {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The status's phrase.
+    pub title: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, for a person to read.
+    pub detail: String,
+}
 
 /// An error an HTTP function answers with.
 #[derive(Debug)]
@@ -93,13 +109,14 @@ impl ApiError {
 
     /// The response.
     pub fn into_response(self) -> HttpResponse {
-        let body = json!({
-            "type": "about:blank",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        });
-        let response = HttpResponse::new(self.status, "application/problem+json", body.to_string());
+        let body = ProblemBody {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status,
+            detail: self.detail,
+        };
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        let response = HttpResponse::new(self.status, "application/problem+json", text);
         match self.retry_after {
             Some(seconds) => response.with_header("Retry-After", seconds.to_string()),
             None => response,

@@ -5,6 +5,7 @@
 //! changed. Answers with the product as `GET /api/products/{sku}` shows it.
 
 use chrono::Utc;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use shared::ai::schema::{EDITABLE_FIELDS, check_edit};
@@ -14,6 +15,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
+use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
 use crate::products::ProductBody;
@@ -66,12 +68,29 @@ async fn edit_product(
     json(200, &ProductBody::from(product))
 }
 
+/// Describes the endpoint.
+pub fn describe(api: &mut Api) {
+    let product = api.sends::<ProductBody>();
+    api.add(
+        Operation::new("PATCH", "products/{sku}/enrichment", "editEnrichment", "Products", "Edit enrichment fields by hand, locking them", Some(Scope::Write))
+            .describe("An edited field is locked: every later enrichment keeps the person's value until the field is unlocked. The merchant's own product fields are never changed.")
+            .path_param("sku", "The product's SKU")
+            .json_body::<EditBody>()
+            .error(404, "No such product for this tenant")
+            .answer(200, "The product as GET /api/products/{sku} shows it", product),
+    );
+}
+
 /// The body as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EnrichmentEdit")]
 struct EditBody {
+    /// Fields to set and lock: title, description_html, category (a taxonomy path or id),
+    /// attributes, tags, seo_title, meta_description.
     #[serde(default)]
     set: Map<String, Value>,
+    /// Fields to unlock, so the next enrichment may change them again.
     #[serde(default)]
     unlock: Vec<String>,
 }

@@ -4,7 +4,9 @@
 //! person edited (`PATCH /api/products/{sku}/enrichment`) show in the enrichment at once.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::json;
 use shared::ai::schema::edited_payload;
 use shared::auth::Scope;
 use shared::domain::{ProductContent, Sku, TenantId};
@@ -13,6 +15,7 @@ use shared::store::{EnrichmentEdits, EnrichmentRecord, ProductQuery, ProductView
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
+use crate::openapi::{Api, Operation};
 use crate::paging::{decode_cursor, encode_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
@@ -104,7 +107,50 @@ fn parse_query(http: &HttpRequest) -> Result<ProductQuery, ApiError> {
     })
 }
 
-#[derive(Serialize)]
+/// Describes the endpoints.
+pub fn describe(api: &mut Api) {
+    let list = api.sends::<ListBody>();
+    let one = api.sends::<ProductBody>();
+    api.add(
+        Operation::new(
+            "GET",
+            "products",
+            "listProducts",
+            "Products",
+            "The tenant's products, by SKU",
+            Some(Scope::Read),
+        )
+        .paged()
+        .query(
+            "q",
+            json!({"type": "string", "maxLength": 200}),
+            "Text in the SKU, title or brand.",
+        )
+        .query("category", json!({"type": "string"}), "Only this category.")
+        .query(
+            "updated_since",
+            json!({"type": "string", "format": "date-time"}),
+            "Only products changed at or after this RFC 3339 time.",
+        )
+        .answer(200, "A page of products", list),
+    );
+    api.add(
+        Operation::new(
+            "GET",
+            "products/{sku}",
+            "getProduct",
+            "Products",
+            "One product with its enrichment",
+            Some(Scope::Read),
+        )
+        .path_param("sku", "The product's SKU")
+        .error(404, "No such product for this tenant")
+        .answer(200, "The product", one),
+    );
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ProductList")]
 struct ListBody {
     items: Vec<ProductBody>,
     next_cursor: Option<String>,
@@ -112,7 +158,8 @@ struct ListBody {
 
 /// A product as the API shows it: the merchant's content, its enrichment with the fields a
 /// person locked laid over it, and those locked fields.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Product")]
 pub(crate) struct ProductBody {
     #[serde(flatten)]
     content: ProductContent,
@@ -127,7 +174,8 @@ pub(crate) struct ProductBody {
 
 /// The enrichment beside the merchant's originals, saying whether it is for the current content,
 /// who made it, what it cost, and whether it waits for the tenant's token budget.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ProductEnrichment")]
 struct EnrichmentBody {
     current: bool,
     generated_by: String,

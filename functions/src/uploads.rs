@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use shared::auth::Scope;
 use shared::blobs::{BlobError, Container, MAX_UPLOAD_URL_TTL};
@@ -18,6 +19,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
+use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
 
@@ -39,17 +41,33 @@ pub async fn run(
     Ok(respond(handle(state, &http).await))
 }
 
+/// Describes the endpoint.
+pub fn describe(api: &mut Api) {
+    let body = api.sends::<UploadBody>();
+    api.add(
+        Operation::new("POST", "uploads", "createUploadUrl", "Ingestion", "A short-lived URL to PUT one big file to", Some(Scope::Ingest))
+            .describe("For a feed (kind products, inventory or orders) or a video too big to push. PUT the file to `url` with `headers`; in Azure it is a write-only SAS URL.")
+            .json_body::<UploadRequest>()
+            .answer(201, "The URL, for one blob, until `expires_at`", body)
+            .error(503, "This deployment cannot issue upload URLs"),
+    );
+}
+
 /// The request body.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
+    /// A plain file name (no folders), at most 200 characters.
     filename: String,
+    /// `products`, `inventory`, `orders` or `video`.
     kind: String,
+    /// How long the URL lives, in seconds (default 900).
     #[serde(default)]
     ttl_seconds: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "UploadUrl")]
 struct UploadBody {
     url: String,
     method: &'static str,
@@ -59,7 +77,8 @@ struct UploadBody {
     expires_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+/// The headers the PUT must carry.
+#[derive(Serialize, JsonSchema)]
 struct UploadHeaders {
     #[serde(rename = "x-ms-blob-type")]
     blob_type: &'static str,

@@ -20,6 +20,7 @@ mod ingest_partner_file;
 mod keys;
 mod local_host;
 mod mock_openai;
+mod openapi;
 mod product_enrichment;
 mod products;
 mod uploads;

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::DomainError;
 
 /// A GTIN with a valid check digit: 8, 12, 13 or 14 ASCII digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String")]
 pub struct Gtin(String);
 

@@ -74,6 +74,20 @@ impl Serialize for Currency {
     }
 }
 
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "An active ISO 4217 currency code",
+        })
+    }
+}
+
 // By hand rather than `#[serde(try_from)]`: the derive would tie the `'static` code to `'de`.
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -213,6 +227,29 @@ impl Serialize for Money {
 struct MoneyRepr {
     amount: String,
     currency: Currency,
+}
+
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let currency = generator.subschema_for::<Currency>();
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "amount": {
+                    "type": "string",
+                    "pattern": "^[0-9]+(\\.[0-9]+)?$",
+                    "description": "The amount in the currency's decimal notation, e.g. \"19.99\"",
+                },
+                "currency": currency,
+            },
+            "required": ["amount", "currency"],
+            "additionalProperties": false,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Money {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{Gtin, Money, Sku};
 
 /// The fields that describe a product, as given (trimmed; cleaning is the enrichment's job).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ProductContent {
     /// The tenant's SKU.
     pub sku: Sku,
@@ -39,7 +39,7 @@ pub struct ProductContent {
 }
 
 /// One variant option, e.g. `Colour` = `Navy`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProductOption {
     /// The option's name.
     pub name: String,

@@ -13,7 +13,9 @@ use super::DomainError;
 const MAX_LEN: usize = 64;
 
 /// A trimmed, printable, 1–64 character stock-keeping unit.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String")]
 pub struct Sku(String);
 

@@ -12,7 +12,9 @@ use super::DomainError;
 const MAX_LEN: usize = 64;
 
 /// A partner's id: 1–64 of `a-z`, `0-9`, `-`, starting with a letter or digit.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String")]
 pub struct TenantId(String);
 

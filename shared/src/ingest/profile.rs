@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// A mapping profile.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct MappingProfile {
     /// Feed header → canonical field name (e.g. `"Artikelnummer": "sku"`). Matched the way
@@ -37,7 +37,7 @@ pub struct MappingProfile {
 }
 
 /// A unit conversion for a numeric field.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitConversion {
     /// Prices given in cents (minor units) rather than in the currency's major unit.

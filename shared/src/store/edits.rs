@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The enrichment fields a person set by hand for one product, locked against enrichment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EnrichmentEdits {
     /// Field → the person's value, in the enrichment's own shape (checked on the way in).
     pub fields: Map<String, Value>,

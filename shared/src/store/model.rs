@@ -106,7 +106,7 @@ pub struct OrderLineUpsert {
 }
 
 /// A rejected feed row, as stored and reported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RejectedRow {
     /// 1-based line of the file where the row starts.
     pub line: u64,
@@ -154,7 +154,7 @@ pub struct IngestRunStart {
 }
 
 /// Where a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// Started, not finished (or crashed half-way: a redelivery redoes it).
@@ -191,7 +191,7 @@ impl RunStatus {
 }
 
 /// An ingestion run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct IngestRun {
     /// The run's id.
     pub id: String,
@@ -374,7 +374,7 @@ pub struct EnrichmentRecord {
 }
 
 /// Where an enrichment came from and what it cost.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Provenance {
     /// The model that answered, when one did.
@@ -474,7 +474,7 @@ pub struct WaitingEnrichment {
 }
 
 /// What a batch enrichment run re-enriches: the tenant's products matching every filter given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrichmentFilter {
     /// Exactly this category (the partner's, or the enrichment's path).
@@ -508,7 +508,7 @@ pub struct EnrichmentRunStart {
 }
 
 /// A batch enrichment run and its progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct EnrichmentRun {
     /// Its id.
     pub id: String,
