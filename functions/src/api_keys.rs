@@ -90,8 +90,10 @@ pub fn describe(api: &mut Api) {
 #[schemars(rename = "ApiKeyRequest")]
 struct CreateRequest {
     /// 1 to 100 characters.
+    #[schemars(length(min = 1, max = 100))]
     name: String,
     /// Some of `read`, `write`, `ingest`, `admin`.
+    #[schemars(length(min = 1), extend("items" = {"type": "string", "enum": ["read", "write", "ingest", "admin"]}))]
     scopes: Vec<String>,
 }
 

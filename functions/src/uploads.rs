@@ -57,12 +57,18 @@ pub fn describe(api: &mut Api) {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
-    /// A plain file name (no folders), at most 200 characters.
+    /// A plain file name (no folders, not starting with `.`, no `#`), at most 200 characters.
+    #[schemars(
+        length(min = 1, max = 200),
+        regex(pattern = r"^[^./\\#\x00-\x1f\x7f-\x9f][^/\\#\x00-\x1f\x7f-\x9f]*$")
+    )]
     filename: String,
     /// `products`, `inventory`, `orders` or `video`.
+    #[schemars(extend("enum" = ["products", "inventory", "orders", "video"]))]
     kind: String,
-    /// How long the URL lives, in seconds (default 900).
+    /// How long the URL lives, in seconds (default 900, at most 3600).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 3600))]
     ttl_seconds: Option<u64>,
 }
 
