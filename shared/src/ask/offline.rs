@@ -62,7 +62,7 @@ pub fn calls(plan: &Plan) -> Vec<ToolCall> {
 fn granularity(days: i64) -> Granularity {
     match days {
         ..=31 => Granularity::Day,
-        ..=183 => Granularity::Week,
+        32..=183 => Granularity::Week,
         _ => Granularity::Month,
     }
 }

@@ -13,6 +13,12 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::analytics::DateRange;
+use calendar::{
+    month_end, month_label, month_number, month_start, quarter_label, week_start, whole_month,
+    whole_quarter, whole_year, ymd,
+};
+
+mod calendar;
 
 /// The calendar unit a period is, which decides what "the period before" means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -262,58 +268,6 @@ fn has(w: &[String], phrase: &str) -> bool {
         .any(|x| x.iter().zip(&p).all(|(a, b)| a == b))
 }
 
-fn week_start(d: NaiveDate) -> NaiveDate {
-    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
-}
-
-fn month_start(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).unwrap_or(d)
-}
-
-fn month_end(d: NaiveDate) -> NaiveDate {
-    let first = month_start(d);
-    first
-        .checked_add_months(Months::new(1))
-        .map_or(first, |next| next - Duration::days(1))
-}
-
-fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(y, m, d)
-}
-
-fn month_label(d: NaiveDate) -> String {
-    format!("{} {}", MONTHS[d.month0() as usize], d.year())
-}
-
-fn quarter_label(d: NaiveDate) -> String {
-    format!("Q{} {}", d.month0() / 3 + 1, d.year())
-}
-
-fn whole_month(y: i32, m: u32) -> Option<Period> {
-    let from = ymd(y, m, 1)?;
-    Some(period(
-        month_label(from),
-        from,
-        month_end(from),
-        Unit::Month,
-    ))
-}
-
-fn whole_quarter(y: i32, q: u32) -> Option<Period> {
-    let from = ymd(y, (q - 1) * 3 + 1, 1)?;
-    let to = month_end(from.checked_add_months(Months::new(2))?);
-    Some(period(quarter_label(from), from, to, Unit::Quarter))
-}
-
-fn whole_year(y: i32) -> Option<Period> {
-    Some(period(
-        y.to_string(),
-        ymd(y, 1, 1)?,
-        ymd(y, 12, 31)?,
-        Unit::Year,
-    ))
-}
-
 /// Today, yesterday, this/last week, month, quarter, year, year to date.
 fn relative(w: &[String], today: NaiveDate) -> Option<Period> {
     let y = today.year();
@@ -394,10 +348,11 @@ fn quarter(w: &[String], today: NaiveDate) -> Option<Period> {
         ["fourth", "4th"],
     ];
     for (i, x) in w.iter().enumerate() {
-        if let Some(q) = x.strip_prefix('q').and_then(|n| n.parse::<u32>().ok()) {
-            if (1..=4).contains(&q) && x.len() == 2 {
-                return latest_quarter(q, year_near(w, i, 1), today);
-            }
+        if let Some(q) = x.strip_prefix('q').and_then(|n| n.parse::<u32>().ok())
+            && (1..=4).contains(&q)
+            && x.len() == 2
+        {
+            return latest_quarter(q, year_near(w, i, 1), today);
         }
         let ordinal = ORDINALS.iter().position(|o| o.contains(&x.as_str()));
         if let (Some(q), Some("quarter")) = (ordinal, w.get(i + 1).map(String::as_str)) {
@@ -411,33 +366,6 @@ fn quarter(w: &[String], today: NaiveDate) -> Option<Period> {
         }
     }
     None
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn month_number(w: &str) -> Option<u32> {
-    MONTHS
-        .iter()
-        .position(|m| {
-            let m = m.to_lowercase();
-            w == m
-                || (w.len() == 3 && m != "may" && m.starts_with(w))
-                || (w == "sept" && m == "september")
-        })
-        .map(|i| i as u32 + 1)
 }
 
 /// "March", "in March", "March 2025", "March of 2025".
@@ -470,5 +398,4 @@ fn year(w: &[String]) -> Option<Period> {
 }
 
 #[cfg(test)]
-#[path = "period_tests.rs"]
 mod tests;
