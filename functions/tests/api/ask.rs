@@ -14,10 +14,12 @@ use shared::ai::AiEngine;
 use shared::analytics::{
     CurrencyTotal, LowStockQuery, SalesData, SalesQuery, SalesReport, StockAlert, TopItem, TopQuery,
 };
-use shared::ask::{Answer, TokenBudget, answer};
+use shared::ask::{Answer, StoreBudget, TokenBudget, answer};
 use shared::domain::TenantId;
+use shared::enrich::budget::today;
 use shared::settings::{Environment, Settings};
-use shared::store::StoreError;
+use shared::store::sqlite::SqliteStore;
+use shared::store::{Store, StoreError};
 
 use crate::mock_openai::{MockOpenAi, Reply, good_answer};
 
@@ -317,4 +319,32 @@ async fn a_question_the_model_cannot_answer_says_so_without_made_up_numbers() {
     assert_eq!(a.engine, "openai:gpt-4o-mini");
     assert!(a.data.is_empty());
     assert!(data.asked.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_models_tokens_count_against_the_tenants_daily_budget_in_the_store() {
+    let (mock, engine, dir) = setup().await;
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    store.migrate().await.unwrap();
+    let tenant = TenantId::parse("acme").unwrap();
+    store.ensure_tenant(&tenant, "Acme").await.unwrap();
+    let budget = StoreBudget::for_engine(&store, &engine).unwrap();
+    assert!(StoreBudget::for_engine(&store, &AiEngine::Offline).is_none());
+    mock.script([
+        Reply::ToolCalls(vec![("call_1", "sales_summary", q2_call("week"))]),
+        Reply::Text("EUR 370.50.".into()),
+    ]);
+    let a = answer(
+        &engine,
+        Some(&budget),
+        &Q2Sales::default(),
+        &tenant,
+        Q2,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(a.engine, "openai:gpt-4o-mini");
+    let spent = store.ai_tokens_spent(&tenant, today()).await.unwrap();
+    assert_eq!(spent, 2 * 850);
 }

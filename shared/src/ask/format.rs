@@ -26,6 +26,12 @@ pub fn count(n: i64) -> String {
     format!("{sign}{}", grouped(u128::from(n.unsigned_abs())))
 }
 
+/// A count and its noun, plural unless one: "1 order", "1,200 units".
+pub fn counted(n: i64, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", count(n))
+}
+
 fn grouped(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -75,6 +81,9 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(-1_234_567), "-1,234,567");
+        assert_eq!(counted(1, "order"), "1 order");
+        assert_eq!(counted(0, "unit"), "0 units");
+        assert_eq!(counted(1200, "unit"), "1,200 units");
     }
 
     #[test]

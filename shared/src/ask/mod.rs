@@ -119,6 +119,17 @@ pub struct StoreBudget<'a> {
     pub daily_tokens: u64,
 }
 
+impl<'a> StoreBudget<'a> {
+    /// The budget `engine` spends from `store`; `None` for the offline engine, which spends
+    /// nothing.
+    pub fn for_engine(store: &'a dyn Store, engine: &AiEngine) -> Option<Self> {
+        engine.daily_tokens().map(|daily_tokens| Self {
+            store,
+            daily_tokens,
+        })
+    }
+}
+
 #[async_trait]
 impl TokenBudget for StoreBudget<'_> {
     async fn left(&self, tenant: &TenantId) -> Result<bool, StoreError> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::format::{change, count, money};
+use super::format::{change, count, counted, money};
 use super::intent::{Intent, Measure, Plan};
 use super::period::Period;
 use super::tools::{self, DataSet, LowStockArgs, SalesArgs, ToolCall, TopArgs};
@@ -123,8 +123,8 @@ pub fn say(plan: &Plan, sets: &[DataSet]) -> String {
                         (None, k) => k.to_owned(),
                     };
                     let revenue = money(i.items_minor, &i.currency);
-                    let units = count(i.units);
-                    format!("{}. {name}: {revenue}, {units} units", i.rank)
+                    let units = counted(i.units, "unit");
+                    format!("{}. {name}: {revenue}, {units}", i.rank)
                 })
                 .collect();
             format!(
@@ -143,15 +143,15 @@ pub fn say(plan: &Plan, sets: &[DataSet]) -> String {
 fn amount(measure: Measure, t: &CurrencyTotal) -> String {
     match measure {
         Measure::Revenue => format!(
-            "{} from {} orders ({} units)",
+            "{} from {} ({})",
             money(t.sales_minor, &t.currency),
-            count(t.orders as i64),
-            count(t.units)
+            counted(t.orders as i64, "order"),
+            counted(t.units, "unit")
         ),
         Measure::Units => format!(
-            "{} units in {} orders ({})",
-            count(t.units),
-            count(t.orders as i64),
+            "{} in {} ({})",
+            counted(t.units, "unit"),
+            counted(t.orders as i64, "order"),
             money(t.sales_minor, &t.currency)
         ),
     }
@@ -196,7 +196,7 @@ fn say_comparison(
             let (x, y) = (pick(&a), pick(&b));
             let say = |v: i64| match measure {
                 Measure::Revenue => money(v, c),
-                Measure::Units => format!("{} units ({c})", count(v)),
+                Measure::Units => format!("{} ({c})", counted(v, "unit")),
             };
             format!("{} vs {} — {}", say(x), say(y), change(x, y, say))
         })
@@ -244,13 +244,13 @@ fn say_split(group_by: GroupBy, measure: Measure, label: &str, report: &SalesRep
             let name = if group.is_empty() { "(none)" } else { group };
             match measure {
                 Measure::Revenue => format!(
-                    "{name}: {} ({} units)",
+                    "{name}: {} ({})",
                     money(*value, currency),
-                    count(*units)
+                    counted(*units, "unit")
                 ),
                 Measure::Units => format!(
-                    "{name}: {} units ({})",
-                    count(*units),
+                    "{name}: {} ({})",
+                    counted(*units, "unit"),
                     money(*value, currency)
                 ),
             }
@@ -293,8 +293,11 @@ fn say_low_stock(args: &LowStockArgs, alerts: &[crate::analytics::StockAlert]) -
         })
         .collect();
     format!(
-        "{} products have less than {} days of cover {pace}: {}.",
-        alerts.len(),
+        "{} less than {} days of cover {pace}: {}.",
+        match alerts.len() {
+            1 => "1 product has".to_owned(),
+            n => format!("{n} products have"),
+        },
         args.threshold_days,
         list.join("; ")
     )

@@ -243,6 +243,32 @@ pub fn number(w: &str) -> Option<u32> {
 
 /// "last 7 days", "past 3 months", "last two weeks": rolling, ending today.
 fn rolling_phrase(w: &[String], today: NaiveDate) -> Option<Period> {
+    // "past week", "past month", "past year": one unit back from today.
+    let one = w.windows(2).find_map(|x| {
+        (x[0] == "past")
+            .then(|| match x[1].as_str() {
+                "week" => Some(rolling(today, 7)),
+                "month" => rolling_months(today, 1),
+                "year" => rolling_months(today, 12),
+                _ => None,
+            })
+            .flatten()
+    });
+    one.or_else(|| counted_units(w, today))
+}
+
+fn rolling_months(today: NaiveDate, n: u32) -> Option<Period> {
+    let from = today.checked_sub_months(Months::new(n))? + Duration::days(1);
+    let label = match n {
+        1 => "the past month".to_owned(),
+        12 => "the past year".to_owned(),
+        n => format!("the last {n} months"),
+    };
+    Some(period(label, from, today, Unit::Days))
+}
+
+/// "last 7 days", "past 3 months", "last two weeks".
+fn counted_units(w: &[String], today: NaiveDate) -> Option<Period> {
     w.windows(3).find_map(|x| {
         if !matches!(x[0].as_str(), "last" | "past" | "previous") {
             return None;
@@ -251,11 +277,7 @@ fn rolling_phrase(w: &[String], today: NaiveDate) -> Option<Period> {
         let days = match x[2].trim_end_matches('s') {
             "day" => i64::from(n),
             "week" => i64::from(n) * 7,
-            "month" => {
-                let from = today.checked_sub_months(Months::new(n))? + Duration::days(1);
-                let label = format!("the last {n} months");
-                return Some(period(label, from, today, Unit::Days));
-            }
+            "month" => return rolling_months(today, n),
             _ => return None,
         };
         Some(rolling(today, days))

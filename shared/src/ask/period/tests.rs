@@ -107,6 +107,10 @@ fn rolling_periods_end_today() {
     assert_eq!(range("last two weeks"), (d("2026-08-02"), d("2026-08-15")));
     assert_eq!(range("last 3 months"), (d("2026-05-16"), d("2026-08-15")));
     assert_eq!(label("last 7 days"), "the last 7 days");
+    assert_eq!(range("past week"), (d("2026-08-09"), d("2026-08-15")));
+    assert_eq!(range("past month"), (d("2026-07-16"), d("2026-08-15")));
+    assert_eq!(label("past month"), "the past month");
+    assert_eq!(range("past year"), (d("2025-08-16"), d("2026-08-15")));
 }
 
 #[test]

@@ -47,7 +47,7 @@ async fn sales_in_q2_are_this_years_q2_with_every_currency_apart() {
     assert_eq!(asked, ["sales 2026-04-01..2026-06-30 Week None"]);
     assert_eq!(
         a.answer,
-        "Sales in Q2 2026: EUR 370.50 from 3 orders (9 units); USD 50.00 from 1 orders (1 units)."
+        "Sales in Q2 2026: EUR 370.50 from 3 orders (9 units); USD 50.00 from 1 order (1 unit)."
     );
     assert_eq!(a.data.len(), 1);
 }
@@ -104,7 +104,7 @@ async fn top_categories_last_month_rank_by_revenue() {
     assert_eq!(
         a.answer,
         "Top 2 categories by revenue in July 2026: 1. Kitchen: EUR 60.00, 2 units; \
-         2. Apparel: EUR 30.00, 1 units."
+         2. Apparel: EUR 30.00, 1 unit."
     );
 }
 
@@ -123,7 +123,7 @@ async fn sales_by_channel_split_the_orders_totals() {
     assert_eq!(
         a.answer,
         "Sales by channel in Q2 2026: shop: EUR 270.50 (7 units); web: EUR 100.00 (2 units); \
-         web: USD 50.00 (1 units)."
+         web: USD 50.00 (1 unit)."
     );
 }
 
@@ -149,7 +149,7 @@ async fn no_period_means_the_last_30_days_and_says_so() {
     assert_eq!(asked, ["sales 2026-07-17..2026-08-15 Day None"]);
     assert_eq!(
         a.answer,
-        "Sales in the last 30 days: EUR 60.00 from 1 orders (2 units)."
+        "Sales in the last 30 days: EUR 60.00 from 1 order (2 units)."
     );
     assert!(
         a.notes.iter().any(|n| n.contains("no period was named")),
