@@ -166,23 +166,24 @@ pub fn plan(question: &str, today: NaiveDate) -> Result<Plan, String> {
             "I can't answer questions about \"{word}\". {CAPABILITIES}"
         ));
     }
+    // What is asked comes from every word; the period from the main part only.
     let (main, comparison) = split_comparison(&w);
-    let measure = if any(main, &UNITS) || has(main, "how many") {
+    let measure = if any(&w, &UNITS) || has(&w, "how many") {
         Measure::Units
     } else {
         Measure::Revenue
     };
     // Channels are ranked by a split (a top list ranks products or categories only).
-    let intent = if any(main, &["channel", "channels"]) {
+    let intent = if any(&w, &["channel", "channels"]) {
         Intent::SalesBy {
             group_by: GroupBy::Channel,
             measure,
         }
-    } else if any(main, &TOP) {
-        top(main, measure)
-    } else if let Some(group_by) = split_by(main) {
+    } else if any(&w, &TOP) {
+        top(&w, measure)
+    } else if let Some(group_by) = split_by(&w) {
         Intent::SalesBy { group_by, measure }
-    } else if any(main, &SALES) || has(main, "how many") {
+    } else if any(&w, &SALES) || has(&w, "how many") {
         Intent::TotalSales { measure }
     } else {
         return Err(format!("I can't answer that. {CAPABILITIES}"));

@@ -72,6 +72,19 @@ fn comparisons_name_the_earlier_period() {
     assert_eq!(days(&p.period), (d("2026-04-01"), d("2026-06-30")));
     assert_eq!(days(&p.compared_with), (d("2025-04-01"), d("2025-06-30")));
 
+    let p = ok("Q2 vs Q1 sales");
+    assert_eq!(
+        p.intent,
+        Intent::TotalSales {
+            measure: Measure::Revenue
+        }
+    );
+    assert_eq!(days(&p.period), (d("2026-04-01"), d("2026-06-30")));
+    assert_eq!(days(&p.compared_with), (d("2026-01-01"), d("2026-03-31")));
+
+    let p = ok("revenue this month vs the same month last year");
+    assert_eq!(days(&p.compared_with), (d("2025-08-01"), d("2025-08-15")));
+
     let p = ok("Q2 sales versus Q1");
     assert_eq!(days(&p.compared_with), (d("2026-01-01"), d("2026-03-31")));
 

@@ -218,3 +218,19 @@ fn a_year_before_is_the_same_days() {
         (d("2025-01-01"), d("2025-08-15"))
     );
 }
+
+#[test]
+fn ranges_are_named_by_their_calendar_unit_when_whole() {
+    let name = |from: &str, to: &str| {
+        describe(DateRange {
+            from: d(from),
+            to: d(to),
+        })
+    };
+    assert_eq!(name("2026-04-01", "2026-06-30"), "Q2 2026");
+    assert_eq!(name("2026-07-01", "2026-07-31"), "July 2026");
+    assert_eq!(name("2025-01-01", "2025-12-31"), "2025");
+    assert_eq!(name("2026-05-01", "2026-07-31"), "2026-05-01 to 2026-07-31");
+    assert_eq!(name("2026-07-01", "2026-07-30"), "2026-07-01 to 2026-07-30");
+    assert_eq!(name("2026-07-04", "2026-07-04"), "2026-07-04");
+}

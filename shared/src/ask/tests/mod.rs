@@ -265,3 +265,22 @@ async fn today_is_the_tenants_local_day() {
     assert_eq!(days(&a.period).0, "2026-06-29");
     assert!(a.notes[0].contains("unknown"), "{:?}", a.notes);
 }
+
+#[tokio::test]
+async fn the_answer_serialises_with_its_period_data_and_engine() {
+    let (a, _) = ask("What were our sales in Q2?").await;
+    let json = serde_json::to_value(&a).unwrap();
+    assert_eq!(json["answered"], true);
+    assert_eq!(json["intent"], "total_sales");
+    assert_eq!(json["engine"], "offline");
+    assert_eq!(
+        json["period"],
+        serde_json::json!({"label": "Q2 2026", "from": "2026-04-01", "to": "2026-06-30",
+                           "time_zone": "Europe/Berlin"})
+    );
+    assert_eq!(json["compared_with"], serde_json::Value::Null);
+    let data = &json["data"][0];
+    assert_eq!(data["tool"], "sales_summary");
+    assert_eq!(data["args"]["granularity"], "week");
+    assert_eq!(data["report"]["totals"][0]["sales_minor"], 37_050);
+}
