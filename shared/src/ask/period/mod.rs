@@ -3,9 +3,9 @@
 //! Understood (case-insensitive): `Q1`..`Q4` and "first".."fourth quarter" (the most recent
 //! such quarter that has started), with a year (`Q2 2025`); "this/last quarter"; "today",
 //! "yesterday"; "this/last week" (ISO weeks, Monday first); "this/last month"; "this year",
-//! "YTD", "year to date"; "last year"; "last/past N days/weeks/months" and "past week/month/year" (rolling, ending today);
-//! a month name, with or without a year ("in March", "March 2025"; without a year the most
-//! recent March that has started); a year ("2025"); one ISO date (`2025-03-01`) or two
+//! "YTD", "year to date"; "last year"; "last/past N days/weeks/months" and "past
+//! week/month/year" (rolling, ending today); a month name, with or without a year ("in
+//! March", "March 2025"; without a year the most recent March that has started); a year ("2025"); one ISO date (`2025-03-01`) or two
 //! ("between 2025-03-01 and 2025-03-15", "from … to …"). A period reaching past today is cut
 //! at today, and says so.
 
