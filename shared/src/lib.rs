@@ -5,6 +5,7 @@
 
 pub mod ai;
 pub mod analytics;
+pub mod ask;
 pub mod auth;
 pub mod azure;
 pub mod blobs;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ai_provider;
+mod ask;
 mod cors;
 mod dependencies;
 mod enrich_product;

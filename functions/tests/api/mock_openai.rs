@@ -39,6 +39,10 @@ pub enum Reply {
     BadRequest(&'static str),
     /// Waits, then answers as the next reply would.
     Stall(Duration),
+    /// A completion whose message content is this plain text.
+    Text(String),
+    /// A completion that calls function tools: (call id, tool name, arguments as sent).
+    ToolCalls(Vec<(&'static str, &'static str, String)>),
 }
 
 #[derive(Default)]
@@ -115,6 +119,8 @@ async fn handle(
     match reply {
         Reply::Answer(content) => completion(&model, Some(content.to_string()), None),
         Reply::Refusal(text) => completion(&model, None, Some(text)),
+        Reply::Text(text) => completion(&model, Some(text), None),
+        Reply::ToolCalls(calls) => tool_calls(&model, &calls),
         Reply::Error(status, extra) => {
             let status = StatusCode::from_u16(status).expect("status");
             let kind = if status.as_u16() == 429 {
@@ -157,6 +163,31 @@ fn completion(model: &str, content: Option<String>, refusal: Option<String>) -> 
             "index": 0,
             "message": {"role": "assistant", "content": content, "refusal": refusal},
             "finish_reason": "stop",
+            "logprobs": null
+        }],
+        "usage": {"prompt_tokens": 600, "completion_tokens": 250, "total_tokens": 850}
+    }))
+    .into_response()
+}
+
+/// A completion whose assistant message calls tools, as OpenAI sends it: no content,
+/// `tool_calls[].function.arguments` as a JSON string, `finish_reason` `tool_calls`.
+fn tool_calls(model: &str, calls: &[(&'static str, &'static str, String)]) -> Response {
+    let calls: Vec<Value> = calls
+        .iter()
+        .map(|(id, name, arguments)| {
+            json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments}})
+        })
+        .collect();
+    axum::Json(json!({
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": 1_733_000_000,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": null, "refusal": null, "tool_calls": calls},
+            "finish_reason": "tool_calls",
             "logprobs": null
         }],
         "usage": {"prompt_tokens": 600, "completion_tokens": 250, "total_tokens": 850}

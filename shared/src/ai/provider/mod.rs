@@ -13,7 +13,8 @@ use async_openai::config::{AzureConfig, Config, OpenAIConfig};
 use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    CreateChatCompletionRequest, FinishReason, ResponseFormat, ResponseFormatJsonSchema,
+    CreateChatCompletionRequest, CreateChatCompletionResponse, FinishReason, ResponseFormat,
+    ResponseFormatJsonSchema,
 };
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -153,6 +154,11 @@ impl Provider {
         &self.description
     }
 
+    /// The model (OpenAI) or deployment (Azure OpenAI) requests ask for.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
     /// Tokens per tenant per UTC day.
     pub fn daily_tokens(&self) -> u64 {
         self.daily_tokens
@@ -205,6 +211,15 @@ impl Provider {
             input_tokens,
             output_tokens,
         })
+    }
+
+    /// Sends one chat-completion request as it is (the caller builds it, e.g. with tools, and
+    /// holds a [`Provider::slot`]), through the same transport and error classification.
+    pub async fn chat(
+        &self,
+        request: CreateChatCompletionRequest,
+    ) -> Result<CreateChatCompletionResponse, ProviderError> {
+        self.client.chat().create(request).await.map_err(classify)
     }
 
     fn request(&self, product: &ProductView) -> Result<CreateChatCompletionRequest, ProviderError> {
