@@ -7,6 +7,9 @@ use shared::blobs::BlobError;
 use shared::protocol::HttpResponse;
 use shared::store::StoreError;
 
+/// The realm named in `WWW-Authenticate` challenges.
+const REALM: &str = "advisor";
+
 /// An error an HTTP function answers with.
 #[derive(Debug)]
 pub struct ApiError {
@@ -14,6 +17,8 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     retry_after: Option<u32>,
+    /// The `WWW-Authenticate` challenge every 401 carries (RFC 9110 §11.6.1).
+    www_authenticate: Option<String>,
 }
 
 impl ApiError {
@@ -24,6 +29,7 @@ impl ApiError {
             title: "Bad request",
             detail: detail.into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -34,6 +40,7 @@ impl ApiError {
             title: "Not found",
             detail: detail.into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -68,6 +75,7 @@ impl ApiError {
             title,
             detail: detail.into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -78,6 +86,7 @@ impl ApiError {
             title: "Method not allowed",
             detail: format!("{method} is not served here"),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -88,6 +97,7 @@ impl ApiError {
             title: "Internal server error",
             detail: "internal error".into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -99,10 +109,44 @@ impl ApiError {
             "status": self.status,
             "detail": self.detail,
         });
-        let response = HttpResponse::new(self.status, "application/problem+json", body.to_string());
-        match self.retry_after {
-            Some(seconds) => response.with_header("Retry-After", seconds.to_string()),
-            None => response,
+        let mut response =
+            HttpResponse::new(self.status, "application/problem+json", body.to_string());
+        if let Some(seconds) = self.retry_after {
+            response = response.with_header("Retry-After", seconds.to_string());
+        }
+        if let Some(challenge) = self.www_authenticate {
+            response = response.with_header("WWW-Authenticate", challenge);
+        }
+        response
+    }
+
+    /// 401 with `detail` and its challenge: RFC 6750's `invalid_token` when a Bearer token
+    /// was refused, a bare challenge when credentials were missing or an API key was wrong.
+    pub fn unauthorized(detail: impl Into<String>, invalid_token: bool) -> Self {
+        let challenge = if invalid_token {
+            format!(r#"Bearer realm="{REALM}", error="invalid_token""#)
+        } else {
+            format!(r#"Bearer realm="{REALM}""#)
+        };
+        Self {
+            status: 401,
+            title: "Unauthorized",
+            detail: detail.into(),
+            retry_after: None,
+            www_authenticate: Some(challenge),
+        }
+    }
+
+    /// 429 with `Retry-After`: the caller is over its rate limit.
+    pub fn too_many_requests(retry_after_seconds: u32) -> Self {
+        Self {
+            status: 429,
+            title: "Too many requests",
+            detail: format!(
+                "the rate limit is reached; try again in {retry_after_seconds} s"
+            ),
+            retry_after: Some(retry_after_seconds),
+            www_authenticate: None,
         }
     }
 }
@@ -111,12 +155,17 @@ impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::Store(e) => e.into(),
-            AuthError::Missing | AuthError::Invalid => Self {
-                status: 401,
-                title: "Unauthorized",
-                detail: error.to_string(),
-                retry_after: None,
-            },
+            AuthError::Missing | AuthError::Invalid => Self::unauthorized(error.to_string(), false),
+            AuthError::InvalidToken(_) => Self::unauthorized(error.to_string(), true),
+            AuthError::Ambiguous => Self::bad_request(error.to_string()),
+            AuthError::NoRole => Self::forbidden(error.to_string()),
+            AuthError::KeysUnavailable => {
+                tracing::warn!(%error, "Bearer tokens cannot be checked");
+                Self {
+                    retry_after: Some(5),
+                    ..Self::client(503, "Service unavailable", error.to_string())
+                }
+            }
         }
     }
 }
@@ -141,6 +190,7 @@ impl ApiError {
             title: "Service unavailable",
             detail: "the service is busy; try again shortly".into(),
             retry_after: Some(2),
+            www_authenticate: None,
         }
     }
 }
