@@ -113,10 +113,14 @@ pub(super) fn jwt_settings(env: &Environment) -> Result<Option<JwtSettings>, Set
     }))
 }
 
-/// Reads the rate limits; unset ones take their defaults.
-pub(super) fn rate_limit_settings(env: &Environment) -> Result<RateLimitSettings, SettingsError> {
+/// Reads the rate limits; unset ones take their defaults under a host. Locally (`local`) an
+/// unset rate is off: one developer on one machine has no one to be protected from.
+pub(super) fn rate_limit_settings(
+    env: &Environment,
+    local: bool,
+) -> Result<RateLimitSettings, SettingsError> {
     let limit = |rate: &'static str, rate_default, burst: &'static str, burst_default| {
-        let per_second = whole(env, rate, rate_default)?;
+        let per_second = whole(env, rate, if local { 0 } else { rate_default })?;
         let burst = whole(env, burst, burst_default)?;
         Ok::<_, SettingsError>(RateLimit {
             per_second,
@@ -211,7 +215,7 @@ mod tests {
     #[test]
     fn rate_limits_have_defaults_zero_turns_one_off_and_words_are_refused() {
         let read = |pairs: &[(&str, &str)]| {
-            rate_limit_settings(&Environment::from_pairs(pairs.iter().copied()))
+            rate_limit_settings(&Environment::from_pairs(pairs.iter().copied()), false)
         };
         let defaults = read(&[]).unwrap();
         assert!(defaults.tenant.is_on() && defaults.credential.is_on());
@@ -220,6 +224,8 @@ mod tests {
         assert!(!off.credential.is_on());
         let min = read(&[(ADVISOR_RATE_LIMIT_TENANT_BURST, "0")]).unwrap();
         assert_eq!(min.tenant.burst, 1);
+        let local = rate_limit_settings(&Environment::default(), true).unwrap();
+        assert!(!local.tenant.is_on() && !local.credential.is_on());
         let err = read(&[(ADVISOR_RATE_LIMIT_TENANT_PER_SECOND, "lots")]).unwrap_err();
         assert!(err.to_string().contains(ADVISOR_RATE_LIMIT_TENANT_PER_SECOND));
     }

@@ -457,7 +457,7 @@ impl Settings {
         let blobs = blob_settings(env, local, data_dir)?;
         let ai = ai::ai_settings(env)?;
         let jwt = access::jwt_settings(env)?;
-        let rate_limits = access::rate_limit_settings(env)?;
+        let rate_limits = access::rate_limit_settings(env, local)?;
         let dev_credentials = local.then(|| DevCredentials {
             tenant: TenantId::parse(DEV_TENANT).unwrap_or_else(|_| unreachable!("valid literal")),
             api_key: Secret::new(DEV_API_KEY),
