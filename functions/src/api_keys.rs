@@ -81,8 +81,8 @@ async fn create(
     http: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (name, scopes) = parse_request(http)?;
-    let fixed_id = idempotency_key(http)?
-        .map(|key| idempotent_id("api-key", tenant, &key).to_string());
+    let fixed_id =
+        idempotency_key(http)?.map(|key| idempotent_id("api-key", tenant, &key).to_string());
     if let Some(id) = &fixed_id
         && let Some(made) = find_key(state, tenant, id).await?
     {

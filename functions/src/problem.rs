@@ -142,9 +142,7 @@ impl ApiError {
         Self {
             status: 429,
             title: "Too many requests",
-            detail: format!(
-                "the rate limit is reached; try again in {retry_after_seconds} s"
-            ),
+            detail: format!("the rate limit is reached; try again in {retry_after_seconds} s"),
             retry_after: Some(retry_after_seconds),
             www_authenticate: None,
         }

@@ -18,7 +18,8 @@ use crate::helpers::TestApp;
 
 /// Test-only keys, never used anywhere else: an RSA key (PKCS#1 DER) and a P-256 key (PKCS#8).
 const RSA_PRIVATE_KEY: &[u8] = include_bytes!("fixtures/test_only_jwt_rsa_private_key.pkcs1.der");
-const EC_PRIVATE_KEY: &[u8] = include_bytes!("fixtures/test_only_jwt_ec_p256_private_key.pkcs8.der");
+const EC_PRIVATE_KEY: &[u8] =
+    include_bytes!("fixtures/test_only_jwt_ec_p256_private_key.pkcs8.der");
 const RSA_KID: &str = "test-rsa-1";
 const EC_KID: &str = "test-ec-1";
 const ISSUER: &str = "https://login.example.test/directory/v2.0";
@@ -37,7 +38,10 @@ impl Jwks {
         rsa.common.key_id = Some(RSA_KID.into());
         let mut ec = Jwk::from_encoding_key(&ec_key(), Algorithm::ES256).unwrap();
         ec.common.key_id = Some(EC_KID.into());
-        let body = serde_json::to_string(&JwkSet { keys: vec![rsa, ec] }).unwrap();
+        let body = serde_json::to_string(&JwkSet {
+            keys: vec![rsa, ec],
+        })
+        .unwrap();
         let fetches = Arc::new(AtomicUsize::new(0));
         let counter = fetches.clone();
         let app = axum::Router::new().route(
@@ -128,7 +132,13 @@ async fn send(
 
 async fn get_with_token(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     let bearer = format!("Bearer {token}");
-    send(app, reqwest::Method::GET, path, &[("authorization", &bearer)]).await
+    send(
+        app,
+        reqwest::Method::GET,
+        path,
+        &[("authorization", &bearer)],
+    )
+    .await
 }
 
 /// Asserts a problem+json answer with `status`; returns its detail and its challenge.
@@ -144,7 +154,10 @@ async fn problem(response: reqwest::Response, status: u16) -> (String, Option<St
         .map(|v| v.to_str().unwrap().to_owned());
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status);
-    (body["detail"].as_str().unwrap_or_default().to_owned(), challenge)
+    (
+        body["detail"].as_str().unwrap_or_default().to_owned(),
+        challenge,
+    )
 }
 
 /// Asserts a 401 whose challenge says `invalid_token`; returns the detail.
@@ -196,7 +209,10 @@ async fn missing_wrong_and_revoked_api_keys_are_401_with_a_bearer_challenge() {
     let app = spawn(&jwks.url, &[]).await;
     let plain = Some(r#"Bearer realm="advisor""#.to_owned());
     let (detail, challenge) = problem(app.get("/products", None).await, 401).await;
-    assert!(detail.contains("x-api-key") && detail.contains("Bearer"), "{detail}");
+    assert!(
+        detail.contains("x-api-key") && detail.contains("Bearer"),
+        "{detail}"
+    );
     assert_eq!(challenge, plain);
     let (_, challenge) = problem(app.get("/products", Some("adv_wrong")).await, 401).await;
     assert_eq!(challenge, plain);
@@ -260,12 +276,22 @@ async fn expired_foreign_and_forged_tokens_are_401_invalid_token() {
     let detail = invalid_token(get_with_token(&app, "/products", &rsa_token(&expired)).await).await;
     assert!(detail.contains("expired"), "{detail}");
     let detail = invalid_token(
-        get_with_token(&app, "/products", &rsa_token(&with("aud", json!("api://other")))).await,
+        get_with_token(
+            &app,
+            "/products",
+            &rsa_token(&with("aud", json!("api://other"))),
+        )
+        .await,
     )
     .await;
     assert!(detail.contains("aud"), "{detail}");
     let detail = invalid_token(
-        get_with_token(&app, "/products", &ec_token(&with("iss", json!("https://evil")))).await,
+        get_with_token(
+            &app,
+            "/products",
+            &ec_token(&with("iss", json!("https://evil"))),
+        )
+        .await,
     )
     .await;
     assert!(detail.contains("issuer"), "{detail}");
@@ -445,7 +471,10 @@ async fn a_caller_over_its_rate_limit_gets_429_with_retry_after_in_whole_seconds
     .await;
     let token = rsa_token(&claims("demo", &["user"]));
     for _ in 0..2 {
-        assert_eq!(get_with_token(&app, "/products", &token).await.status(), 200);
+        assert_eq!(
+            get_with_token(&app, "/products", &token).await.status(),
+            200
+        );
     }
     let limited = get_with_token(&app, "/products", &token).await;
     assert_eq!(limited.headers()["retry-after"], "1");

@@ -71,7 +71,11 @@ impl Authenticator {
         }
     }
 
-    async fn authenticate_token(&self, store: &dyn Store, token: &str) -> Result<Caller, AuthError> {
+    async fn authenticate_token(
+        &self,
+        store: &dyn Store,
+        token: &str,
+    ) -> Result<Caller, AuthError> {
         let Some(verifier) = &self.jwt else {
             return Err(AuthError::InvalidToken(
                 "this deployment accepts API keys only".into(),

@@ -243,7 +243,10 @@ mod tests {
             Duration::from_secs(7200)
         );
         assert_eq!(max_age(Some("max-age=0")), Duration::from_secs(60));
-        assert_eq!(max_age(Some("max-age=9999999")), Duration::from_secs(86_400));
+        assert_eq!(
+            max_age(Some("max-age=9999999")),
+            Duration::from_secs(86_400)
+        );
         assert_eq!(max_age(Some("no-cache")), DEFAULT_MAX_AGE);
     }
 

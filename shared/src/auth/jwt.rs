@@ -131,7 +131,9 @@ fn reason(kind: &ErrorKind) -> &'static str {
         ErrorKind::InvalidIssuer => "the token's issuer is not accepted",
         ErrorKind::InvalidAudience => "the token is not meant for this API (aud)",
         ErrorKind::InvalidSignature => "the token's signature is not valid",
-        ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim (exp, iss, aud, sub)",
+        ErrorKind::MissingRequiredClaim(_) => {
+            "the token lacks a required claim (exp, iss, aud, sub)"
+        }
         ErrorKind::InvalidAlgorithm => "the token's algorithm is not accepted",
         _ => "the token is not valid",
     }

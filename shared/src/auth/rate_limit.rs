@@ -145,7 +145,9 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (tenants, credentials) = &mut *guard;
-        let wait = tenants.wait(tenant, now).max(credentials.wait(credential, now));
+        let wait = tenants
+            .wait(tenant, now)
+            .max(credentials.wait(credential, now));
         if let Some(wait) = wait {
             let seconds = wait.as_secs_f64().ceil().max(1.0);
             return Err(RateLimited {

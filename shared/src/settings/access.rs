@@ -87,7 +87,10 @@ pub(super) fn jwt_settings(env: &Environment) -> Result<Option<JwtSettings>, Set
         (Some(url), Some(issuer), Some(audience)) => (url, issuer, audience),
         (url, issuer, _) => {
             let (name, hint) = if url.is_none() {
-                (ADVISOR_JWT_JWKS_URL, "the identity provider's JWKS (signing keys) URL")
+                (
+                    ADVISOR_JWT_JWKS_URL,
+                    "the identity provider's JWKS (signing keys) URL",
+                )
             } else if issuer.is_none() {
                 (ADVISOR_JWT_ISSUER, "the `iss` the tokens carry")
             } else {
@@ -193,7 +196,7 @@ mod tests {
 
     #[test]
     fn a_partial_set_stops_start_up_naming_the_missing_one() {
-        for missing in 0..3 {
+        for (missing, (name, _)) in ALL.iter().enumerate() {
             let pairs: Vec<_> = ALL
                 .iter()
                 .enumerate()
@@ -201,14 +204,9 @@ mod tests {
                 .map(|(_, p)| *p)
                 .collect();
             let err = jwt(&pairs).unwrap_err().to_string();
-            assert!(err.contains(ALL[missing].0), "{err}");
+            assert!(err.contains(name), "{err}");
         }
-        let err = jwt(&[
-            (ADVISOR_JWT_JWKS_URL, "keys.json"),
-            ALL[1],
-            ALL[2],
-        ])
-        .unwrap_err();
+        let err = jwt(&[(ADVISOR_JWT_JWKS_URL, "keys.json"), ALL[1], ALL[2]]).unwrap_err();
         assert!(err.to_string().contains("keys.json"), "{err}");
     }
 
@@ -219,7 +217,13 @@ mod tests {
         };
         let defaults = read(&[]).unwrap();
         assert!(defaults.tenant.is_on() && defaults.credential.is_on());
-        assert_eq!(defaults.tenant, RateLimit { per_second: 50, burst: 100 });
+        assert_eq!(
+            defaults.tenant,
+            RateLimit {
+                per_second: 50,
+                burst: 100
+            }
+        );
         let off = read(&[(ADVISOR_RATE_LIMIT_KEY_PER_SECOND, "0")]).unwrap();
         assert!(!off.credential.is_on());
         let min = read(&[(ADVISOR_RATE_LIMIT_TENANT_BURST, "0")]).unwrap();
@@ -227,6 +231,9 @@ mod tests {
         let local = rate_limit_settings(&Environment::default(), true).unwrap();
         assert!(!local.tenant.is_on() && !local.credential.is_on());
         let err = read(&[(ADVISOR_RATE_LIMIT_TENANT_PER_SECOND, "lots")]).unwrap_err();
-        assert!(err.to_string().contains(ADVISOR_RATE_LIMIT_TENANT_PER_SECOND));
+        assert!(
+            err.to_string()
+                .contains(ADVISOR_RATE_LIMIT_TENANT_PER_SECOND)
+        );
     }
 }
