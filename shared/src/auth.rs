@@ -320,6 +320,17 @@ mod tests {
     }
 
     #[test]
+    fn the_admin_role_grants_every_scope_user_all_but_admin_and_others_none() {
+        let roles = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(scopes_for_roles(&roles(&["user", "admin"])), Scope::ALL);
+        assert_eq!(
+            scopes_for_roles(&roles(&["user"])),
+            [Scope::Read, Scope::Write, Scope::Ingest]
+        );
+        assert!(scopes_for_roles(&roles(&["Admin", "reader"])).is_empty());
+    }
+
+    #[test]
     fn admin_allows_every_scope_and_others_only_their_own() {
         let caller = |scopes: Vec<Scope>| Caller {
             tenant: TenantId::parse("demo").unwrap(),

@@ -138,3 +138,68 @@ fn reason(kind: &ErrorKind) -> &'static str {
         _ => "the token is not valid",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn verifier(tenant_claim: &str) -> JwtVerifier {
+        JwtVerifier::new(JwtSettings {
+            jwks_url: "https://login.example/keys".parse().unwrap(),
+            issuer: "https://login.example/v2.0".into(),
+            audience: "api://advisor".into(),
+            tenant_claim: tenant_claim.into(),
+            roles_claim: "roles".into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn roles_come_as_a_list_or_as_space_separated_names() {
+        let v = verifier("tenant");
+        let listed = v
+            .claims(&json!({"sub": "s", "tenant": "demo", "roles": ["user", 7, "admin"]}))
+            .unwrap();
+        assert_eq!(listed.roles, ["user", "admin"]);
+        let spaced = v
+            .claims(&json!({"sub": "s", "tenant": "demo", "roles": "user  admin"}))
+            .unwrap();
+        assert_eq!(spaced.roles, ["user", "admin"]);
+        let none = v.claims(&json!({"sub": "s", "tenant": "demo"})).unwrap();
+        assert!(none.roles.is_empty());
+    }
+
+    #[test]
+    fn a_token_without_the_configured_tenant_claim_or_a_subject_is_invalid() {
+        let v = verifier("extn.advisorTenant");
+        let err = v
+            .claims(&json!({"sub": "s", "tenant": "demo"}))
+            .unwrap_err();
+        assert!(err.to_string().contains("extn.advisorTenant"), "{err}");
+        let ok = v
+            .claims(&json!({"sub": "s", "extn.advisorTenant": "demo"}))
+            .unwrap();
+        assert_eq!(ok.tenant, "demo");
+        assert!(
+            v.claims(&json!({"sub": "", "extn.advisorTenant": "demo"}))
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn tokens_with_none_or_hmac_algorithms_are_refused_before_any_key_is_fetched() {
+        let v = verifier("tenant");
+        let part = |value: serde_json::Value| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+        };
+        let claims = part(json!({"sub": "s", "exp": 4_000_000_000u64}));
+        for alg in ["none", "HS256", "PS256"] {
+            let token = format!("{}.{claims}.c2ln", part(json!({"alg": alg, "kid": "k"})));
+            let err = v.verify(&token).await.unwrap_err();
+            assert!(matches!(err, TokenError::Invalid(_)), "{alg}: {err}");
+        }
+    }
+}
