@@ -38,13 +38,14 @@ pub async fn authenticate(
         return Err(ApiError::too_many_requests(limited.retry_after_seconds));
     }
     if !caller.allows(scope) {
-        let credentials = match caller.credential {
-            Credential::Token { .. } => "this token's roles do not grant",
-            _ => "this API key lacks",
-        };
-        return Err(ApiError::forbidden(format!(
-            "{credentials} the `{scope}` scope this request needs"
-        )));
+        return Err(match caller.credential {
+            Credential::Token { .. } => ApiError::insufficient_scope(format!(
+                "this token's roles do not grant the `{scope}` scope this request needs"
+            )),
+            _ => ApiError::forbidden(format!(
+                "this API key lacks the `{scope}` scope this request needs"
+            )),
+        });
     }
     if let Some(key_id) = caller.key_id()
         && let Err(error) = state.store.touch_api_key(key_id, Utc::now()).await

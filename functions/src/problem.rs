@@ -137,6 +137,17 @@ impl ApiError {
         }
     }
 
+    /// 403 for a Bearer token whose roles lack what the request needs, with RFC 6750's
+    /// `insufficient_scope` challenge.
+    pub fn insufficient_scope(detail: impl Into<String>) -> Self {
+        Self {
+            www_authenticate: Some(format!(
+                r#"Bearer realm="{REALM}", error="insufficient_scope""#
+            )),
+            ..Self::forbidden(detail)
+        }
+    }
+
     /// 429 with `Retry-After`: the caller is over its rate limit.
     pub fn too_many_requests(retry_after_seconds: u32) -> Self {
         Self {

@@ -365,8 +365,12 @@ async fn roles_decide_the_scopes_and_another_tenant_s_resource_is_404() {
     let app = spawn(&jwks.url, &[]).await;
     add_acme(&app).await;
     let user = rsa_token(&claims("demo", &["user"]));
-    let (detail, _) = problem(get_with_token(&app, "/keys", &user).await, 403).await;
+    let (detail, challenge) = problem(get_with_token(&app, "/keys", &user).await, 403).await;
     assert!(detail.contains("`admin`"), "{detail}");
+    assert_eq!(
+        challenge.as_deref(),
+        Some(r#"Bearer realm="advisor", error="insufficient_scope""#)
+    );
     let nobody = rsa_token(&claims("demo", &["reader", "Admin"]));
     let (detail, _) = problem(get_with_token(&app, "/products", &nobody).await, 403).await;
     assert!(detail.contains("role"), "{detail}");
