@@ -17,7 +17,8 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     retry_after: Option<u32>,
-    /// The `WWW-Authenticate` challenge every 401 carries (RFC 9110 §11.6.1).
+    /// The `WWW-Authenticate` challenge: on every 401 (RFC 9110 §11.6.1), and on the 403 of a
+    /// Bearer token that lacks a scope (RFC 6750 §3.1).
     www_authenticate: Option<String>,
 }
 

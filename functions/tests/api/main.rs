@@ -19,6 +19,7 @@ mod ingest_mappings;
 mod ingest_partner_file;
 mod keys;
 mod local_host;
+mod mock_idp;
 mod mock_openai;
 mod product_enrichment;
 mod products;
