@@ -1,6 +1,8 @@
 //! `ApiKeys` — the tenant's API keys, managed by a key with the `admin` scope:
 //! `POST /api/keys {"name", "scopes": [...]}` makes a key and shows it once, in that answer
-//! only; `GET /api/keys` lists the keys (prefix, scopes, last use, never the key nor its hash);
+//! only (with an `Idempotency-Key`, a repeat answers 200 with the same key's id and metadata
+//! but never the key again: a client that lost the first answer revokes that key and makes
+//! another; the same Idempotency-Key with another name or scopes is a 409); `GET /api/keys` lists the keys (prefix, scopes, last use, never the key nor its hash);
 //! `DELETE /api/keys/{id}` revokes one. A key may revoke itself: an admin rotating its own key
 //! makes the new one first, then revokes the old one with it. Keys never reach a log line.
 
@@ -13,7 +15,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 use shared::store::ApiKeyView;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body, respond};
+use crate::http::{authenticate, body, idempotency_key, idempotent_id, respond};
 use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
@@ -130,9 +132,27 @@ async fn create(
     http: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (name, scopes) = parse_request(http)?;
+    let fixed_id =
+        idempotency_key(http)?.map(|key| idempotent_id("api-key", tenant, &key).to_string());
+    if let Some(id) = &fixed_id
+        && let Some(made) = find_key(state, tenant, id).await?
+    {
+        return replay(made, &name, &scopes);
+    }
     let key = new_api_key();
-    let record = api_key_record(tenant, &name, &key, scopes, Utc::now());
-    state.store.add_api_key(&record).await?;
+    let mut record = api_key_record(tenant, &name, &key, scopes, Utc::now());
+    if let Some(id) = &fixed_id {
+        record.id = id.clone();
+    }
+    if let Err(error) = state.store.add_api_key(&record).await {
+        // A concurrent request with the same Idempotency-Key may have stored it first.
+        if let Some(id) = &fixed_id
+            && let Some(made) = find_key(state, tenant, id).await?
+        {
+            return replay(made, &record.name, &record.scopes);
+        }
+        return Err(error.into());
+    }
     tracing::info!(key_id = %record.id, "API key created");
     let body = KeyBody {
         id: record.id.clone(),
@@ -146,6 +166,35 @@ async fn create(
     };
     Ok(json(201, &body)?
         .with_header("Location", format!("/api/keys/{}", record.id))
+        .with_header("Cache-Control", "no-store"))
+}
+
+/// The tenant's key `id`, revoked or not.
+async fn find_key(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Option<ApiKeyView>, ApiError> {
+    Ok(state
+        .store
+        .list_api_keys(tenant)
+        .await?
+        .into_iter()
+        .find(|key| key.id == id))
+}
+
+/// The answer to a repeated request: the key it made, without the key itself, which was
+/// shown once; a 409 when the repeat asks for another name or other scopes.
+fn replay(made: ApiKeyView, name: &str, scopes: &[Scope]) -> Result<HttpResponse, ApiError> {
+    if made.name != name || made.scopes != scopes {
+        return Err(ApiError::conflict(
+            "this Idempotency-Key already made a key with another name or scopes; send a new \
+             Idempotency-Key for a new key",
+        ));
+    }
+    let id = made.id.clone();
+    Ok(json(200, &view_body(made))?
+        .with_header("Location", format!("/api/keys/{id}"))
         .with_header("Cache-Control", "no-store"))
 }
 

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 use shared::ai::AiEngine;
+use shared::auth::{AuthSetupError, Authenticator};
 use shared::azure::{AzureAuthError, AzureCredential};
 use shared::blobs::Blobs;
 use shared::protocol::{InvocationRequest, InvocationResponse, ProtocolError};
@@ -71,6 +72,8 @@ pub struct AppState {
     pub blobs: Blobs,
     /// The AI engine.
     pub ai: AiEngine,
+    /// Authenticates callers (API keys, Bearer tokens) and holds them to the rate limits.
+    pub auth: Arc<Authenticator>,
 }
 
 /// Why the app could not start.
@@ -88,6 +91,9 @@ pub enum StartupError {
     /// The AI engine could not be set up.
     #[error("the AI engine could not be set up: {0}")]
     Ai(#[from] shared::ai::AiError),
+    /// The Bearer token verifier could not be set up.
+    #[error(transparent)]
+    Auth(#[from] AuthSetupError),
     /// The listener could not bind.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -115,11 +121,13 @@ impl AppState {
                 .await?;
         }
         let ai = AiEngine::from_settings(&settings.ai, || azure.get())?;
+        let auth = Arc::new(Authenticator::from_settings(&settings)?);
         Ok(Self {
             settings: Arc::new(settings),
             store,
             blobs,
             ai,
+            auth,
         })
     }
 }

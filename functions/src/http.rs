@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
-use shared::auth::{API_KEY_HEADER, Caller, Scope, authenticate_api_key};
+use shared::auth::{API_KEY_HEADER, AUTHORIZATION_HEADER, Caller, Credential, Presented, Scope};
 use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationResponse};
 use uuid::Uuid;
@@ -12,31 +12,45 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::problem::ApiError;
 
-/// The caller, from its credentials, if it may act with `scope`: 401 for missing, unknown or
-/// revoked credentials, 403 naming `scope` when the key lacks it. The tenant is recorded on
-/// the invocation's span so every log line of the call carries it (the key never is), and the
-/// key's use is recorded (at most once a minute; a failure to record it fails nothing).
+/// The caller, from its credentials, if it may act with `scope`: 400 for an API key and a
+/// Bearer token at once; 401 (with a `WWW-Authenticate` challenge) for missing, unknown or
+/// revoked credentials and untrusted tokens; 503 when the identity provider's keys cannot be
+/// fetched; 429 (with `Retry-After`) over this instance's rate limits; 403 naming `scope` when
+/// the credentials lack it. The tenant is recorded on the invocation's span so every log line
+/// of the call carries it (credentials never are). A key's use is recorded only once the
+/// request is let through (at most once a minute; a failure to record it fails nothing).
 pub async fn authenticate(
     state: &AppState,
     http: &HttpRequest,
     scope: Scope,
 ) -> Result<Caller, ApiError> {
-    let caller = authenticate_api_key(
-        state.store.as_ref(),
-        state.settings.dev_credentials.as_ref(),
-        http.header(API_KEY_HEADER),
-    )
-    .await?;
+    let presented = Presented {
+        api_key: http.header(API_KEY_HEADER),
+        authorization: http.header(AUTHORIZATION_HEADER),
+    };
+    let caller = state
+        .auth
+        .authenticate(state.store.as_ref(), &state.settings, presented)
+        .await?;
     tracing::Span::current().record("tenant", caller.tenant.as_str());
-    if let Some(key_id) = &caller.key_id
+    if let Err(limited) = state.auth.admit(&caller, std::time::Instant::now()) {
+        tracing::info!(credential = %caller.credential_id(), "rate limit reached");
+        return Err(ApiError::too_many_requests(limited.retry_after_seconds));
+    }
+    if !caller.allows(scope) {
+        return Err(match caller.credential {
+            Credential::Token { .. } => ApiError::insufficient_scope(format!(
+                "this token's roles do not grant the `{scope}` scope this request needs"
+            )),
+            _ => ApiError::forbidden(format!(
+                "this API key lacks the `{scope}` scope this request needs"
+            )),
+        });
+    }
+    if let Some(key_id) = caller.key_id()
         && let Err(error) = state.store.touch_api_key(key_id, Utc::now()).await
     {
         tracing::warn!(%error, key_id, "the key's last use could not be recorded");
-    }
-    if !caller.allows(scope) {
-        return Err(ApiError::forbidden(format!(
-            "this API key lacks the `{scope}` scope this request needs"
-        )));
     }
     Ok(caller)
 }

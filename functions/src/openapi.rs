@@ -6,8 +6,8 @@
 
 use std::sync::OnceLock;
 
+use schemars::JsonSchema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
-use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 use shared::auth::Scope;
 use shared::protocol::{InvocationRequest, InvocationResponse};
@@ -356,19 +356,6 @@ impl Operation {
         }
         Value::Object(responses)
     }
-}
-
-/// A schema for a `T` sent inline, not as a component (for small one-off shapes).
-pub fn inline<T: JsonSchema>() -> Value {
-    let settings = SchemaSettings::draft2020_12().with(|s| {
-        s.inline_subschemas = true;
-        s.meta_schema = None;
-    });
-    let schema: Schema = settings
-        .for_serialize()
-        .into_generator()
-        .into_root_schema_for::<T>();
-    schema.to_value()
 }
 
 /// `{"type": "string", "enum": [...]}`.

@@ -23,6 +23,9 @@ pub struct ProblemBody {
     pub detail: String,
 }
 
+/// The realm named in `WWW-Authenticate` challenges.
+const REALM: &str = "advisor";
+
 /// An error an HTTP function answers with.
 #[derive(Debug)]
 pub struct ApiError {
@@ -30,6 +33,9 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     retry_after: Option<u32>,
+    /// The `WWW-Authenticate` challenge: on every 401 (RFC 9110 §11.6.1), and on the 403 of a
+    /// Bearer token that lacks a scope (RFC 6750 §3.1).
+    www_authenticate: Option<String>,
 }
 
 impl ApiError {
@@ -40,6 +46,7 @@ impl ApiError {
             title: "Bad request",
             detail: detail.into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -50,6 +57,7 @@ impl ApiError {
             title: "Not found",
             detail: detail.into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -84,6 +92,7 @@ impl ApiError {
             title,
             detail: detail.into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -94,6 +103,7 @@ impl ApiError {
             title: "Method not allowed",
             detail: format!("{method} is not served here"),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -104,6 +114,7 @@ impl ApiError {
             title: "Internal server error",
             detail: "internal error".into(),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -116,10 +127,52 @@ impl ApiError {
             detail: self.detail,
         };
         let text = serde_json::to_string(&body).unwrap_or_default();
-        let response = HttpResponse::new(self.status, "application/problem+json", text);
-        match self.retry_after {
-            Some(seconds) => response.with_header("Retry-After", seconds.to_string()),
-            None => response,
+        let mut response = HttpResponse::new(self.status, "application/problem+json", text);
+        if let Some(seconds) = self.retry_after {
+            response = response.with_header("Retry-After", seconds.to_string());
+        }
+        if let Some(challenge) = self.www_authenticate {
+            response = response.with_header("WWW-Authenticate", challenge);
+        }
+        response
+    }
+
+    /// 401 with `detail` and its challenge: RFC 6750's `invalid_token` when a Bearer token
+    /// was refused, a bare challenge when credentials were missing or an API key was wrong.
+    pub fn unauthorized(detail: impl Into<String>, invalid_token: bool) -> Self {
+        let challenge = if invalid_token {
+            format!(r#"Bearer realm="{REALM}", error="invalid_token""#)
+        } else {
+            format!(r#"Bearer realm="{REALM}""#)
+        };
+        Self {
+            status: 401,
+            title: "Unauthorized",
+            detail: detail.into(),
+            retry_after: None,
+            www_authenticate: Some(challenge),
+        }
+    }
+
+    /// 403 for a Bearer token whose roles lack what the request needs, with RFC 6750's
+    /// `insufficient_scope` challenge.
+    pub fn insufficient_scope(detail: impl Into<String>) -> Self {
+        Self {
+            www_authenticate: Some(format!(
+                r#"Bearer realm="{REALM}", error="insufficient_scope""#
+            )),
+            ..Self::forbidden(detail)
+        }
+    }
+
+    /// 429 with `Retry-After`: the caller is over its rate limit.
+    pub fn too_many_requests(retry_after_seconds: u32) -> Self {
+        Self {
+            status: 429,
+            title: "Too many requests",
+            detail: format!("the rate limit is reached; try again in {retry_after_seconds} s"),
+            retry_after: Some(retry_after_seconds),
+            www_authenticate: None,
         }
     }
 }
@@ -128,12 +181,17 @@ impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::Store(e) => e.into(),
-            AuthError::Missing | AuthError::Invalid => Self {
-                status: 401,
-                title: "Unauthorized",
-                detail: error.to_string(),
-                retry_after: None,
-            },
+            AuthError::Missing | AuthError::Invalid => Self::unauthorized(error.to_string(), false),
+            AuthError::InvalidToken(_) => Self::unauthorized(error.to_string(), true),
+            AuthError::Ambiguous => Self::bad_request(error.to_string()),
+            AuthError::NoRole => Self::forbidden(error.to_string()),
+            AuthError::KeysUnavailable => {
+                tracing::warn!(%error, "Bearer tokens cannot be checked");
+                Self {
+                    retry_after: Some(5),
+                    ..Self::client(503, "Service unavailable", error.to_string())
+                }
+            }
         }
     }
 }
@@ -158,6 +216,7 @@ impl ApiError {
             title: "Service unavailable",
             detail: "the service is busy; try again shortly".into(),
             retry_after: Some(2),
+            www_authenticate: None,
         }
     }
 }

@@ -123,6 +123,28 @@ param aiMaxRetries int = 4
 
 @description('Browser origins allowed to call the API, comma-separated (https://shop.example.com), or * for any. Empty refuses every cross-origin call. The handler answers CORS itself; leave the platform CORS setting empty.')
 param corsOrigins string = ''
+// --- Callers: Bearer JWTs (Entra ID) and rate limits ----------------------------------------
+
+@description('JWKS of the identity provider, e.g. https://login.microsoftonline.com/<directory>/discovery/v2.0/keys. Empty (with issuer and audience) leaves only API keys.')
+param jwtJwksUrl string = ''
+@description('The iss tokens carry, e.g. https://login.microsoftonline.com/<directory>/v2.0.')
+param jwtIssuer string = ''
+@description('The aud tokens carry: the API app registration\'s application id URI or client id.')
+param jwtAudience string = ''
+@description('The claim naming the caller\'s tenant in this service.')
+param jwtTenantClaim string = 'tenant'
+@description('The claim carrying the app roles user and admin.')
+param jwtRolesClaim string = 'roles'
+@description('Requests per second per tenant, per instance; 0 turns the limit off.')
+@minValue(0)
+param rateLimitTenantPerSecond int = 50
+@minValue(0)
+param rateLimitTenantBurst int = 100
+@description('Requests per second per API key or token subject, per instance; 0 turns the limit off.')
+@minValue(0)
+param rateLimitKeyPerSecond int = 20
+@minValue(0)
+param rateLimitKeyBurst int = 40
 
 @secure()
 @description('Key that encrypts stored platform credentials; empty leaves the secret as it is. Set it once, never change it casually: stored credentials become unreadable.')
@@ -285,6 +307,15 @@ module functionApp 'modules/functionApp.bicep' = {
     aiTimeoutSeconds: aiTimeoutSeconds
     aiMaxRetries: aiMaxRetries
     corsOrigins: corsOrigins
+    jwtJwksUrl: jwtJwksUrl
+    jwtIssuer: jwtIssuer
+    jwtAudience: jwtAudience
+    jwtTenantClaim: jwtTenantClaim
+    jwtRolesClaim: jwtRolesClaim
+    rateLimitTenantPerSecond: rateLimitTenantPerSecond
+    rateLimitTenantBurst: rateLimitTenantBurst
+    rateLimitKeyPerSecond: rateLimitKeyPerSecond
+    rateLimitKeyBurst: rateLimitKeyBurst
     credentialsEncryptionKeySecretUri: keyVault.outputs.credentialsEncryptionKeySecretUri
     runtimeVersion: functionRuntimeVersion
     instanceMemoryMB: instanceMemoryMB

@@ -1,6 +1,13 @@
-//! Who is calling and what they may do: tenant API keys presented in `x-api-key`, each with
-//! scopes (`read`, `write`, `ingest`, `admin`; `admin` implies the others). Keys are stored as
-//! SHA-256 hashes; the well-known local key exists only in local mode and has every scope.
+//! Who is calling and what they may do. Two ways in:
+//!
+//! - tenant API keys presented in `x-api-key`, each with scopes (`read`, `write`, `ingest`,
+//!   `admin`; `admin` implies the others), stored as SHA-256 hashes; the well-known local key
+//!   exists only in local mode and has every scope;
+//! - Bearer JWTs from an identity provider ([`jwt`]), whose roles claim gives the scopes
+//!   (`user`: read, write, ingest; `admin`: every scope) and whose tenant claim names the
+//!   tenant.
+//!
+//! Every caller is then held to per-instance rate limits ([`rate_limit`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,18 +19,46 @@ use crate::domain::TenantId;
 use crate::settings::DevCredentials;
 use crate::store::{ApiKeyRecord, Store, StoreError};
 
+mod authenticator;
+pub mod jwks;
+pub mod jwt;
+pub mod rate_limit;
+
+pub use authenticator::{AuthSetupError, Authenticator, Presented};
+
 /// The header that carries a tenant API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
+/// The header that carries a Bearer token.
+pub const AUTHORIZATION_HEADER: &str = "authorization";
+/// The JWT role that grants read, write and ingest.
+pub const USER_ROLE: &str = "user";
+/// The JWT role that grants every scope.
+pub const ADMIN_ROLE: &str = "admin";
 
 /// Why a caller is not authenticated.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// No credentials at all.
-    #[error("no credentials: send the tenant's API key in the x-api-key header")]
+    #[error(
+        "no credentials: send the tenant's API key in the x-api-key header, or a Bearer token \
+         in Authorization"
+    )]
     Missing,
     /// Credentials that match no tenant (or a revoked key).
     #[error("the API key is not valid")]
     Invalid,
+    /// A Bearer token that cannot be trusted, or names no tenant we have.
+    #[error("the Bearer token is not valid: {0}")]
+    InvalidToken(String),
+    /// An API key and a Bearer token at once: which one counts would be a guess.
+    #[error("send either x-api-key or an Authorization Bearer token, not both")]
+    Ambiguous,
+    /// A valid token whose roles grant nothing here.
+    #[error("the token carries neither the `user` nor the `admin` role")]
+    NoRole,
+    /// The identity provider's keys cannot be fetched and none are cached.
+    #[error("the identity provider's signing keys cannot be fetched right now; try again shortly")]
+    KeysUnavailable,
     /// The store could not be asked.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -96,14 +131,31 @@ impl fmt::Display for Scope {
     }
 }
 
+/// How a caller proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// The well-known local key (local mode only; not stored).
+    DevKey,
+    /// A stored API key, by id.
+    ApiKey {
+        /// The key's id (never the key).
+        id: String,
+    },
+    /// A Bearer JWT, by its subject.
+    Token {
+        /// The token's `sub`.
+        subject: String,
+    },
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
     /// Whose data the call may touch.
     pub tenant: TenantId,
-    /// The stored key's id; `None` for the local dev key, which is not stored.
-    pub key_id: Option<String>,
-    /// What the key may do.
+    /// How it authenticated.
+    pub credential: Credential,
+    /// What it may do.
     pub scopes: Vec<Scope>,
 }
 
@@ -111,6 +163,35 @@ impl Caller {
     /// Whether the caller may act with `scope`: it holds it, or holds `admin`.
     pub fn allows(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    }
+
+    /// The stored key's id, when a stored key authenticated the call.
+    pub fn key_id(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::ApiKey { id } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// What the per-credential rate limit counts by: the key id or the token's subject.
+    pub fn credential_id(&self) -> String {
+        match &self.credential {
+            Credential::DevKey => "dev".to_owned(),
+            Credential::ApiKey { id } => format!("key:{id}"),
+            Credential::Token { subject } => format!("sub:{}:{subject}", self.tenant),
+        }
+    }
+}
+
+/// The scopes a token's roles grant: `admin` every scope, `user` read, write and ingest;
+/// other roles nothing.
+pub fn scopes_for_roles(roles: &[String]) -> Vec<Scope> {
+    if roles.iter().any(|r| r == ADMIN_ROLE) {
+        Scope::ALL.to_vec()
+    } else if roles.iter().any(|r| r == USER_ROLE) {
+        vec![Scope::Read, Scope::Write, Scope::Ingest]
+    } else {
+        Vec::new()
     }
 }
 
@@ -179,14 +260,14 @@ pub async fn authenticate_api_key(
     {
         return Ok(Caller {
             tenant: dev.tenant.clone(),
-            key_id: None,
+            credential: Credential::DevKey,
             scopes: Scope::ALL.to_vec(),
         });
     }
     match store.key_for_hash(&hash).await? {
         Some(found) if !found.revoked => Ok(Caller {
             tenant: found.tenant,
-            key_id: Some(found.id),
+            credential: Credential::ApiKey { id: found.id },
             scopes: found.scopes,
         }),
         _ => Err(AuthError::Invalid),
@@ -239,10 +320,21 @@ mod tests {
     }
 
     #[test]
+    fn the_admin_role_grants_every_scope_user_all_but_admin_and_others_none() {
+        let roles = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(scopes_for_roles(&roles(&["user", "admin"])), Scope::ALL);
+        assert_eq!(
+            scopes_for_roles(&roles(&["user"])),
+            [Scope::Read, Scope::Write, Scope::Ingest]
+        );
+        assert!(scopes_for_roles(&roles(&["Admin", "reader"])).is_empty());
+    }
+
+    #[test]
     fn admin_allows_every_scope_and_others_only_their_own() {
         let caller = |scopes: Vec<Scope>| Caller {
             tenant: TenantId::parse("demo").unwrap(),
-            key_id: None,
+            credential: Credential::DevKey,
             scopes,
         };
         let admin = caller(vec![Scope::Admin]);

@@ -267,6 +267,7 @@ async fn handler_with(store: DownStore) -> (String, tempfile::TempDir, Server) {
     )
     .unwrap();
     let state = AppState {
+        auth: Arc::new(shared::auth::Authenticator::from_settings(&settings).unwrap()),
         settings: Arc::new(settings),
         store: Arc::new(store),
         blobs: shared::blobs::Blobs::local_folder(&data.path().join("blobs")).unwrap(),

@@ -6,6 +6,7 @@
 
 mod ai_provider;
 mod ask;
+mod auth_matrix;
 mod cors;
 mod dependencies;
 mod enrich_product;
@@ -20,6 +21,7 @@ mod ingest_mappings;
 mod ingest_partner_file;
 mod keys;
 mod local_host;
+mod mock_idp;
 mod mock_openai;
 mod openapi;
 mod product_enrichment;

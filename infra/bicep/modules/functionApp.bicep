@@ -51,6 +51,17 @@ param aiTimeoutSeconds int
 param aiMaxRetries int
 @description('Browser origins allowed to call the API (ADVISOR_CORS_ORIGINS).')
 param corsOrigins string
+@description('Bearer JWTs: the JWKS URL, issuer and audience (all empty: API keys only).')
+param jwtJwksUrl string
+param jwtIssuer string
+param jwtAudience string
+param jwtTenantClaim string
+param jwtRolesClaim string
+@description('Per-instance token buckets; 0 turns a limit off.')
+param rateLimitTenantPerSecond int
+param rateLimitTenantBurst int
+param rateLimitKeyPerSecond int
+param rateLimitKeyBurst int
 param credentialsEncryptionKeySecretUri string
 
 @description('Custom handler runtime version as the Flex Consumption stack catalog spells it.')
@@ -154,6 +165,15 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ADVISOR_AI_TIMEOUT_SECONDS', value: string(aiTimeoutSeconds) }
         { name: 'ADVISOR_AI_MAX_RETRIES', value: string(aiMaxRetries) }
         { name: 'ADVISOR_CORS_ORIGINS', value: corsOrigins }
+        { name: 'ADVISOR_JWT_JWKS_URL', value: jwtJwksUrl }
+        { name: 'ADVISOR_JWT_ISSUER', value: jwtIssuer }
+        { name: 'ADVISOR_JWT_AUDIENCE', value: jwtAudience }
+        { name: 'ADVISOR_JWT_TENANT_CLAIM', value: jwtTenantClaim }
+        { name: 'ADVISOR_JWT_ROLES_CLAIM', value: jwtRolesClaim }
+        { name: 'ADVISOR_RATE_LIMIT_TENANT_PER_SECOND', value: string(rateLimitTenantPerSecond) }
+        { name: 'ADVISOR_RATE_LIMIT_TENANT_BURST', value: string(rateLimitTenantBurst) }
+        { name: 'ADVISOR_RATE_LIMIT_KEY_PER_SECOND', value: string(rateLimitKeyPerSecond) }
+        { name: 'ADVISOR_RATE_LIMIT_KEY_BURST', value: string(rateLimitKeyBurst) }
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }

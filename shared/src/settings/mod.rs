@@ -12,9 +12,11 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::TenantId;
 
+mod access;
 mod ai;
 mod cors;
 
+pub use access::*;
 pub use ai::*;
 pub use cors::{ADVISOR_CORS_ORIGINS, CorsOrigins};
 
@@ -130,6 +132,33 @@ pub const KNOWN_SETTINGS: &[KnownSetting] = &[
     setting(ADVISOR_AI_MAX_RETRIES, ReadBy::Code, true, true, ""),
     setting(ADVISOR_CORS_ORIGINS, ReadBy::Code, true, true, ""),
     setting(RUST_LOG, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_JWT_JWKS_URL, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_JWT_ISSUER, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_JWT_AUDIENCE, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_JWT_TENANT_CLAIM, ReadBy::Code, true, true, ""),
+    setting(ADVISOR_JWT_ROLES_CLAIM, ReadBy::Code, true, true, ""),
+    setting(
+        ADVISOR_RATE_LIMIT_TENANT_PER_SECOND,
+        ReadBy::Code,
+        true,
+        true,
+        "",
+    ),
+    setting(
+        ADVISOR_RATE_LIMIT_TENANT_BURST,
+        ReadBy::Code,
+        true,
+        true,
+        "",
+    ),
+    setting(
+        ADVISOR_RATE_LIMIT_KEY_PER_SECOND,
+        ReadBy::Code,
+        true,
+        true,
+        "",
+    ),
+    setting(ADVISOR_RATE_LIMIT_KEY_BURST, ReadBy::Code, true, true, ""),
     setting(
         "FUNCTIONS_WORKER_RUNTIME",
         ReadBy::Host,
@@ -330,6 +359,10 @@ pub struct Settings {
     pub blobs: BlobSettings,
     /// The AI engine.
     pub ai: AiSettings,
+    /// Bearer JWTs; `None` → only API keys authenticate.
+    pub jwt: Option<JwtSettings>,
+    /// The per-instance rate limits.
+    pub rate_limits: RateLimitSettings,
     /// The well-known local tenant's key; `None` under a host, always.
     pub dev_credentials: Option<DevCredentials>,
     /// How Azure adapters authenticate; used only when one is chosen.
@@ -446,6 +479,8 @@ impl Settings {
         let store = store_settings(env, local, data_dir)?;
         let blobs = blob_settings(env, local, data_dir)?;
         let ai = ai::ai_settings(env)?;
+        let jwt = access::jwt_settings(env)?;
+        let rate_limits = access::rate_limit_settings(env, local)?;
         let dev_credentials = local.then(|| DevCredentials {
             tenant: TenantId::parse(DEV_TENANT).unwrap_or_else(|_| unreachable!("valid literal")),
             api_key: Secret::new(DEV_API_KEY),
@@ -455,6 +490,8 @@ impl Settings {
             store,
             blobs,
             ai,
+            jwt,
+            rate_limits,
             dev_credentials,
             identity: match env.get(AZURE_CLIENT_ID) {
                 Some(id) => AzureIdentity::ManagedIdentity {
