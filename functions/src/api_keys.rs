@@ -58,8 +58,11 @@ pub fn describe(api: &mut Api) {
             "Make an API key (shown this once)",
             Some(Scope::Admin),
         )
+        .header("Idempotency-Key", false, "Makes a retried request name the same key (never its secret again).")
         .json_body::<CreateRequest>()
-        .answer(201, "The key, with `key` shown this once", one),
+        .answer(201, "The key, with `key` shown this once", one.clone())
+        .answer(200, "A repeat of an earlier request with this Idempotency-Key: the key's details, without the secret", one)
+        .error(409, "The Idempotency-Key was used for a key with another name or scopes"),
     );
     api.add(
         Operation::new(
