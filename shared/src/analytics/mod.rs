@@ -10,6 +10,13 @@
 //!   an order has it, so it exists for the whole shop and per channel, not per product.
 //! - `items_minor`: the lines' quantity × unit price. It splits by product and category.
 
+pub mod report;
+mod rollup;
+mod zone;
+
+pub use rollup::*;
+pub use zone::*;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
