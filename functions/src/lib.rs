@@ -8,6 +8,7 @@ mod ingest_command;
 pub mod local_host;
 pub mod telemetry;
 
+mod analytics;
 mod api_keys;
 mod enrich_product;
 mod enrichment_budget;
@@ -23,4 +24,6 @@ mod problem;
 mod product_enrichment;
 mod products;
 mod resume_enrichment;
+mod rollup_analytics;
+mod tenant_settings;
 mod uploads;

@@ -9,6 +9,10 @@ use advisor::app::{AppState, HandlerServer};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
+use shared::analytics::{
+    LowStockQuery, RollupOutcome, SalesData, SalesQuery, SalesReport, StockAlert, TenantView,
+    TopItem, TopQuery, Tz,
+};
 use shared::domain::{Sku, TenantId};
 use shared::protocol::HttpRequest;
 use shared::protocol::host::{self, ServiceBusDelivery, Sys};
@@ -32,7 +36,43 @@ impl DownStore {
 }
 
 #[async_trait]
+impl SalesData for DownStore {
+    async fn tenant_time_zone(&self, _: &TenantId) -> Result<String, StoreError> {
+        self.fail().await
+    }
+    async fn sales(&self, _: &TenantId, _: &SalesQuery) -> Result<SalesReport, StoreError> {
+        self.fail().await
+    }
+    async fn top(&self, _: &TenantId, _: &TopQuery) -> Result<Vec<TopItem>, StoreError> {
+        self.fail().await
+    }
+    async fn low_stock(
+        &self,
+        _: &TenantId,
+        _: &LowStockQuery,
+    ) -> Result<Vec<StockAlert>, StoreError> {
+        self.fail().await
+    }
+}
+
+#[async_trait]
 impl Store for DownStore {
+    async fn get_tenant(&self, _: &TenantId) -> Result<Option<TenantView>, StoreError> {
+        self.fail().await
+    }
+    async fn set_tenant_time_zone(
+        &self,
+        _: &TenantId,
+        _: Tz,
+    ) -> Result<Option<RollupOutcome>, StoreError> {
+        self.fail().await
+    }
+    async fn rebuild_daily_sales(&self, _: &TenantId) -> Result<RollupOutcome, StoreError> {
+        self.fail().await
+    }
+    async fn tenants_with_orders(&self) -> Result<Vec<TenantId>, StoreError> {
+        self.fail().await
+    }
     fn describe(&self) -> String {
         "a store that is down".into()
     }
