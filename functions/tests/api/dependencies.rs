@@ -574,3 +574,38 @@ async fn enrichment_budget_and_runs_answer_503_problem_json_when_the_store_is_do
         );
     }
 }
+
+#[tokio::test]
+async fn analytics_and_the_tenant_answer_503_problem_json_and_the_rollup_retries_when_the_store_is_down()
+ {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let mut sales = HttpRequest {
+        url: "http://localhost:7071/api/analytics/sales".into(),
+        method: "GET".into(),
+        ..HttpRequest::default()
+    };
+    sales.params.insert("report".into(), "sales".into());
+    sales
+        .headers
+        .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    let sales = serde_json::to_value(host::http_invocation("req", &sales, &Sys::now("F"))).unwrap();
+    for (function, payload) in [("Analytics", sales), ("TenantSettings", http_get("tenant"))] {
+        let (status, result) = invoke(&url, function, &payload).await;
+        assert_eq!(status, 200, "{function}: the invocation itself succeeds");
+        let res = &result["Outputs"]["res"];
+        assert_eq!(res["statusCode"], "503", "{function}: {res}");
+        assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
+    }
+    let info: shared::protocol::TimerInfo = serde_json::from_value(json!({
+        "Schedule": {"AdjustForDST": true}, "ScheduleStatus": null, "IsPastDue": false
+    }))
+    .unwrap();
+    let timer = serde_json::to_value(host::timer_invocation(
+        "timer",
+        &info,
+        &Sys::now("RollupAnalytics"),
+    ))
+    .unwrap();
+    let (status, _) = invoke(&url, "RollupAnalytics", &timer).await;
+    assert_eq!(status, 503);
+}
