@@ -370,20 +370,24 @@ async fn a_tenant_time_zone_moves_a_late_utc_order_to_the_next_local_day() {
     assert_eq!(report["time_zone"], "Europe/Berlin");
     assert_eq!(days(&report), vec![json!("2024-07-01")]);
 
-    // The nightly rebuild finds what ingestion and the zone change kept: nothing to correct.
-    let response = app
-        .client
-        .post(format!("{}/RollupAnalytics", app.handler_url))
-        .json(&timer())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let result: Value = response.json().await.unwrap();
-    let logs = result["Logs"].to_string();
-    assert!(
-        logs.contains("1 tenants rebuilt") && logs.contains(" 0 corrected"),
-        "{logs}"
-    );
+    // The nightly rebuild finds what ingestion and the zone change kept: nothing to correct,
+    // however often it runs.
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(format!("{}/RollupAnalytics", app.handler_url))
+            .json(&timer())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let result: Value = response.json().await.unwrap();
+        let logs = result["Logs"].to_string();
+        assert!(
+            logs.contains("1 tenants rebuilt") && logs.contains(" 0 corrected"),
+            "{logs}"
+        );
+    }
+    assert_eq!(days(&app.get_json(edge).await), vec![json!("2024-07-01")]);
     app.stop().await;
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::analytics::{apply_delta, facts_of, stored_facts, tenant_zone};
 use super::ingest::record_rejected;
+use super::rollups::{apply_delta, facts_of, stored_facts, tenant_zone};
 use super::{execute_cached, from_db_time, map_error, query_row_cached, to_db_time};
 use crate::analytics::Rollup;
 use crate::store::*;

@@ -8,6 +8,7 @@ mod feeds;
 mod ingest;
 mod pool;
 mod products;
+mod rollups;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -201,7 +202,7 @@ impl Store for SqliteStore {
 
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantView>, StoreError> {
         let id = id.clone();
-        self.pool.run(move |c| analytics::get_tenant(c, &id)).await
+        self.pool.run(move |c| rollups::get_tenant(c, &id)).await
     }
 
     async fn set_tenant_time_zone(
@@ -211,17 +212,17 @@ impl Store for SqliteStore {
     ) -> Result<Option<RollupOutcome>, StoreError> {
         let id = id.clone();
         self.pool
-            .run(move |c| analytics::set_zone(c, &id, zone))
+            .run(move |c| rollups::set_zone(c, &id, zone))
             .await
     }
 
     async fn rebuild_daily_sales(&self, tenant: &TenantId) -> Result<RollupOutcome, StoreError> {
         let tenant = tenant.clone();
-        self.pool.run(move |c| analytics::rebuild(c, &tenant)).await
+        self.pool.run(move |c| rollups::rebuild(c, &tenant)).await
     }
 
     async fn tenants_with_orders(&self) -> Result<Vec<TenantId>, StoreError> {
-        self.pool.run(analytics::tenants_with_orders).await
+        self.pool.run(rollups::tenants_with_orders).await
     }
 
     async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
