@@ -377,3 +377,117 @@ pub(super) fn tenants_with_orders(c: &mut Connection) -> Result<Vec<TenantId>, S
         .map(|id| TenantId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string())))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{MIGRATIONS, SqliteStore};
+    use super::*;
+
+    fn exec(path: &std::path::Path, sql: &str) {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+
+    /// A database at migration 6 holding two orders of one UTC day (three lines, one SKU on
+    /// two of them) and one of the next.
+    fn database_with_orders_before_rollups(path: &std::path::Path) {
+        exec(
+            path,
+            "CREATE TABLE schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        );
+        for (version, name, sql) in &MIGRATIONS[..6] {
+            exec(path, sql);
+            exec(
+                path,
+                &format!(
+                    "INSERT INTO schema_migrations VALUES ({version}, '{name}', \
+                     '2024-05-01T10:00:00.000Z')"
+                ),
+            );
+        }
+        exec(
+            path,
+            "INSERT INTO tenants VALUES ('demo', 'Demo', '2024-05-01T10:00:00.000Z');
+             INSERT INTO orders (tenant_id, order_id, placed_at, currency, total_minor,
+                 content_hash, source_run, created_at, updated_at)
+             VALUES ('demo', '1', '2024-05-01T10:00:00.000Z', 'EUR', 1000, 'h1', 'r', 'x', 'x'),
+                    ('demo', '2', '2024-05-01T23:30:00.000Z', 'EUR', 300, 'h2', 'r', 'x', 'x'),
+                    ('demo', '3', '2024-05-02T08:00:00.000Z', 'EUR', 500, 'h3', 'r', 'x', 'x');
+             INSERT INTO order_lines VALUES ('demo', '1', 1, 'A', 2, 300),
+                                            ('demo', '1', 2, 'A', 1, 300),
+                                            ('demo', '1', 3, 'B', 1, 100),
+                                            ('demo', '2', 1, 'A', 1, 300),
+                                            ('demo', '3', 1, 'B', 5, 100);",
+        );
+    }
+
+    #[tokio::test]
+    async fn the_migration_backfills_the_rollups_a_rebuild_would_make() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        database_with_orders_before_rollups(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.migrate().await.unwrap(), MIGRATIONS.len() - 6);
+        let demo = TenantId::parse("demo").unwrap();
+        // daily_sales: 1 May, 2 May; daily_product_sales: 1 May A and B, 2 May B.
+        let outcome = store.rebuild_daily_sales(&demo).await.unwrap();
+        assert_eq!(
+            outcome,
+            RollupOutcome {
+                rows: 5,
+                corrected: 0
+            }
+        );
+        let view = store.get_tenant(&demo).await.unwrap().unwrap();
+        assert_eq!(view.time_zone, "UTC");
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_finds_and_repairs_rows_that_drifted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        database_with_orders_before_rollups(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        store.migrate().await.unwrap();
+        let demo = TenantId::parse("demo").unwrap();
+        // One row wrong, one missing, one that no order makes.
+        exec(
+            &path,
+            "UPDATE daily_sales SET sales_minor = 1 WHERE day = '2024-05-01';
+             DELETE FROM daily_product_sales WHERE day = '2024-05-02';
+             INSERT INTO daily_product_sales VALUES ('demo', '2024-04-01', 'Z', 'web', 'EUR',
+                 1, 1, 1);",
+        );
+        let outcome = store.rebuild_daily_sales(&demo).await.unwrap();
+        assert_eq!(
+            outcome,
+            RollupOutcome {
+                rows: 5,
+                corrected: 3
+            }
+        );
+        let again = store.rebuild_daily_sales(&demo).await.unwrap();
+        assert_eq!(
+            again,
+            RollupOutcome {
+                rows: 5,
+                corrected: 0
+            }
+        );
+        let query = SalesQuery {
+            range: DateRange::new("2024-04-01".parse().unwrap(), "2024-05-31".parse().unwrap())
+                .unwrap(),
+            granularity: Granularity::Month,
+            group_by: None,
+        };
+        let report = store.sales(&demo, &query).await.unwrap();
+        assert_eq!(report.points.len(), 1, "{report:?}");
+        assert_eq!(
+            (report.points[0].orders, report.points[0].sales_minor),
+            (3, Some(1800))
+        );
+    }
+}
