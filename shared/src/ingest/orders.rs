@@ -43,7 +43,8 @@ const SKU: usize = 10;
 const QUANTITY: usize = 11;
 const UNIT_PRICE: usize = 12;
 
-/// The longest sales channel name, in characters: it is a key of the daily rollups.
+/// The longest sales channel name, in UTF-16 units (characters, for any real channel name):
+/// it is a key of the daily rollups, stored as `NVARCHAR(64)` on Azure SQL.
 pub const MAX_CHANNEL_CHARS: usize = 64;
 
 /// Fields given once per order, which every row of an order must agree on (`lines` and the

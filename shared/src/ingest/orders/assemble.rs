@@ -192,13 +192,15 @@ impl OpenOrder {
         };
         let (total, tax, shipping) = (amount(TOTAL), amount(TAX), amount(SHIPPING));
         let customer_ref = customer_ref(value(CUSTOMER), value(EMAIL));
-        let channel = match value(CHANNEL) {
-            Some((raw, line)) if raw.trim().chars().count() > MAX_CHANNEL_CHARS => {
+        // Counted in UTF-16 units after lower-casing, as Azure SQL's NVARCHAR(64) stores it.
+        let channel = match value(CHANNEL).map(|(raw, line)| (raw, raw.trim().to_lowercase(), line))
+        {
+            Some((raw, lower, line)) if lower.encode_utf16().count() > MAX_CHANNEL_CHARS => {
                 let reason = format!("channel is at most {MAX_CHANNEL_CHARS} characters");
                 error(line, CHANNEL, raw, reason);
                 None
             }
-            Some((raw, _)) => Some(raw.trim().to_lowercase()).filter(|c| !c.is_empty()),
+            Some((_, lower, _)) => Some(lower).filter(|c| !c.is_empty()),
             None => None,
         };
         let mut lines = Vec::new();
