@@ -147,4 +147,24 @@ mod tests {
         assert_eq!(utc_periods.len(), 1);
         assert_eq!(utc_periods[0].offset_seconds, 0);
     }
+
+    /// What Azure SQL computes (the period an instant falls in, its offset added, the date
+    /// taken) is the local day, every 37 minutes through two years of New York and Berlin.
+    #[test]
+    fn the_day_from_an_offset_period_is_the_local_day() {
+        for name in ["America/New_York", "Europe/Berlin", "Asia/Kolkata"] {
+            let zone = parse_time_zone(name).unwrap();
+            let periods = offset_periods(zone);
+            let mut at = utc("2023-01-01T00:00:00Z");
+            while at < utc("2025-01-01T00:00:00Z") {
+                let period = periods
+                    .iter()
+                    .find(|p| p.starts_at <= at && at < p.ends_at)
+                    .unwrap();
+                let shifted = at + Duration::seconds(i64::from(period.offset_seconds));
+                assert_eq!(shifted.date_naive(), local_day(zone, at), "{name} {at}");
+                at += Duration::minutes(37);
+            }
+        }
+    }
 }

@@ -968,7 +968,8 @@ GROUP BY x.day, x.sku, x.channel, x.currency"
 /// `@P1` tenant: how many rows the rebuild has, and how many stored rows differ from them
 /// (missing, extra, or other figures), over both tables.
 pub(super) const COUNT_REBUILD_DIFFERENCES: &str = "SELECT
-    (SELECT COUNT_BIG(*) FROM #rebuilt_sales) + (SELECT COUNT_BIG(*) FROM #rebuilt_items) AS rows,
+    (SELECT COUNT_BIG(*) FROM #rebuilt_sales) + (SELECT COUNT_BIG(*) FROM #rebuilt_items)
+        AS rebuilt_rows,
     (SELECT COUNT_BIG(*)
      FROM #rebuilt_sales AS r
      FULL OUTER JOIN (
