@@ -31,9 +31,9 @@ use tracing::Instrument;
 use crate::cors::Cors;
 use crate::telemetry::{self, Outcome};
 use crate::{
-    api_keys, enrich_product, enrichment_budget, enrichment_runs, health, ingest, ingest_mappings,
-    ingest_partner_file, ingest_runs, openapi, product_enrichment, products, resume_enrichment,
-    uploads,
+    analytics, api_keys, enrich_product, enrichment_budget, enrichment_runs, health, ingest,
+    ingest_mappings, ingest_partner_file, ingest_runs, openapi, product_enrichment, products,
+    resume_enrichment, rollup_analytics, tenant_settings, uploads,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -52,6 +52,9 @@ pub const FUNCTIONS: &[&str] = &[
     "ProductEnrichment",
     "ApiKeys",
     "OpenApi",
+    "Analytics",
+    "TenantSettings",
+    "RollupAnalytics",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -388,6 +391,9 @@ async fn dispatch(
         "ProductEnrichment" => product_enrichment::run(state, request).await,
         "ApiKeys" => api_keys::run(state, request).await,
         "OpenApi" => openapi::run(state, request).await,
+        "Analytics" => analytics::run(state, request).await,
+        "TenantSettings" => tenant_settings::run(state, request).await,
+        "RollupAnalytics" => rollup_analytics::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

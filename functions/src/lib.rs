@@ -8,6 +8,7 @@ mod ingest_command;
 pub mod local_host;
 pub mod telemetry;
 
+mod analytics;
 mod api_keys;
 mod cors;
 mod enrich_product;
@@ -25,4 +26,6 @@ mod problem;
 mod product_enrichment;
 mod products;
 mod resume_enrichment;
+mod rollup_analytics;
+mod tenant_settings;
 mod uploads;

@@ -9,6 +9,10 @@ use advisor::app::{AppState, HandlerServer};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
+use shared::analytics::{
+    LowStockQuery, RollupOutcome, SalesData, SalesQuery, SalesReport, StockAlert, TenantView,
+    TopItem, TopQuery, Tz,
+};
 use shared::domain::{Sku, TenantId};
 use shared::protocol::HttpRequest;
 use shared::protocol::host::{self, ServiceBusDelivery, Sys};
@@ -32,7 +36,43 @@ impl DownStore {
 }
 
 #[async_trait]
+impl SalesData for DownStore {
+    async fn tenant_time_zone(&self, _: &TenantId) -> Result<String, StoreError> {
+        self.fail().await
+    }
+    async fn sales(&self, _: &TenantId, _: &SalesQuery) -> Result<SalesReport, StoreError> {
+        self.fail().await
+    }
+    async fn top(&self, _: &TenantId, _: &TopQuery) -> Result<Vec<TopItem>, StoreError> {
+        self.fail().await
+    }
+    async fn low_stock(
+        &self,
+        _: &TenantId,
+        _: &LowStockQuery,
+    ) -> Result<Vec<StockAlert>, StoreError> {
+        self.fail().await
+    }
+}
+
+#[async_trait]
 impl Store for DownStore {
+    async fn get_tenant(&self, _: &TenantId) -> Result<Option<TenantView>, StoreError> {
+        self.fail().await
+    }
+    async fn set_tenant_time_zone(
+        &self,
+        _: &TenantId,
+        _: Tz,
+    ) -> Result<Option<RollupOutcome>, StoreError> {
+        self.fail().await
+    }
+    async fn rebuild_daily_sales(&self, _: &TenantId) -> Result<RollupOutcome, StoreError> {
+        self.fail().await
+    }
+    async fn tenants_with_orders(&self) -> Result<Vec<TenantId>, StoreError> {
+        self.fail().await
+    }
     fn describe(&self) -> String {
         "a store that is down".into()
     }
@@ -534,4 +574,39 @@ async fn enrichment_budget_and_runs_answer_503_problem_json_when_the_store_is_do
             "{function}: no message without a run"
         );
     }
+}
+
+#[tokio::test]
+async fn analytics_and_the_tenant_answer_503_problem_json_and_the_rollup_retries_when_the_store_is_down()
+ {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let mut sales = HttpRequest {
+        url: "http://localhost:7071/api/analytics/sales".into(),
+        method: "GET".into(),
+        ..HttpRequest::default()
+    };
+    sales.params.insert("report".into(), "sales".into());
+    sales
+        .headers
+        .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    let sales = serde_json::to_value(host::http_invocation("req", &sales, &Sys::now("F"))).unwrap();
+    for (function, payload) in [("Analytics", sales), ("TenantSettings", http_get("tenant"))] {
+        let (status, result) = invoke(&url, function, &payload).await;
+        assert_eq!(status, 200, "{function}: the invocation itself succeeds");
+        let res = &result["Outputs"]["res"];
+        assert_eq!(res["statusCode"], "503", "{function}: {res}");
+        assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
+    }
+    let info: shared::protocol::TimerInfo = serde_json::from_value(json!({
+        "Schedule": {"AdjustForDST": true}, "ScheduleStatus": null, "IsPastDue": false
+    }))
+    .unwrap();
+    let timer = serde_json::to_value(host::timer_invocation(
+        "timer",
+        &info,
+        &Sys::now("RollupAnalytics"),
+    ))
+    .unwrap();
+    let (status, _) = invoke(&url, "RollupAnalytics", &timer).await;
+    assert_eq!(status, 503);
 }

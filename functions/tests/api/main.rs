@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ai_provider;
+mod analytics;
 mod ask;
 mod auth_matrix;
 mod cors;

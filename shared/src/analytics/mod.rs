@@ -10,6 +10,13 @@
 //!   an order has it, so it exists for the whole shop and per channel, not per product.
 //! - `items_minor`: the lines' quantity × unit price. It splits by product and category.
 
+pub mod report;
+mod rollup;
+mod zone;
+
+pub use rollup::*;
+pub use zone::*;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -92,7 +99,9 @@ pub struct SalesPoint {
     pub group: Option<String>,
     /// ISO 4217 code.
     pub currency: String,
-    /// Orders placed (for a product or category: orders with at least one of its lines).
+    /// Orders placed (for a product: orders with at least one of its lines; for a category:
+    /// the sum of its products' counts, so an order with two of its products counts twice,
+    /// because the rollups keep SKUs and a category is the product's current one).
     pub orders: u64,
     /// Units sold.
     pub units: i64,
@@ -179,7 +188,7 @@ pub struct TopItem {
     pub label: Option<String>,
     /// ISO 4217 code.
     pub currency: String,
-    /// Orders with at least one of its lines.
+    /// Orders with at least one of its lines (for a category: summed over its products).
     pub orders: u64,
     /// Units sold.
     pub units: i64,

@@ -37,10 +37,15 @@ const TAX: usize = 4;
 const SHIPPING: usize = 5;
 const CUSTOMER: usize = 6;
 const EMAIL: usize = 7;
-const LINES: usize = 8;
-const SKU: usize = 9;
-const QUANTITY: usize = 10;
-const UNIT_PRICE: usize = 11;
+const CHANNEL: usize = 8;
+const LINES: usize = 9;
+const SKU: usize = 10;
+const QUANTITY: usize = 11;
+const UNIT_PRICE: usize = 12;
+
+/// The longest sales channel name, in UTF-16 units (characters, for any real channel name):
+/// it is a key of the daily rollups, stored as `NVARCHAR(64)` on Azure SQL.
+pub const MAX_CHANNEL_CHARS: usize = 64;
 
 /// Fields given once per order, which every row of an order must agree on (`lines` and the
 /// line fields are per row).
@@ -48,7 +53,7 @@ const ORDER_FIELDS: std::ops::Range<usize> = PLACED_AT..LINES;
 
 /// The order fields and their header aliases, most preferred first (Shopify's order export,
 /// WooCommerce order exports and the generic names).
-pub const FIELDS: [FieldSpec; 12] = [
+pub const FIELDS: [FieldSpec; 13] = [
     FieldSpec {
         name: "order_id",
         aliases: &["order number", "order no", "order name", "order", "name"],
@@ -102,6 +107,17 @@ pub const FIELDS: [FieldSpec; 12] = [
             "billing email",
             "buyer email",
             "email address",
+        ],
+    },
+    FieldSpec {
+        name: "channel",
+        aliases: &[
+            "sales channel",
+            "source name",
+            "order channel",
+            "order source",
+            "created via",
+            "source",
         ],
     },
     FieldSpec {

@@ -14,6 +14,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::analytics::{RollupOutcome, SalesData, TenantView, Tz};
 use crate::domain::{Sku, TenantId};
 
 pub use api_keys::{ApiKeyMatch, ApiKeyRecord, ApiKeyView, TOUCH_INTERVAL_SECONDS};
@@ -42,9 +43,10 @@ impl StoreError {
     }
 }
 
-/// The store. Every method that touches tenant data takes the tenant and filters by it.
+/// The store. Every method that touches tenant data takes the tenant and filters by it. It
+/// answers the analytics queries too ([`SalesData`]).
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
     /// What serves the store, for the banner and `Health`.
     fn describe(&self) -> String;
 
@@ -59,6 +61,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Whether tenant `id` exists.
     async fn tenant_exists(&self, id: &TenantId) -> Result<bool, StoreError>;
+
+    /// The tenant's id, name and time zone.
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantView>, StoreError>;
+
+    /// Sets the tenant's time zone and, in the same transaction, re-buckets its daily sales
+    /// into the new zone's days (see [`Store::rebuild_daily_sales`]); `None` when there is no
+    /// such tenant.
+    async fn set_tenant_time_zone(
+        &self,
+        id: &TenantId,
+        zone: Tz,
+    ) -> Result<Option<RollupOutcome>, StoreError>;
+
+    /// Rebuilds the tenant's `daily_sales` and `daily_product_sales` from its orders in one
+    /// transaction, writing only the rows that differ, and says how many did: order ingestion
+    /// keeps them right, so anything but 0 is drift. Safe to run twice, or beside ingestion.
+    async fn rebuild_daily_sales(&self, tenant: &TenantId) -> Result<RollupOutcome, StoreError>;
+
+    /// The tenants with at least one order, by id.
+    async fn tenants_with_orders(&self) -> Result<Vec<TenantId>, StoreError>;
 
     /// Stores a new API key (its hash, never the key).
     async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
@@ -293,7 +315,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Upserts a batch of orders for `run` in one transaction: an order whose
     /// [`OrderUpsert::content_hash`] is stored is not written; a changed one is updated and its
-    /// lines replaced. Rejected rows are recorded with it.
+    /// lines replaced. The daily sales tables follow in the same transaction: a changed order's
+    /// old version is taken out of its (tenant-local) day, channel and currency, the new one
+    /// added, and rows left without orders deleted. Rejected rows are recorded with it.
     async fn apply_order_batch(
         &self,
         run: &IngestRun,

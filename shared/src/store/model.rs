@@ -66,6 +66,10 @@ pub struct OrderUpsert {
     pub shipping_minor: Option<i64>,
     /// The partner's customer reference (never personal data beyond what the feed carries).
     pub customer_ref: Option<String>,
+    /// The sales channel ("web", "pos", "shopify"), trimmed and lower-cased; `None` when the
+    /// feed names none.
+    #[serde(default)]
+    pub channel: Option<String>,
     /// The lines, in feed order.
     pub lines: Vec<OrderLineUpsert>,
 }
@@ -80,7 +84,7 @@ impl OrderUpsert {
             .iter()
             .map(|l| serde_json::json!([l.sku.as_str(), l.quantity, l.unit_price_minor]))
             .collect();
-        let canonical = serde_json::json!([
+        let mut canonical = serde_json::json!([
             self.order_id,
             self.placed_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             self.currency.as_str(),
@@ -90,6 +94,11 @@ impl OrderUpsert {
             self.customer_ref,
             lines,
         ]);
+        // Only a channel that is there joins the hash, so orders stored before channels
+        // existed keep their hash and a replayed old file stays a no-op.
+        if let (Some(channel), Some(parts)) = (&self.channel, canonical.as_array_mut()) {
+            parts.push(channel.as_str().into());
+        }
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 }
@@ -613,6 +622,7 @@ mod tests {
             tax_minor: None,
             shipping_minor: None,
             customer_ref: None,
+            channel: None,
             lines: vec![OrderLineUpsert {
                 sku: Sku::parse("A").unwrap(),
                 quantity,

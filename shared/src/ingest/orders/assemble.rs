@@ -13,8 +13,8 @@ use crate::ingest::record::Row;
 use crate::store::{OrderLineUpsert, OrderUpsert};
 
 use super::{
-    CURRENCY, CUSTOMER, EMAIL, FIELDS, LINES, ORDER_FIELDS, OrderResult, PLACED_AT, QUANTITY,
-    SHIPPING, SKU, TAX, TOTAL, UNIT_PRICE,
+    CHANNEL, CURRENCY, CUSTOMER, EMAIL, FIELDS, LINES, MAX_CHANNEL_CHARS, ORDER_FIELDS,
+    OrderResult, PLACED_AT, QUANTITY, SHIPPING, SKU, TAX, TOTAL, UNIT_PRICE,
 };
 
 /// A line's cells as given, and where to point a partner when one is wrong.
@@ -192,6 +192,17 @@ impl OpenOrder {
         };
         let (total, tax, shipping) = (amount(TOTAL), amount(TAX), amount(SHIPPING));
         let customer_ref = customer_ref(value(CUSTOMER), value(EMAIL));
+        // Counted in UTF-16 units after lower-casing, as Azure SQL's NVARCHAR(64) stores it.
+        let channel = match value(CHANNEL).map(|(raw, line)| (raw, raw.trim().to_lowercase(), line))
+        {
+            Some((raw, lower, line)) if lower.encode_utf16().count() > MAX_CHANNEL_CHARS => {
+                let reason = format!("channel is at most {MAX_CHANNEL_CHARS} characters");
+                error(line, CHANNEL, raw, reason);
+                None
+            }
+            Some((_, lower, _)) => Some(lower).filter(|c| !c.is_empty()),
+            None => None,
+        };
         let mut lines = Vec::new();
         for raw in &self.lines {
             if let Some(line) = check_line(raw, currency, layout.decimal_comma(), &mut errors) {
@@ -227,6 +238,7 @@ impl OpenOrder {
             tax_minor: tax,
             shipping_minor: shipping,
             customer_ref,
+            channel,
             lines,
         })
     }

@@ -356,3 +356,43 @@ fn the_rejection_note_lists_every_bad_line() {
         )
     );
 }
+
+#[test]
+fn a_sales_channel_is_read_trimmed_and_lower_cased_under_its_aliases() {
+    for header in ["channel", "Sales Channel", "Source Name", "created_via"] {
+        let csv = format!(
+            "order_id,placed_at,currency,sku,quantity,unit_price,{header}\n\
+             O-1,2024-05-01T10:00:00Z,EUR,A,1,3.00, Web \n"
+        );
+        assert_eq!(one_order(&csv).channel.as_deref(), Some("web"), "{header}");
+    }
+    let csv = "order_id,placed_at,currency,sku,quantity,unit_price\n\
+               O-1,2024-05-01T10:00:00Z,EUR,A,1,3.00\n";
+    let order = one_order(csv);
+    assert_eq!(order.channel, None);
+    let mut with_channel = order.clone();
+    with_channel.channel = Some("web".into());
+    assert_ne!(
+        order.content_hash(),
+        with_channel.content_hash(),
+        "a changed channel is a changed order"
+    );
+}
+
+#[test]
+fn a_channel_longer_than_the_bound_rejects_the_order() {
+    let long = "x".repeat(MAX_CHANNEL_CHARS + 1);
+    let csv = format!(
+        "order_id,placed_at,currency,sku,quantity,unit_price,channel\n\
+         O-1,2024-05-01T10:00:00Z,EUR,A,1,3.00,{long}\n"
+    );
+    let errors = errors_of(&csv);
+    assert_eq!(
+        errors,
+        vec![(
+            2,
+            "channel".to_owned(),
+            format!("channel is at most {MAX_CHANNEL_CHARS} characters")
+        )]
+    );
+}

@@ -161,6 +161,7 @@ pub(super) fn order(id: &str, lines: &[(&str, i64, i64)]) -> OrderUpsert {
         tax_minor: Some(19),
         shipping_minor: None,
         customer_ref: Some("C-1".into()),
+        channel: None,
         lines,
     }
 }

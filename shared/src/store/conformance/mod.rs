@@ -3,6 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 
+mod analytics;
 mod enrichments;
 mod feeds;
 mod keys;
@@ -12,6 +13,7 @@ use super::*;
 use crate::domain::{Currency, Money, ProductContent};
 use crate::ingest::record::FeedKind;
 
+use self::analytics::*;
 use self::enrichments::*;
 use self::feeds::*;
 use self::keys::*;
@@ -396,6 +398,18 @@ mod sqlite {
         let (_dir, store) = fresh().await;
         orders_are_written_once_and_replaced_whole_when_they_change(&store).await;
     }
+
+    #[tokio::test]
+    async fn daily_sales_equal_a_rebuild_after_inserts_changes_and_replays_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        daily_sales_equal_a_rebuild_after_inserts_changes_and_replays(&store).await;
+    }
+
+    #[tokio::test]
+    async fn days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them(&store).await;
+    }
 }
 
 /// Runs every check on a fresh SQL Server database each, when `ADVISOR_TEST_MSSQL` holds an
@@ -660,6 +674,28 @@ mod mssql {
             "orders_are_written_once_and_replaced_whole_when_they_change_on_mssql",
             |store| async move {
                 orders_are_written_once_and_replaced_whole_when_they_change(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn daily_sales_equal_a_rebuild_after_inserts_changes_and_replays_on_mssql() {
+        on_fresh_database(
+            "daily_sales_equal_a_rebuild_after_inserts_changes_and_replays_on_mssql",
+            |store| async move {
+                daily_sales_equal_a_rebuild_after_inserts_changes_and_replays(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them_on_mssql() {
+        on_fresh_database(
+            "days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them_on_mssql",
+            |store| async move {
+                days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them(&store).await;
             },
         )
         .await;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use tiberius::{IntoSql, TokenRow};
 
+use super::analytics;
 use super::config::Connection;
 use super::ingest::{one_row, record_rejected, rounds_by};
 use super::retry::map_error;
@@ -148,10 +149,15 @@ pub(super) async fn apply_orders(
             sql::CREATE_ORDER_LINES,
             sql::CREATE_ORDER_CHANGES,
             sql::CREATE_REJECTED,
+            sql::CREATE_SALES_DELTA,
+            sql::CREATE_ITEMS_DELTA,
         ],
     )
     .await?;
     let tenant = run.tenant.as_str();
+    // Read once per batch, its row locked: a rebuild or zone change of this tenant waits.
+    let zone = analytics::lock_tenant_zone(c, tenant).await?;
+    analytics::stage_zone(c, zone).await?;
     let now = to_db_time(&Utc::now());
     let mut outcome = BatchOutcome::default();
     // A repeated order id goes to a later round: the later version wins, as in SQLite.
@@ -162,10 +168,23 @@ pub(super) async fn apply_orders(
         if round.iter().any(|o| !o.lines.is_empty()) {
             stage_order_lines(c, &round).await?;
         }
+        // The changing orders' stored versions leave the rollups before they are overwritten.
+        exec(c, sql::TAKE_OLD_SALES, &[&tenant]).await?;
+        exec(c, sql::TAKE_OLD_ITEMS, &[&tenant]).await?;
         exec(c, sql::MERGE_ORDERS, &[&tenant, &run.id, &now]).await?;
         exec(c, sql::DELETE_CHANGED_LINES, &[&tenant]).await?;
         exec(c, sql::INSERT_CHANGED_LINES, &[&tenant]).await?;
+        exec(c, sql::ADD_NEW_SALES, &[&tenant]).await?;
+        exec(c, sql::ADD_NEW_ITEMS, &[&tenant]).await?;
         count_round(c, sql::COUNT_ORDER_CHANGES, round.len(), &mut outcome).await?;
+    }
+    for statement in [
+        sql::APPLY_SALES_DELTA,
+        sql::DELETE_EMPTY_SALES,
+        sql::APPLY_ITEMS_DELTA,
+        sql::DELETE_EMPTY_ITEMS,
+    ] {
+        exec(c, statement, &[&tenant]).await?;
     }
     record_rejected(c, &run.id, rejected).await?;
     run_all(c, &sql::DROP_ORDER_STAGING).await?;
@@ -176,7 +195,7 @@ pub(super) async fn apply_orders(
 async fn stage_orders(c: &mut Connection, round: &[&OrderUpsert]) -> Result<(), StoreError> {
     let mut bulk = c.bulk_insert(sql::ORDERS_TABLE).await.map_err(map_error)?;
     for order in round {
-        let mut row = TokenRow::with_capacity(8);
+        let mut row = TokenRow::with_capacity(9);
         row.push(order.order_id.as_str().into_sql());
         row.push(to_db_time(&order.placed_at).into_sql());
         row.push(order.currency.as_str().into_sql());
@@ -185,6 +204,7 @@ async fn stage_orders(c: &mut Connection, round: &[&OrderUpsert]) -> Result<(), 
         row.push(order.shipping_minor.into_sql());
         row.push(order.customer_ref.as_deref().into_sql());
         row.push(order.content_hash().into_sql());
+        row.push(order.channel.as_deref().into_sql());
         bulk.send(row).await.map_err(map_error)?;
     }
     bulk.finalize().await.map_err(map_error)?;

@@ -8,6 +8,7 @@
 //! jittered exponential backoff; after that the call reports [`StoreError::Unavailable`].
 //! All the T-SQL lives in [`sql`].
 
+mod analytics;
 mod api_keys;
 mod config;
 mod edits;
@@ -34,6 +35,10 @@ use self::pool::Pool;
 use self::retry::{jitter, map_error, pause_before_retry};
 use self::rows::{exec, query, run_batch, to_db_time};
 use super::*;
+use crate::analytics::report;
+use crate::analytics::{
+    GroupBy, LowStockQuery, SalesData, SalesQuery, SalesReport, StockAlert, TopItem, TopQuery,
+};
 
 /// The Azure SQL store.
 #[derive(Debug, Clone)]
@@ -135,6 +140,65 @@ async fn lock_migrations(c: &mut Connection) -> Result<(), StoreError> {
 }
 
 #[async_trait]
+impl SalesData for MssqlStore {
+    async fn tenant_time_zone(&self, tenant: &TenantId) -> Result<String, StoreError> {
+        let tenant = tenant.as_str();
+        unit_of_work!(self, |c| analytics::zone_name(c, tenant))
+    }
+
+    async fn sales(
+        &self,
+        tenant: &TenantId,
+        query: &SalesQuery,
+    ) -> Result<SalesReport, StoreError> {
+        let tenant = tenant.as_str();
+        // One transaction, so the report's points and totals come from one state of the tables.
+        unit_of_work!(
+            self,
+            transaction
+                | c
+                | async {
+                    let zone = analytics::zone_name(c, tenant).await?;
+                    let sales = analytics::sales_rows(c, tenant, query.range).await?;
+                    let items = match query.group_by {
+                        Some(GroupBy::Product | GroupBy::Category) => {
+                            analytics::item_rows(c, tenant, query.range).await?
+                        }
+                        _ => Vec::new(),
+                    };
+                    Ok::<_, StoreError>(report::sales_report(zone, query, &sales, &items))
+                }
+        )
+    }
+
+    async fn top(&self, tenant: &TenantId, query: &TopQuery) -> Result<Vec<TopItem>, StoreError> {
+        let tenant = tenant.as_str();
+        unit_of_work!(self, |c| async {
+            let totals = analytics::item_totals(c, tenant, query.range).await?;
+            Ok::<_, StoreError>(report::top_items(query, &totals))
+        })
+    }
+
+    async fn low_stock(
+        &self,
+        tenant: &TenantId,
+        query: &LowStockQuery,
+    ) -> Result<Vec<StockAlert>, StoreError> {
+        let tenant = tenant.as_str();
+        unit_of_work!(
+            self,
+            transaction
+                | c
+                | async {
+                    let window = report::lookback_range(query);
+                    let (stock, sold) = analytics::stock(c, tenant, window).await?;
+                    Ok::<_, StoreError>(report::stock_alerts(query, stock, &sold))
+                }
+        )
+    }
+}
+
+#[async_trait]
 impl Store for MssqlStore {
     fn describe(&self) -> String {
         self.pool.config().description().to_owned()
@@ -179,6 +243,26 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| async {
             Ok(!query(c, sql::TENANT_EXISTS, &[&id]).await?.is_empty())
         })
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantView>, StoreError> {
+        unit_of_work!(self, |c| analytics::get_tenant(c, id))
+    }
+
+    async fn set_tenant_time_zone(
+        &self,
+        id: &TenantId,
+        zone: Tz,
+    ) -> Result<Option<RollupOutcome>, StoreError> {
+        unit_of_work!(self, transaction | c | analytics::set_zone(c, id, zone))
+    }
+
+    async fn rebuild_daily_sales(&self, tenant: &TenantId) -> Result<RollupOutcome, StoreError> {
+        unit_of_work!(self, transaction | c | analytics::rebuild(c, tenant))
+    }
+
+    async fn tenants_with_orders(&self) -> Result<Vec<TenantId>, StoreError> {
+        unit_of_work!(self, |c| analytics::tenants_with_orders(c))
     }
 
     async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {

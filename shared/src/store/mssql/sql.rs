@@ -38,6 +38,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_keys",
         include_str!("../../../migrations/mssql/0006_api_keys.sql"),
     ),
+    (
+        7,
+        "analytics",
+        include_str!("../../../migrations/mssql/0007_analytics.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.
@@ -624,11 +629,14 @@ FROM #level_changes";
 
 /// Session staging tables for an order batch, dropped first in case an earlier batch on this
 /// connection left them behind.
-pub(super) const DROP_ORDER_STAGING: [&str; 4] = [
+pub(super) const DROP_ORDER_STAGING: [&str; 7] = [
     "DROP TABLE IF EXISTS #orders",
     "DROP TABLE IF EXISTS #order_lines",
     "DROP TABLE IF EXISTS #order_changes",
     "DROP TABLE IF EXISTS #rejected",
+    "DROP TABLE IF EXISTS #zone_periods",
+    "DROP TABLE IF EXISTS #sales_delta",
+    "DROP TABLE IF EXISTS #items_delta",
 ];
 
 /// The staging table orders are bulk-copied into, columns in the order they are sent.
@@ -640,7 +648,8 @@ pub(super) const CREATE_ORDERS: &str = "CREATE TABLE #orders (
     tax_minor       BIGINT NULL,
     shipping_minor  BIGINT NULL,
     customer_ref    NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NULL,
-    content_hash    NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL
+    content_hash    NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    channel         NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NULL
 )";
 
 /// The staged orders' lines, columns in the order they are sent.
@@ -679,11 +688,12 @@ ON orders.tenant_id = @P1 AND orders.order_id = s.order_id
 WHEN MATCHED AND orders.content_hash <> s.content_hash THEN UPDATE SET
     placed_at = s.placed_at, currency = s.currency, total_minor = s.total_minor,
     tax_minor = s.tax_minor, shipping_minor = s.shipping_minor, customer_ref = s.customer_ref,
-    content_hash = s.content_hash, source_run = @P2, updated_at = @P3
+    content_hash = s.content_hash, source_run = @P2, updated_at = @P3, channel = s.channel
 WHEN NOT MATCHED BY TARGET THEN INSERT (tenant_id, order_id, placed_at, currency, total_minor,
-    tax_minor, shipping_minor, customer_ref, content_hash, source_run, created_at, updated_at)
+    tax_minor, shipping_minor, customer_ref, content_hash, source_run, created_at, updated_at,
+    channel)
     VALUES (@P1, s.order_id, s.placed_at, s.currency, s.total_minor, s.tax_minor,
-    s.shipping_minor, s.customer_ref, s.content_hash, @P2, @P3, @P3)
+    s.shipping_minor, s.customer_ref, s.content_hash, @P2, @P3, @P3, s.channel)
 OUTPUT $action, inserted.order_id INTO #order_changes (action, order_id);";
 
 /// `@P1` tenant: the lines of the orders the `MERGE` wrote go, to be replaced.
@@ -702,6 +712,342 @@ pub(super) const COUNT_ORDER_CHANGES: &str = "SELECT
     COUNT_BIG(CASE WHEN action = N'INSERT' THEN 1 END) AS inserted,
     COUNT_BIG(CASE WHEN action = N'UPDATE' THEN 1 END) AS updated
 FROM #order_changes";
+
+/// The rollups' channel for an order row `o`: `unknown` when it has none.
+macro_rules! channel_of {
+    () => {
+        "COALESCE(NULLIF(o.channel, N''), N'unknown')"
+    };
+}
+
+/// The order row `o`'s local day, from the `#zone_periods` row `z` it falls in.
+macro_rules! day_of {
+    () => {
+        "CAST(DATEADD(SECOND, z.offset_seconds, o.placed_at) AS DATE)"
+    };
+}
+
+/// The tenant's UTC offsets, bulk-copied from [`crate::analytics::offset_periods`]: SQL Server's
+/// `AT TIME ZONE` knows Windows zone names, not the IANA ones tenants set.
+pub(super) const CREATE_ZONE_PERIODS: &str = "CREATE TABLE #zone_periods (
+    starts_at       DATETIME2(3) NOT NULL PRIMARY KEY,
+    ends_at         DATETIME2(3) NOT NULL,
+    offset_seconds  INT NOT NULL
+)";
+
+/// Bulk-copy target for zone periods.
+pub(super) const ZONE_PERIODS_TABLE: &str = "#zone_periods";
+
+/// Signed changes to `daily_sales` an order batch makes, added up at its end.
+pub(super) const CREATE_SALES_DELTA: &str = "CREATE TABLE #sales_delta (
+    day          DATE NOT NULL,
+    channel      NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    currency     NVARCHAR(3) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    orders       BIGINT NOT NULL,
+    units        BIGINT NOT NULL,
+    items_minor  BIGINT NOT NULL,
+    sales_minor  BIGINT NOT NULL
+)";
+
+/// Signed changes to `daily_product_sales` an order batch makes.
+pub(super) const CREATE_ITEMS_DELTA: &str = "CREATE TABLE #items_delta (
+    day          DATE NOT NULL,
+    sku          NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    channel      NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    currency     NVARCHAR(3) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    orders       BIGINT NOT NULL,
+    units        BIGINT NOT NULL,
+    items_minor  BIGINT NOT NULL
+)";
+
+/// `@P1` tenant: its time zone, its row locked until the transaction ends, so that order
+/// batches, rebuilds and zone changes of one tenant take turns (each writes the rollups from
+/// what it read).
+pub(super) const LOCK_TENANT_ZONE: &str =
+    "SELECT time_zone FROM tenants WITH (UPDLOCK, HOLDLOCK) WHERE id = @P1";
+
+/// `@P1` tenant: takes out of the rollups the stored version of every staged order that is
+/// about to change (run before [`MERGE_ORDERS`]).
+pub(super) const TAKE_OLD_SALES: &str = concat!(
+    "INSERT INTO #sales_delta (day, channel, currency, orders, units, items_minor, sales_minor)
+SELECT ",
+    day_of!(),
+    ", ",
+    channel_of!(),
+    ", o.currency, -1, -COALESCE(l.units, 0), -COALESCE(l.items_minor, 0), -o.total_minor
+FROM orders AS o
+JOIN #orders AS s ON s.order_id = o.order_id AND s.content_hash <> o.content_hash
+JOIN #zone_periods AS z ON o.placed_at >= z.starts_at AND o.placed_at < z.ends_at
+LEFT JOIN (
+    SELECT ol.order_id, SUM(ol.quantity) AS units,
+        SUM(ol.quantity * ol.unit_price_minor) AS items_minor
+    FROM order_lines AS ol
+    WHERE ol.tenant_id = @P1 AND ol.order_id IN (SELECT order_id FROM #orders)
+    GROUP BY ol.order_id
+) AS l ON l.order_id = o.order_id
+WHERE o.tenant_id = @P1"
+);
+
+/// `@P1` tenant: as [`TAKE_OLD_SALES`], per SKU.
+pub(super) const TAKE_OLD_ITEMS: &str = concat!(
+    "INSERT INTO #items_delta (day, sku, channel, currency, orders, units, items_minor)
+SELECT ",
+    day_of!(),
+    ", ol.sku, ",
+    channel_of!(),
+    ", o.currency, -1, -SUM(ol.quantity), -SUM(ol.quantity * ol.unit_price_minor)
+FROM orders AS o
+JOIN #orders AS s ON s.order_id = o.order_id AND s.content_hash <> o.content_hash
+JOIN #zone_periods AS z ON o.placed_at >= z.starts_at AND o.placed_at < z.ends_at
+JOIN order_lines AS ol ON ol.tenant_id = o.tenant_id AND ol.order_id = o.order_id
+WHERE o.tenant_id = @P1
+GROUP BY o.order_id, o.placed_at, z.offset_seconds, o.channel, o.currency, ol.sku"
+);
+
+/// `@P1` tenant: adds to the rollups every order the `MERGE` wrote, lines included (run after
+/// [`INSERT_CHANGED_LINES`]).
+pub(super) const ADD_NEW_SALES: &str = concat!(
+    "INSERT INTO #sales_delta (day, channel, currency, orders, units, items_minor, sales_minor)
+SELECT ",
+    day_of!(),
+    ", ",
+    channel_of!(),
+    ", o.currency, 1, COALESCE(l.units, 0), COALESCE(l.items_minor, 0), o.total_minor
+FROM orders AS o
+JOIN #order_changes AS c ON c.order_id = o.order_id
+JOIN #zone_periods AS z ON o.placed_at >= z.starts_at AND o.placed_at < z.ends_at
+LEFT JOIN (
+    SELECT ol.order_id, SUM(ol.quantity) AS units,
+        SUM(ol.quantity * ol.unit_price_minor) AS items_minor
+    FROM order_lines AS ol
+    WHERE ol.tenant_id = @P1 AND ol.order_id IN (SELECT order_id FROM #order_changes)
+    GROUP BY ol.order_id
+) AS l ON l.order_id = o.order_id
+WHERE o.tenant_id = @P1"
+);
+
+/// `@P1` tenant: as [`ADD_NEW_SALES`], per SKU.
+pub(super) const ADD_NEW_ITEMS: &str = concat!(
+    "INSERT INTO #items_delta (day, sku, channel, currency, orders, units, items_minor)
+SELECT ",
+    day_of!(),
+    ", ol.sku, ",
+    channel_of!(),
+    ", o.currency, 1, SUM(ol.quantity), SUM(ol.quantity * ol.unit_price_minor)
+FROM orders AS o
+JOIN #order_changes AS c ON c.order_id = o.order_id
+JOIN #zone_periods AS z ON o.placed_at >= z.starts_at AND o.placed_at < z.ends_at
+JOIN order_lines AS ol ON ol.tenant_id = o.tenant_id AND ol.order_id = o.order_id
+WHERE o.tenant_id = @P1
+GROUP BY o.order_id, o.placed_at, z.offset_seconds, o.channel, o.currency, ol.sku"
+);
+
+/// `@P1` tenant: adds the batch's summed changes to `daily_sales`.
+pub(super) const APPLY_SALES_DELTA: &str = "MERGE INTO daily_sales WITH (HOLDLOCK)
+USING (
+    SELECT day, channel, currency, SUM(orders) AS orders, SUM(units) AS units,
+        SUM(items_minor) AS items_minor, SUM(sales_minor) AS sales_minor
+    FROM #sales_delta GROUP BY day, channel, currency
+) AS s
+ON daily_sales.tenant_id = @P1 AND daily_sales.day = s.day AND daily_sales.channel = s.channel
+    AND daily_sales.currency = s.currency
+WHEN MATCHED THEN UPDATE SET orders = daily_sales.orders + s.orders,
+    units = daily_sales.units + s.units, items_minor = daily_sales.items_minor + s.items_minor,
+    sales_minor = daily_sales.sales_minor + s.sales_minor
+WHEN NOT MATCHED BY TARGET THEN INSERT (tenant_id, day, channel, currency, orders, units,
+    items_minor, sales_minor)
+    VALUES (@P1, s.day, s.channel, s.currency, s.orders, s.units, s.items_minor, s.sales_minor);";
+
+/// `@P1` tenant: the `daily_sales` rows the batch left without orders go.
+pub(super) const DELETE_EMPTY_SALES: &str = "DELETE FROM daily_sales
+WHERE tenant_id = @P1 AND orders <= 0 AND EXISTS (
+    SELECT 1 FROM #sales_delta AS s
+    WHERE s.day = daily_sales.day AND s.channel = daily_sales.channel
+        AND s.currency = daily_sales.currency)";
+
+/// `@P1` tenant: adds the batch's summed changes to `daily_product_sales`.
+pub(super) const APPLY_ITEMS_DELTA: &str = "MERGE INTO daily_product_sales WITH (HOLDLOCK)
+USING (
+    SELECT day, sku, channel, currency, SUM(orders) AS orders, SUM(units) AS units,
+        SUM(items_minor) AS items_minor
+    FROM #items_delta GROUP BY day, sku, channel, currency
+) AS s
+ON daily_product_sales.tenant_id = @P1 AND daily_product_sales.day = s.day
+    AND daily_product_sales.sku = s.sku AND daily_product_sales.channel = s.channel
+    AND daily_product_sales.currency = s.currency
+WHEN MATCHED THEN UPDATE SET orders = daily_product_sales.orders + s.orders,
+    units = daily_product_sales.units + s.units,
+    items_minor = daily_product_sales.items_minor + s.items_minor
+WHEN NOT MATCHED BY TARGET THEN INSERT (tenant_id, day, sku, channel, currency, orders, units,
+    items_minor)
+    VALUES (@P1, s.day, s.sku, s.channel, s.currency, s.orders, s.units, s.items_minor);";
+
+/// `@P1` tenant: the `daily_product_sales` rows the batch left without orders go.
+pub(super) const DELETE_EMPTY_ITEMS: &str = "DELETE FROM daily_product_sales
+WHERE tenant_id = @P1 AND orders <= 0 AND EXISTS (
+    SELECT 1 FROM #items_delta AS s
+    WHERE s.day = daily_product_sales.day AND s.sku = daily_product_sales.sku
+        AND s.channel = daily_product_sales.channel
+        AND s.currency = daily_product_sales.currency)";
+
+/// Session staging tables for a rebuild, dropped first in case an earlier one on this
+/// connection left them behind.
+pub(super) const DROP_REBUILD_STAGING: [&str; 3] = [
+    "DROP TABLE IF EXISTS #zone_periods",
+    "DROP TABLE IF EXISTS #rebuilt_sales",
+    "DROP TABLE IF EXISTS #rebuilt_items",
+];
+
+/// `daily_sales` as the tenant's orders make it.
+pub(super) const CREATE_REBUILT_SALES: &str = "CREATE TABLE #rebuilt_sales (
+    day          DATE NOT NULL,
+    channel      NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    currency     NVARCHAR(3) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    orders       BIGINT NOT NULL,
+    units        BIGINT NOT NULL,
+    items_minor  BIGINT NOT NULL,
+    sales_minor  BIGINT NOT NULL,
+    PRIMARY KEY (day, channel, currency)
+)";
+
+/// `daily_product_sales` as the tenant's orders make it.
+pub(super) const CREATE_REBUILT_ITEMS: &str = "CREATE TABLE #rebuilt_items (
+    day          DATE NOT NULL,
+    sku          NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    channel      NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    currency     NVARCHAR(3) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    orders       BIGINT NOT NULL,
+    units        BIGINT NOT NULL,
+    items_minor  BIGINT NOT NULL,
+    PRIMARY KEY (day, sku, channel, currency)
+)";
+
+/// `@P1` tenant: fills `#rebuilt_sales` from its orders.
+pub(super) const REBUILD_SALES: &str = concat!(
+    "INSERT INTO #rebuilt_sales (day, channel, currency, orders, units, items_minor, sales_minor)
+SELECT x.day, x.channel, x.currency, COUNT_BIG(*), SUM(x.units), SUM(x.items_minor),
+    SUM(x.total_minor)
+FROM (
+    SELECT ",
+    day_of!(),
+    " AS day, ",
+    channel_of!(),
+    " AS channel, o.currency, COALESCE(l.units, 0) AS units,
+        COALESCE(l.items_minor, 0) AS items_minor, o.total_minor
+    FROM orders AS o
+    JOIN #zone_periods AS z ON o.placed_at >= z.starts_at AND o.placed_at < z.ends_at
+    LEFT JOIN (
+        SELECT order_id, SUM(quantity) AS units, SUM(quantity * unit_price_minor) AS items_minor
+        FROM order_lines WHERE tenant_id = @P1 GROUP BY order_id
+    ) AS l ON l.order_id = o.order_id
+    WHERE o.tenant_id = @P1
+) AS x
+GROUP BY x.day, x.channel, x.currency"
+);
+
+/// `@P1` tenant: fills `#rebuilt_items` from its orders' lines, an order counted once per SKU.
+pub(super) const REBUILD_ITEMS: &str = concat!(
+    "INSERT INTO #rebuilt_items (day, sku, channel, currency, orders, units, items_minor)
+SELECT x.day, x.sku, x.channel, x.currency, COUNT_BIG(*), SUM(x.units), SUM(x.items_minor)
+FROM (
+    SELECT ",
+    day_of!(),
+    " AS day, ol.sku, ",
+    channel_of!(),
+    " AS channel, o.currency, SUM(ol.quantity) AS units,
+        SUM(ol.quantity * ol.unit_price_minor) AS items_minor
+    FROM orders AS o
+    JOIN #zone_periods AS z ON o.placed_at >= z.starts_at AND o.placed_at < z.ends_at
+    JOIN order_lines AS ol ON ol.tenant_id = o.tenant_id AND ol.order_id = o.order_id
+    WHERE o.tenant_id = @P1
+    GROUP BY o.order_id, o.placed_at, z.offset_seconds, o.channel, o.currency, ol.sku
+) AS x
+GROUP BY x.day, x.sku, x.channel, x.currency"
+);
+
+/// `@P1` tenant: how many rows the rebuild has, and how many stored rows differ from them
+/// (missing, extra, or other figures), over both tables.
+pub(super) const COUNT_REBUILD_DIFFERENCES: &str = "SELECT
+    (SELECT COUNT_BIG(*) FROM #rebuilt_sales) + (SELECT COUNT_BIG(*) FROM #rebuilt_items)
+        AS rebuilt_rows,
+    (SELECT COUNT_BIG(*)
+     FROM #rebuilt_sales AS r
+     FULL OUTER JOIN (
+         SELECT day, channel, currency, orders, units, items_minor, sales_minor
+         FROM daily_sales WHERE tenant_id = @P1
+     ) AS d ON d.day = r.day AND d.channel = r.channel AND d.currency = r.currency
+     WHERE r.day IS NULL OR d.day IS NULL OR r.orders <> d.orders OR r.units <> d.units
+         OR r.items_minor <> d.items_minor OR r.sales_minor <> d.sales_minor)
+    + (SELECT COUNT_BIG(*)
+     FROM #rebuilt_items AS r
+     FULL OUTER JOIN (
+         SELECT day, sku, channel, currency, orders, units, items_minor
+         FROM daily_product_sales WHERE tenant_id = @P1
+     ) AS d ON d.day = r.day AND d.sku = r.sku AND d.channel = r.channel
+         AND d.currency = r.currency
+     WHERE r.day IS NULL OR d.day IS NULL OR r.orders <> d.orders OR r.units <> d.units
+         OR r.items_minor <> d.items_minor) AS corrected";
+
+/// `@P1` tenant: replaces its rollups with the rebuilt ones (only run when they differ).
+pub(super) const REPLACE_ROLLUPS: [&str; 4] = [
+    "DELETE FROM daily_sales WHERE tenant_id = @P1",
+    "INSERT INTO daily_sales (tenant_id, day, channel, currency, orders, units, items_minor,
+    sales_minor)
+SELECT @P1, day, channel, currency, orders, units, items_minor, sales_minor FROM #rebuilt_sales",
+    "DELETE FROM daily_product_sales WHERE tenant_id = @P1",
+    "INSERT INTO daily_product_sales (tenant_id, day, sku, channel, currency, orders, units,
+    items_minor)
+SELECT @P1, day, sku, channel, currency, orders, units, items_minor FROM #rebuilt_items",
+];
+
+/// `@P1` tenant: its name and time zone.
+pub(super) const GET_TENANT: &str = "SELECT name, time_zone FROM tenants WHERE id = @P1";
+
+/// `@P1` tenant, `@P2` IANA zone name.
+pub(super) const SET_TENANT_ZONE: &str = "UPDATE tenants SET time_zone = @P2 WHERE id = @P1";
+
+/// Every tenant with at least one order.
+pub(super) const TENANTS_WITH_ORDERS: &str = "SELECT t.id FROM tenants AS t
+WHERE EXISTS (SELECT 1 FROM orders AS o WHERE o.tenant_id = t.id)
+ORDER BY t.id";
+
+/// `@P1` tenant, `@P2` first day, `@P3` last day: its `daily_sales` rows in the range.
+pub(super) const SALES_ROWS: &str = "SELECT day, channel, currency, orders, units, items_minor,
+    sales_minor
+FROM daily_sales WHERE tenant_id = @P1 AND day BETWEEN @P2 AND @P3";
+
+/// `@P1` tenant, `@P2` first day, `@P3` last day: each SKU's sales per day and currency (its
+/// channels summed), with its product's current category.
+pub(super) const ITEM_ROWS: &str = "SELECT d.day, d.sku, COALESCE(p.category, N'') AS category,
+    d.currency, SUM(d.orders) AS orders, SUM(d.units) AS units, SUM(d.items_minor) AS items_minor
+FROM daily_product_sales AS d
+LEFT JOIN products AS p ON p.tenant_id = d.tenant_id AND p.sku = d.sku
+WHERE d.tenant_id = @P1 AND d.day BETWEEN @P2 AND @P3
+GROUP BY d.day, d.sku, d.currency, p.category";
+
+/// `@P1` tenant, `@P2` first day, `@P3` last day: each SKU's sales over the range per
+/// currency, with its title and current category.
+pub(super) const ITEM_TOTALS: &str = "SELECT d.sku, p.title, COALESCE(p.category, N'') AS category,
+    d.currency, SUM(d.orders) AS orders, SUM(d.units) AS units, SUM(d.items_minor) AS items_minor
+FROM daily_product_sales AS d
+LEFT JOIN products AS p ON p.tenant_id = d.tenant_id AND p.sku = d.sku
+WHERE d.tenant_id = @P1 AND d.day BETWEEN @P2 AND @P3
+GROUP BY d.sku, d.currency, p.title, p.category";
+
+/// `@P1` tenant: every stocked SKU's units on hand over its locations, with its title.
+pub(super) const STOCK_ROWS: &str = "SELECT i.sku, p.title, SUM(i.quantity) AS on_hand
+FROM inventory_levels AS i
+LEFT JOIN products AS p ON p.tenant_id = i.tenant_id AND p.sku = i.sku
+WHERE i.tenant_id = @P1
+GROUP BY i.sku, p.title";
+
+/// `@P1` tenant, `@P2` first day, `@P3` last day: units each SKU sold in the range.
+pub(super) const UNITS_SOLD: &str = "SELECT sku, SUM(units) AS units FROM daily_product_sales
+WHERE tenant_id = @P1 AND day BETWEEN @P2 AND @P3
+GROUP BY sku";
+
+/// `@P1` tenant: its time zone.
+pub(super) const TENANT_ZONE: &str = "SELECT time_zone FROM tenants WHERE id = @P1";
 
 /// Test databases: `name` is built by the test from a UUID, never from input.
 #[cfg(test)]
@@ -814,6 +1160,32 @@ mod tests {
             ("START_ENRICHMENT_RUN", START_ENRICHMENT_RUN),
             ("ADVANCE_ENRICHMENT_RUN", ADVANCE_ENRICHMENT_RUN),
             ("RECORD_ENRICHMENT_SLICE", RECORD_ENRICHMENT_SLICE),
+            ("CREATE_ZONE_PERIODS", CREATE_ZONE_PERIODS),
+            ("CREATE_SALES_DELTA", CREATE_SALES_DELTA),
+            ("CREATE_ITEMS_DELTA", CREATE_ITEMS_DELTA),
+            ("LOCK_TENANT_ZONE", LOCK_TENANT_ZONE),
+            ("TAKE_OLD_SALES", TAKE_OLD_SALES),
+            ("TAKE_OLD_ITEMS", TAKE_OLD_ITEMS),
+            ("ADD_NEW_SALES", ADD_NEW_SALES),
+            ("ADD_NEW_ITEMS", ADD_NEW_ITEMS),
+            ("APPLY_SALES_DELTA", APPLY_SALES_DELTA),
+            ("DELETE_EMPTY_SALES", DELETE_EMPTY_SALES),
+            ("APPLY_ITEMS_DELTA", APPLY_ITEMS_DELTA),
+            ("DELETE_EMPTY_ITEMS", DELETE_EMPTY_ITEMS),
+            ("CREATE_REBUILT_SALES", CREATE_REBUILT_SALES),
+            ("CREATE_REBUILT_ITEMS", CREATE_REBUILT_ITEMS),
+            ("REBUILD_SALES", REBUILD_SALES),
+            ("REBUILD_ITEMS", REBUILD_ITEMS),
+            ("COUNT_REBUILD_DIFFERENCES", COUNT_REBUILD_DIFFERENCES),
+            ("GET_TENANT", GET_TENANT),
+            ("SET_TENANT_ZONE", SET_TENANT_ZONE),
+            ("TENANTS_WITH_ORDERS", TENANTS_WITH_ORDERS),
+            ("SALES_ROWS", SALES_ROWS),
+            ("ITEM_ROWS", ITEM_ROWS),
+            ("ITEM_TOTALS", ITEM_TOTALS),
+            ("STOCK_ROWS", STOCK_ROWS),
+            ("UNITS_SOLD", UNITS_SOLD),
+            ("TENANT_ZONE", TENANT_ZONE),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))
@@ -821,6 +1193,7 @@ mod tests {
         let staging = DROP_STAGING.iter().chain(&CLEAR_ROUND);
         let staging = staging.chain(&DROP_LEVEL_STAGING).chain(&CLEAR_LEVEL_ROUND);
         let staging = staging.chain(&DROP_ORDER_STAGING).chain(&CLEAR_ORDER_ROUND);
+        let staging = staging.chain(&DROP_REBUILD_STAGING).chain(&REPLACE_ROLLUPS);
         for (i, sql) in staging.enumerate() {
             all.push((format!("staging statement {i}"), (*sql).to_owned()));
         }

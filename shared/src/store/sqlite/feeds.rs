@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::ingest::record_rejected;
+use super::rollups::{apply_delta, facts_of, stored_facts, tenant_zone};
 use super::{execute_cached, from_db_time, map_error, query_row_cached, to_db_time};
+use crate::analytics::Rollup;
 use crate::store::*;
 
 /// Stores profile `name`, replacing one of that name.
@@ -157,6 +159,10 @@ pub(super) fn apply_orders(
     let mut outcome = BatchOutcome::default();
     let now = to_db_time(&Utc::now());
     let tenant = run.tenant.as_str();
+    // Read once per batch: the zone only changes under a lock on the tenant's row that this
+    // transaction would wait for.
+    let zone = tenant_zone(&tx, tenant)?;
+    let mut rollup = Rollup::default();
     for order in orders {
         let hash = order.content_hash();
         let stored: Option<String> = query_row_cached(
@@ -172,19 +178,27 @@ pub(super) fn apply_orders(
                 outcome.unchanged += 1;
                 continue;
             }
-            Some(_) => outcome.updated += 1,
+            Some(_) => {
+                outcome.updated += 1;
+                if let Some(old) = stored_facts(&tx, tenant, &order.order_id, zone)? {
+                    rollup.add(-1, &old);
+                }
+            }
             None => outcome.inserted += 1,
         }
+        rollup.add(1, &facts_of(order, zone));
         execute_cached(
             &tx,
             "INSERT INTO orders (tenant_id, order_id, placed_at, currency, total_minor, tax_minor,
-                 shipping_minor, customer_ref, content_hash, source_run, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+                 shipping_minor, customer_ref, content_hash, source_run, created_at, updated_at,
+                 channel)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
              ON CONFLICT (tenant_id, order_id) DO UPDATE SET placed_at = excluded.placed_at,
                  currency = excluded.currency, total_minor = excluded.total_minor,
                  tax_minor = excluded.tax_minor, shipping_minor = excluded.shipping_minor,
                  customer_ref = excluded.customer_ref, content_hash = excluded.content_hash,
-                 source_run = excluded.source_run, updated_at = excluded.updated_at",
+                 source_run = excluded.source_run, updated_at = excluded.updated_at,
+                 channel = excluded.channel",
             params![
                 tenant,
                 order.order_id,
@@ -196,7 +210,8 @@ pub(super) fn apply_orders(
                 order.customer_ref,
                 hash,
                 run.id,
-                now
+                now,
+                order.channel
             ],
         )
         .map_err(map_error)?;
@@ -224,6 +239,7 @@ pub(super) fn apply_orders(
             .map_err(map_error)?;
         }
     }
+    apply_delta(&tx, tenant, &rollup.without_zeroes())?;
     record_rejected(&tx, run, rejected)?;
     tx.commit().map_err(map_error)?;
     Ok(outcome)

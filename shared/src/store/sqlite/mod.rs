@@ -1,5 +1,6 @@
 //! The embedded store: SQLite through rusqlite (bundled), one file, versioned migrations.
 
+mod analytics;
 mod api_keys;
 mod edits;
 mod enrichment_runs;
@@ -7,6 +8,7 @@ mod feeds;
 mod ingest;
 mod pool;
 mod products;
+mod rollups;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +51,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "api_keys",
         include_str!("../../../migrations/sqlite/0006_api_keys.sql"),
+    ),
+    (
+        7,
+        "analytics",
+        include_str!("../../../migrations/sqlite/0007_analytics.sql"),
     ),
 ];
 
@@ -191,6 +198,31 @@ impl Store for SqliteStore {
                     .map_err(map_error)
             })
             .await
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantView>, StoreError> {
+        let id = id.clone();
+        self.pool.run(move |c| rollups::get_tenant(c, &id)).await
+    }
+
+    async fn set_tenant_time_zone(
+        &self,
+        id: &TenantId,
+        zone: Tz,
+    ) -> Result<Option<RollupOutcome>, StoreError> {
+        let id = id.clone();
+        self.pool
+            .run(move |c| rollups::set_zone(c, &id, zone))
+            .await
+    }
+
+    async fn rebuild_daily_sales(&self, tenant: &TenantId) -> Result<RollupOutcome, StoreError> {
+        let tenant = tenant.clone();
+        self.pool.run(move |c| rollups::rebuild(c, &tenant)).await
+    }
+
+    async fn tenants_with_orders(&self) -> Result<Vec<TenantId>, StoreError> {
+        self.pool.run(rollups::tenants_with_orders).await
     }
 
     async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
