@@ -9,12 +9,13 @@
 //! as a decimal string (`items`, `sales`), so an app need not know every currency's decimals.
 
 use chrono::{Duration, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use shared::analytics::{
-    DateRange, Granularity, GroupBy, LowStockQuery, SalesQuery, TopBy, TopMetric, TopQuery,
-    local_day, parse_time_zone,
+    CurrencyTotal, DateRange, Granularity, GroupBy, LowStockQuery, SalesPoint, SalesQuery,
+    StockAlert, TopBy, TopItem, TopMetric, TopQuery, local_day, parse_time_zone,
 };
 use shared::auth::Scope;
 use shared::domain::{Currency, TenantId};
@@ -22,6 +23,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, respond};
+use crate::openapi::{Api, Operation, one_of};
 use crate::paging::json as json_response;
 use crate::problem::ApiError;
 
@@ -163,7 +165,17 @@ async fn sales(
         group_by,
     };
     let report = state.store.sales(tenant, &query).await?;
-    answer(&report, &["points", "totals"])
+    json_response(
+        200,
+        &SalesBody {
+            time_zone: report.time_zone,
+            range: report.range,
+            granularity: report.granularity,
+            group_by: report.group_by,
+            points: report.points.into_iter().map(Priced::from).collect(),
+            totals: report.totals.into_iter().map(Priced::from).collect(),
+        },
+    )
 }
 
 async fn top(
@@ -183,14 +195,16 @@ async fn top(
         limit,
     };
     let items = state.store.top(tenant, &query).await?;
-    let body = json!({
-        "time_zone": time_zone,
-        "range": query.range,
-        "by": by,
-        "metric": metric,
-        "items": items,
-    });
-    answer(&body, &["items"])
+    json_response(
+        200,
+        &TopBody {
+            time_zone,
+            range: query.range,
+            by,
+            metric,
+            items: items.into_iter().map(Priced::from).collect(),
+        },
+    )
 }
 
 async fn low_stock(
@@ -210,49 +224,217 @@ async fn low_stock(
         limit,
     };
     let items = state.store.low_stock(tenant, &query).await?;
-    let body = json!({
-        "time_zone": time_zone,
-        "as_of": as_of,
-        "lookback_days": lookback_days,
-        "threshold_days": threshold_days,
-        "items": items,
-    });
-    json_response(200, &body)
+    json_response(
+        200,
+        &LowStockBody {
+            time_zone,
+            as_of,
+            lookback_days,
+            threshold_days,
+            items,
+        },
+    )
 }
 
-/// `body` as JSON, each object of its `lists` given its currency's `exponent` and its amounts
-/// as decimal strings (`items_minor` → `items`, `sales_minor` → `sales`).
-fn answer<T: Serialize>(body: &T, lists: &[&str]) -> Result<HttpResponse, ApiError> {
-    let mut value = serde_json::to_value(body).map_err(|e| {
-        tracing::error!(error = %e, "report could not be serialised");
-        ApiError::internal()
-    })?;
-    for list in lists {
-        if let Some(entries) = value.get_mut(*list).and_then(Value::as_array_mut) {
-            entries
-                .iter_mut()
-                .filter_map(Value::as_object_mut)
-                .for_each(add_decimals);
+/// Sales over a range.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "SalesReport")]
+struct SalesBody {
+    /// The tenant's IANA time zone the days are in.
+    time_zone: String,
+    range: DateRange,
+    granularity: Granularity,
+    group_by: Option<GroupBy>,
+    /// The buckets with sales, in period then group order.
+    points: Vec<Priced<SalesPoint>>,
+    /// Totals per currency, largest sales first.
+    totals: Vec<Priced<CurrencyTotal>>,
+}
+
+/// The best sellers of a range.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "TopList")]
+struct TopBody {
+    time_zone: String,
+    range: DateRange,
+    by: TopBy,
+    metric: TopMetric,
+    /// Best first; one entry per key and currency.
+    items: Vec<Priced<TopItem>>,
+}
+
+/// Products running low.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "LowStockAlerts")]
+struct LowStockBody {
+    time_zone: String,
+    /// The tenant's today, the last day of the look-back window.
+    as_of: NaiveDate,
+    lookback_days: u32,
+    threshold_days: u32,
+    /// Fewest days of cover first, out of stock first of all.
+    items: Vec<StockAlert>,
+}
+
+/// An entry with its currency's digits and its amounts as decimal strings, so an app need not
+/// know every currency's decimals.
+#[derive(Serialize, JsonSchema)]
+struct Priced<T> {
+    #[serde(flatten)]
+    entry: T,
+    /// The currency's minor-unit digits (EUR 2, JPY 0).
+    exponent: u8,
+    /// `items_minor` as a decimal, e.g. "1250.00".
+    items: String,
+    /// `sales_minor` as a decimal, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sales: Option<String>,
+}
+
+/// What [`Priced`] reads from an entry.
+trait Amounts {
+    fn currency(&self) -> &str;
+    fn items_minor(&self) -> i64;
+    fn sales_minor(&self) -> Option<i64>;
+}
+
+impl Amounts for SalesPoint {
+    fn currency(&self) -> &str {
+        &self.currency
+    }
+    fn items_minor(&self) -> i64 {
+        self.items_minor
+    }
+    fn sales_minor(&self) -> Option<i64> {
+        self.sales_minor
+    }
+}
+
+impl Amounts for CurrencyTotal {
+    fn currency(&self) -> &str {
+        &self.currency
+    }
+    fn items_minor(&self) -> i64 {
+        self.items_minor
+    }
+    fn sales_minor(&self) -> Option<i64> {
+        Some(self.sales_minor)
+    }
+}
+
+impl Amounts for TopItem {
+    fn currency(&self) -> &str {
+        &self.currency
+    }
+    fn items_minor(&self) -> i64 {
+        self.items_minor
+    }
+    fn sales_minor(&self) -> Option<i64> {
+        None
+    }
+}
+
+impl<T: Amounts> From<T> for Priced<T> {
+    fn from(entry: T) -> Self {
+        // Every stored currency was parsed on the way in; one that no longer parses (a code
+        // withdrawn from ISO 4217 since) keeps its integer amounts and reads with no decimals.
+        let exponent = Currency::parse(entry.currency()).map_or(0, |c| c.exponent());
+        Self {
+            exponent,
+            items: decimal_string(entry.items_minor(), exponent),
+            sales: entry.sales_minor().map(|m| decimal_string(m, exponent)),
+            entry,
         }
     }
-    json_response(200, &value)
 }
 
-fn add_decimals(entry: &mut Map<String, Value>) {
-    let Some(currency) = entry
-        .get("currency")
-        .and_then(Value::as_str)
-        .and_then(|c| Currency::parse(c).ok())
-    else {
-        return;
+/// Describes the endpoints.
+pub fn describe(api: &mut Api) {
+    let date = json!({"type": "string", "format": "date"});
+    let sales = api.sends::<SalesBody>();
+    let top = api.sends::<TopBody>();
+    let low = api.sends::<LowStockBody>();
+    let tag = "Analytics";
+    let ranged = |operation: Operation| {
+        operation
+            .query(
+                "from",
+                date.clone(),
+                "The first day (the tenant's local days); default: 29 days before `to`.",
+            )
+            .query(
+                "to",
+                date.clone(),
+                "The last day, included; default: the tenant's today.",
+            )
+            .error(
+                400,
+                "A parameter is not valid or not one this report takes (the detail names it)",
+            )
     };
-    let exponent = currency.exponent();
-    entry.insert("exponent".into(), exponent.into());
-    for (minor, decimal) in [("items_minor", "items"), ("sales_minor", "sales")] {
-        if let Some(amount) = entry.get(minor).and_then(Value::as_i64) {
-            entry.insert(decimal.into(), decimal_string(amount, exponent).into());
-        }
-    }
+    api.add(
+        ranged(Operation::new("GET", "analytics/sales", "salesReport", tag, "Sales over a range, by day, week or month", Some(Scope::Read)))
+            .describe("`sales` are the orders' totals (what customers paid, tax and shipping included), per order; `items` the lines' value, which also splits by product and category. Nothing is summed across currencies. At most 366 days by day, five years otherwise.")
+            .query("granularity", one_of(&["day", "week", "month"]), "The buckets (weeks start on Monday); default day.")
+            .query("group_by", one_of(&["product", "category", "channel"]), "Split each bucket.")
+            .answer(200, "The report", sales),
+    );
+    api.add(
+        ranged(Operation::new(
+            "GET",
+            "analytics/top",
+            "topSellers",
+            tag,
+            "The best-selling products or categories",
+            Some(Scope::Read),
+        ))
+        .query(
+            "by",
+            one_of(&["product", "category"]),
+            "What to rank; default product.",
+        )
+        .query(
+            "metric",
+            one_of(&["revenue", "units"]),
+            "The ranking measure; default revenue.",
+        )
+        .query(
+            "limit",
+            json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}),
+            "How many.",
+        )
+        .answer(200, "Best first", top),
+    );
+    api.add(
+        Operation::new(
+            "GET",
+            "analytics/low-stock",
+            "lowStock",
+            tag,
+            "Products whose stock will not last, with days of cover",
+            Some(Scope::Read),
+        )
+        .query(
+            "lookback_days",
+            json!({"type": "integer", "minimum": 1, "maximum": 365, "default": 28}),
+            "Days of sales the daily average is taken over.",
+        )
+        .query(
+            "threshold_days",
+            json!({"type": "integer", "minimum": 1, "maximum": 365, "default": 14}),
+            "Fewer days of cover than this is low.",
+        )
+        .query(
+            "limit",
+            json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
+            "How many alerts at most.",
+        )
+        .error(
+            400,
+            "A parameter is not valid or not one this report takes (the detail names it)",
+        )
+        .answer(200, "The alerts", low),
+    );
 }
 
 /// `minor` units as a decimal with exactly `exponent` decimals: "-12.05", "1250".

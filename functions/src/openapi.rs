@@ -53,6 +53,8 @@ fn build() -> Value {
     crate::enrichment_runs::describe(&mut api);
     crate::enrichment_budget::describe(&mut api);
     crate::api_keys::describe(&mut api);
+    crate::tenant_settings::describe(&mut api);
+    crate::analytics::describe(&mut api);
     describe(&mut api);
     api.finish()
 }

@@ -3,6 +3,7 @@
 //! IANA time zone and, in the same transaction, moves its daily sales into the new zone's
 //! days. Setting the zone it already has changes nothing (the rebuild finds nothing to move).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use shared::analytics::{RollupOutcome, TenantView, parse_time_zone};
 use shared::auth::Scope;
@@ -11,6 +12,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, body, respond, scope_for};
+use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
 
@@ -37,14 +39,42 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
     }
 }
 
-#[derive(Deserialize)]
+/// Describes the endpoints.
+pub fn describe(api: &mut Api) {
+    let tenant = api.sends::<TenantBody>();
+    api.add(
+        Operation::new(
+            "GET",
+            "tenant",
+            "getTenant",
+            "Tenant",
+            "The caller's tenant and its time zone",
+            Some(Scope::Read),
+        )
+        .error(404, "The tenant is not set up")
+        .answer(200, "The tenant", tenant.clone()),
+    );
+    api.add(
+        Operation::new("PATCH", "tenant", "updateTenant", "Tenant", "Set the tenant's IANA time zone", Some(Scope::Admin))
+            .describe("Sales days are the tenant's local days: a new zone moves its daily sales into the new zone's days in the same transaction.")
+            .json_body::<UpdateRequest>()
+            .error(404, "The tenant is not set up")
+            .answer(200, "The tenant, with what the re-bucketing did", tenant),
+    );
+}
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TenantUpdate")]
 struct UpdateRequest {
+    /// An IANA time zone name, e.g. `Europe/Berlin` or `UTC`.
+    #[schemars(length(min = 1, max = 64))]
     time_zone: String,
 }
 
 /// The tenant, and after a change what the re-bucketing did.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Tenant")]
 struct TenantBody {
     #[serde(flatten)]
     tenant: TenantView,

@@ -25,7 +25,7 @@ use crate::domain::TenantId;
 use crate::store::StoreError;
 
 /// An inclusive range of the tenant's local days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DateRange {
     /// The first day.
     pub from: NaiveDate,
@@ -55,7 +55,7 @@ impl DateRange {
 }
 
 /// How sales are bucketed in time. Weeks start on Monday (ISO 8601).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
     /// One point per day.
@@ -67,7 +67,7 @@ pub enum Granularity {
 }
 
 /// What sales are split by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     /// By SKU (items only).
@@ -90,7 +90,7 @@ pub struct SalesQuery {
 }
 
 /// One bucket of sales (for one group and currency).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SalesPoint {
     /// The bucket's first day (the day, the week's Monday, the month's first day); a bucket
     /// cut by the range's edge still carries its calendar start.
@@ -112,7 +112,7 @@ pub struct SalesPoint {
 }
 
 /// The totals of a range in one currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CurrencyTotal {
     /// ISO 4217 code.
     pub currency: String,
@@ -128,7 +128,7 @@ pub struct CurrencyTotal {
 
 /// The answer to a [`SalesQuery`]: points in period then group order, and the range's totals
 /// per currency (whatever the grouping).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SalesReport {
     /// The tenant's time zone the days are in.
     pub time_zone: String,
@@ -145,7 +145,7 @@ pub struct SalesReport {
 }
 
 /// What a top list ranks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TopBy {
     /// SKUs.
@@ -155,7 +155,7 @@ pub enum TopBy {
 }
 
 /// What a top list ranks by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TopMetric {
     /// The lines' value.
@@ -178,7 +178,7 @@ pub struct TopQuery {
 }
 
 /// One entry of a top list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TopItem {
     /// 1 for the best.
     pub rank: u32,
@@ -211,7 +211,7 @@ pub struct LowStockQuery {
 }
 
 /// One low-stock alert.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StockAlert {
     /// The SKU.
     pub sku: String,

@@ -126,7 +126,9 @@ impl Rollup {
 }
 
 /// What a rebuild of a tenant's daily tables found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct RollupOutcome {
     /// Rows the tables hold now (both tables).
     pub rows: u64,
@@ -135,7 +137,7 @@ pub struct RollupOutcome {
 }
 
 /// A tenant as `GET /api/tenant` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TenantView {
     /// Its id.
     pub id: TenantId,
