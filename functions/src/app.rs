@@ -31,7 +31,7 @@ use tracing::Instrument;
 use crate::cors::Cors;
 use crate::telemetry::{self, Outcome};
 use crate::{
-    analytics, api_keys, enrich_product, enrichment_budget, enrichment_runs, health, ingest,
+    analytics, api_keys, ask, enrich_product, enrichment_budget, enrichment_runs, health, ingest,
     ingest_mappings, ingest_partner_file, ingest_runs, openapi, product_enrichment, products,
     resume_enrichment, rollup_analytics, tenant_settings, uploads,
 };
@@ -52,6 +52,7 @@ pub const FUNCTIONS: &[&str] = &[
     "ProductEnrichment",
     "ApiKeys",
     "OpenApi",
+    "Ask",
     "Analytics",
     "TenantSettings",
     "RollupAnalytics",
@@ -391,6 +392,7 @@ async fn dispatch(
         "ProductEnrichment" => product_enrichment::run(state, request).await,
         "ApiKeys" => api_keys::run(state, request).await,
         "OpenApi" => openapi::run(state, request).await,
+        "Ask" => ask::run(state, request).await,
         "Analytics" => analytics::run(state, request).await,
         "TenantSettings" => tenant_settings::run(state, request).await,
         "RollupAnalytics" => rollup_analytics::run(state, request).await,

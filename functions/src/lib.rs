@@ -10,6 +10,7 @@ pub mod telemetry;
 
 mod analytics;
 mod api_keys;
+mod ask;
 mod cors;
 mod enrich_product;
 mod enrichment_budget;

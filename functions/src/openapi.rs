@@ -55,6 +55,7 @@ fn build() -> Value {
     crate::api_keys::describe(&mut api);
     crate::tenant_settings::describe(&mut api);
     crate::analytics::describe(&mut api);
+    crate::ask::describe(&mut api);
     describe(&mut api);
     api.finish()
 }

@@ -7,6 +7,7 @@
 mod ai_provider;
 mod analytics;
 mod ask;
+mod ask_endpoint;
 mod auth_matrix;
 mod cors;
 mod dependencies;

@@ -66,7 +66,7 @@ impl AskError {
 }
 
 /// A period an answer used, in the tenant's days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AnswerPeriod {
     /// E.g. "Q2 2026", "July 2026", "the last 30 days".
     pub label: String,
@@ -79,7 +79,7 @@ pub struct AnswerPeriod {
 }
 
 /// The answer to a question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Answer {
     /// Whether the question was answered; `false` means `answer` says what can be asked.
     pub answered: bool,

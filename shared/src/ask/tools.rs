@@ -22,7 +22,7 @@ pub const MAX_RANGE_DAYS: i64 = 1_100;
 const EARLIEST: (i32, u32, u32) = (2000, 1, 1);
 
 /// `sales_summary`'s arguments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SalesArgs {
     /// The first day, `YYYY-MM-DD`.
@@ -36,7 +36,7 @@ pub struct SalesArgs {
 }
 
 /// `top_items`' arguments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopArgs {
     /// The first day.
@@ -52,7 +52,7 @@ pub struct TopArgs {
 }
 
 /// `low_stock`'s arguments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LowStockArgs {
     /// Days of sales the pace is averaged over (1 to 365).
@@ -75,7 +75,7 @@ pub enum ToolCall {
 }
 
 /// What one tool call read, as the answer's `data` carries it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "tool", rename_all = "snake_case")]
 pub enum DataSet {
     /// `sales_summary`: the arguments and the report.
