@@ -14,8 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use shared::analytics::{
-    CurrencyTotal, DateRange, Granularity, GroupBy, LowStockQuery, SalesPoint, SalesQuery,
-    StockAlert, TopBy, TopItem, TopMetric, TopQuery, local_day, parse_time_zone,
+    CurrencyTotal, DEFAULT_LOOKBACK_DAYS, DEFAULT_THRESHOLD_DAYS, DateRange, Granularity, GroupBy,
+    LowStockQuery, SalesPoint, SalesQuery, StockAlert, TopBy, TopItem, TopMetric, TopQuery,
+    local_day, parse_time_zone,
 };
 use shared::auth::Scope;
 use shared::domain::{Currency, TenantId};
@@ -213,8 +214,8 @@ async fn low_stock(
     http: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only_known(http, &["lookback_days", "threshold_days", "limit"])?;
-    let lookback_days = number(http, "lookback_days", (1, 365), 28)?;
-    let threshold_days = number(http, "threshold_days", (1, 365), 14)?;
+    let lookback_days = number(http, "lookback_days", (1, 365), DEFAULT_LOOKBACK_DAYS)?;
+    let threshold_days = number(http, "threshold_days", (1, 365), DEFAULT_THRESHOLD_DAYS)?;
     let limit = number(http, "limit", (1, 500), 50)?;
     let (time_zone, as_of) = today(state, tenant).await?;
     let query = LowStockQuery {

@@ -196,6 +196,11 @@ pub struct TopItem {
     pub items_minor: i64,
 }
 
+/// The days of sales a low-stock average is taken over unless the caller says otherwise.
+pub const DEFAULT_LOOKBACK_DAYS: u32 = 28;
+/// Fewer days of cover than this is low unless the caller says otherwise.
+pub const DEFAULT_THRESHOLD_DAYS: u32 = 14;
+
 /// Products whose stock will not last: on hand (summed over locations) against the average
 /// daily units sold over the look-back window.
 #[derive(Debug, Clone, PartialEq, Eq)]

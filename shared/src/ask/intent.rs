@@ -79,10 +79,6 @@ pub struct Plan {
 
 /// Best sellers listed when a question gives no number.
 pub const DEFAULT_TOP: u32 = 5;
-/// Days of sales a low-stock pace is averaged over by default.
-pub const DEFAULT_LOOKBACK_DAYS: u32 = 30;
-/// Days of cover under which stock is low by default.
-pub const DEFAULT_THRESHOLD_DAYS: u32 = 14;
 
 /// What the offline reader answers, said when it cannot answer a question.
 pub const CAPABILITIES: &str = "I can answer questions about your sales: totals for a period \
@@ -282,8 +278,8 @@ fn top(w: &[String], measure: Measure) -> Intent {
 
 /// "within 10 days", "less than 2 weeks of cover", "based on the last 60 days".
 fn low_stock(w: &[String]) -> Plan {
-    let mut lookback_days = DEFAULT_LOOKBACK_DAYS;
-    let mut threshold_days = DEFAULT_THRESHOLD_DAYS;
+    let mut lookback_days = crate::analytics::DEFAULT_LOOKBACK_DAYS;
+    let mut threshold_days = crate::analytics::DEFAULT_THRESHOLD_DAYS;
     for (i, x) in w.iter().enumerate().skip(1) {
         let days = match x.trim_end_matches('s') {
             "day" => 1,

@@ -152,14 +152,14 @@ fn low_stock_questions_read_their_thresholds() {
     assert_eq!(
         low("Which products are running low?"),
         Intent::LowStock {
-            lookback_days: 30,
+            lookback_days: 28,
             threshold_days: 14
         }
     );
     assert_eq!(
         low("What will run out within 10 days?"),
         Intent::LowStock {
-            lookback_days: 30,
+            lookback_days: 28,
             threshold_days: 10
         }
     );

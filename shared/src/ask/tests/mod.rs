@@ -131,15 +131,15 @@ async fn sales_by_channel_split_the_orders_totals() {
 async fn low_stock_reads_the_threshold_and_names_the_products() {
     let (a, asked) = ask("Which products are running low?").await;
     assert_eq!(a.intent, "low_stock");
-    assert_eq!(asked, ["low_stock 2026-08-15 30 14 20"]);
+    assert_eq!(asked, ["low_stock 2026-08-15 28 14 20"]);
     assert_eq!(a.period, None);
     assert_eq!(
         a.answer,
-        "2 products have less than 14 days of cover at the pace of the last 30 days: \
+        "2 products have less than 14 days of cover at the pace of the last 28 days: \
          Mug (SKU-B): out of stock; Tee (SKU-A): 3 on hand, about 5.0 days of cover."
     );
     let (a, asked) = ask("What will run out within 30 days?").await;
-    assert_eq!(asked, ["low_stock 2026-08-15 30 30 20"]);
+    assert_eq!(asked, ["low_stock 2026-08-15 28 30 20"]);
     assert!(a.answer.contains("Cap (SKU-C)"), "{}", a.answer);
 }
 
