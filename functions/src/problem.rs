@@ -14,6 +14,8 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     retry_after: Option<u32>,
+    /// The resource's current ETag, for a failed precondition.
+    etag: Option<String>,
 }
 
 impl ApiError {
@@ -24,6 +26,7 @@ impl ApiError {
             title: "Bad request",
             detail: detail.into(),
             retry_after: None,
+            etag: None,
         }
     }
 
@@ -34,6 +37,7 @@ impl ApiError {
             title: "Not found",
             detail: detail.into(),
             retry_after: None,
+            etag: None,
         }
     }
 
@@ -62,12 +66,29 @@ impl ApiError {
         Self::client(503, "Service unavailable", detail)
     }
 
+    /// 412 with `detail`: a precondition (`If-Match`, `If-None-Match`) did not hold.
+    pub fn precondition_failed(detail: impl Into<String>) -> Self {
+        Self::client(412, "Precondition failed", detail)
+    }
+
+    /// 428 with `detail`: the change needs a precondition so it cannot overwrite another.
+    pub fn precondition_required(detail: impl Into<String>) -> Self {
+        Self::client(428, "Precondition required", detail)
+    }
+
+    /// The error with the resource's current `etag` in an `ETag` header.
+    pub fn with_etag(mut self, etag: Option<String>) -> Self {
+        self.etag = etag;
+        self
+    }
+
     fn client(status: u16, title: &'static str, detail: impl Into<String>) -> Self {
         Self {
             status,
             title,
             detail: detail.into(),
             retry_after: None,
+            etag: None,
         }
     }
 
@@ -78,6 +99,7 @@ impl ApiError {
             title: "Method not allowed",
             detail: format!("{method} is not served here"),
             retry_after: None,
+            etag: None,
         }
     }
 
@@ -88,6 +110,7 @@ impl ApiError {
             title: "Internal server error",
             detail: "internal error".into(),
             retry_after: None,
+            etag: None,
         }
     }
 
@@ -99,11 +122,15 @@ impl ApiError {
             "status": self.status,
             "detail": self.detail,
         });
-        let response = HttpResponse::new(self.status, "application/problem+json", body.to_string());
-        match self.retry_after {
-            Some(seconds) => response.with_header("Retry-After", seconds.to_string()),
-            None => response,
+        let mut response =
+            HttpResponse::new(self.status, "application/problem+json", body.to_string());
+        if let Some(seconds) = self.retry_after {
+            response = response.with_header("Retry-After", seconds.to_string());
         }
+        if let Some(etag) = self.etag {
+            response = response.with_header("ETag", etag);
+        }
+        response
     }
 }
 
@@ -116,6 +143,7 @@ impl From<AuthError> for ApiError {
                 title: "Unauthorized",
                 detail: error.to_string(),
                 retry_after: None,
+                etag: None,
             },
         }
     }
@@ -141,6 +169,7 @@ impl ApiError {
             title: "Service unavailable",
             detail: "the service is busy; try again shortly".into(),
             retry_after: Some(2),
+            etag: None,
         }
     }
 }

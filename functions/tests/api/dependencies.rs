@@ -111,6 +111,24 @@ impl Store for DownStore {
     async fn get_product(&self, _: &TenantId, _: &Sku) -> Result<Option<ProductView>, StoreError> {
         self.fail().await
     }
+    async fn put_product(
+        &self,
+        _: &TenantId,
+        _: &ProductUpsert,
+        _: WriteCondition,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        self.fail().await
+    }
+    async fn delete_product(
+        &self,
+        _: &TenantId,
+        _: &Sku,
+        _: i64,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        self.fail().await
+    }
     async fn save_enrichment(
         &self,
         _: &TenantId,

@@ -6,6 +6,7 @@ mod enrichment_runs;
 mod feeds;
 mod ingest;
 mod pool;
+mod product_writes;
 mod products;
 
 use std::path::Path;
@@ -49,6 +50,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "api_keys",
         include_str!("../../../migrations/sqlite/0006_api_keys.sql"),
+    ),
+    (
+        8,
+        "product_lifecycle",
+        include_str!("../../../migrations/sqlite/0008_product_lifecycle.sql"),
     ),
 ];
 
@@ -296,6 +302,32 @@ impl Store for SqliteStore {
         let (tenant, sku) = (tenant.clone(), sku.clone());
         self.pool
             .run(move |c| products::get(c, &tenant, &sku))
+            .await
+    }
+
+    async fn put_product(
+        &self,
+        tenant: &TenantId,
+        product: &ProductUpsert,
+        condition: WriteCondition,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        let (tenant, product) = (tenant.clone(), product.clone());
+        self.pool
+            .run(move |c| product_writes::put(c, &tenant, &product, condition, &at))
+            .await
+    }
+
+    async fn delete_product(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        version: i64,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        let (tenant, sku) = (tenant.clone(), sku.clone());
+        self.pool
+            .run(move |c| product_writes::delete(c, &tenant, &sku, version, &at))
             .await
     }
 

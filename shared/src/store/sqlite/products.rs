@@ -22,11 +22,10 @@ pub(super) fn list(
     tenant: &TenantId,
     query: &ProductQuery,
 ) -> Result<Vec<ProductView>, StoreError> {
-    let mut sql = format!("{SELECT} WHERE p.tenant_id = ?");
+    let mut sql = format!("{SELECT} WHERE p.tenant_id = ? AND p.deleted_at IS NULL");
     let mut args: Vec<SqlValue> = vec![tenant.as_str().to_owned().into()];
-    if let Some(after) = &query.after_sku {
-        sql.push_str(" AND p.sku > ?");
-        args.push(after.clone().into());
+    if let Some(after) = &query.after {
+        push_after(&mut sql, &mut args, query.sort, after)?;
     }
     if let Some(text) = &query.text {
         sql.push_str(
@@ -50,7 +49,11 @@ pub(super) fn list(
         sql.push_str(" AND p.updated_at >= ?");
         args.push(to_db_time(since).into());
     }
-    sql.push_str(" ORDER BY p.sku LIMIT ?");
+    push_stock_and_price(&mut sql, &mut args, query);
+    let (column, direction) = order_of(query.sort);
+    sql.push_str(&format!(
+        " ORDER BY {column} {direction}, p.sku {direction} LIMIT ?"
+    ));
     args.push(i64::from(query.limit).into());
     let mut statement = c.prepare(&sql).map_err(map_error)?;
     let rows = statement
@@ -60,13 +63,86 @@ pub(super) fn list(
         .collect()
 }
 
+/// The column `sort` orders by and its direction.
+fn order_of(sort: ProductSort) -> (&'static str, &'static str) {
+    let column = match sort.field {
+        SortField::Sku => "p.sku",
+        SortField::Title => "p.title",
+        SortField::UpdatedAt => "p.updated_at",
+    };
+    (column, if sort.descending { "DESC" } else { "ASC" })
+}
+
+/// Keeps the products strictly after `after` in `sort` order: a later key, or the same key
+/// and a later SKU.
+fn push_after(
+    sql: &mut String,
+    args: &mut Vec<SqlValue>,
+    sort: ProductSort,
+    after: &ProductPosition,
+) -> Result<(), StoreError> {
+    let beyond = if sort.descending { "<" } else { ">" };
+    let key = match (sort.field, after) {
+        (SortField::Sku, ProductPosition::Sku(_)) => None,
+        (SortField::Title, ProductPosition::Title { title, .. }) => Some(title.clone()),
+        (SortField::UpdatedAt, ProductPosition::UpdatedAt { updated_at, .. }) => {
+            Some(to_db_time(updated_at))
+        }
+        _ => {
+            return Err(StoreError::Database(
+                "a listing position of another sort order".into(),
+            ));
+        }
+    };
+    let sku = SqlValue::from(after.sku().to_owned());
+    match key {
+        None => {
+            sql.push_str(&format!(" AND p.sku {beyond} ?"));
+            args.push(sku);
+        }
+        Some(key) => {
+            let (column, _) = order_of(sort);
+            sql.push_str(&format!(
+                " AND ({column} {beyond} ? OR ({column} = ? AND p.sku {beyond} ?))"
+            ));
+            args.extend([SqlValue::from(key.clone()), SqlValue::from(key), sku]);
+        }
+    }
+    Ok(())
+}
+
+/// The brand, stock and price filters.
+fn push_stock_and_price(sql: &mut String, args: &mut Vec<SqlValue>, query: &ProductQuery) {
+    if let Some(brand) = &query.brand {
+        sql.push_str(" AND p.brand = ?");
+        args.push(brand.clone().into());
+    }
+    match query.in_stock {
+        Some(true) => sql.push_str(" AND p.quantity > 0"),
+        Some(false) => sql.push_str(" AND p.quantity <= 0"),
+        None => {}
+    }
+    if let Some(range) = &query.price {
+        sql.push_str(" AND p.currency = ?");
+        args.push(range.currency.as_str().to_owned().into());
+        if let Some(min) = range.min_minor {
+            sql.push_str(" AND p.price_minor >= ?");
+            args.push(min.into());
+        }
+        if let Some(max) = range.max_minor {
+            sql.push_str(" AND p.price_minor <= ?");
+            args.push(max.into());
+        }
+    }
+}
+
 pub(super) fn get(
-    c: &mut Connection,
+    c: &Connection,
     tenant: &TenantId,
     sku: &Sku,
 ) -> Result<Option<ProductView>, StoreError> {
     c.query_row(
-        &format!("{SELECT} WHERE p.tenant_id = ?1 AND p.sku = ?2"),
+        &format!("{SELECT} WHERE p.tenant_id = ?1 AND p.sku = ?2 AND p.deleted_at IS NULL"),
         params![tenant.as_str(), sku.as_str()],
         read_product,
     )
