@@ -20,5 +20,6 @@ mod keys;
 mod local_host;
 mod mock_openai;
 mod product_enrichment;
+mod product_writes;
 mod products;
 mod uploads;
