@@ -383,7 +383,10 @@ async fn a_product_write_answers_503_and_queues_nothing_when_the_store_is_down()
     let (status, result) = invoke(&url, "Products", &payload).await;
     assert_eq!(status, 200);
     assert_eq!(result["Outputs"]["res"]["statusCode"], "503");
-    assert!(result["Outputs"].get("enrich").is_none(), "nothing was written");
+    assert!(
+        result["Outputs"].get("enrich").is_none(),
+        "nothing was written"
+    );
 }
 
 #[tokio::test]

@@ -40,9 +40,10 @@ async fn send(
             Method::PATCH => "application/merge-patch+json",
             _ => "application/json",
         };
-        request = request
-            .header("content-type", content_type)
-            .body(body.to_string());
+        if !headers.iter().any(|(name, _)| *name == "content-type") {
+            request = request.header("content-type", content_type);
+        }
+        request = request.body(body.to_string());
     }
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -75,38 +76,84 @@ fn mug(price: &str) -> Value {
 }
 
 fn detail(answer: &Answer) -> String {
-    answer.body["detail"].as_str().unwrap_or_default().to_owned()
+    answer.body["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test]
 async fn a_product_is_created_replaced_patched_deleted_and_restored_with_its_etag() {
     let app = TestApp::spawn().await;
-    let created = send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&mug("12.00"))).await;
+    let created = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &[],
+        Some(&mug("12.00")),
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.etag.as_deref(), Some("\"v1\""));
     assert_eq!(created.location.as_deref(), Some("/api/products/MUG-1"));
     assert_eq!(
-        (created.body["source"].as_str(), created.body["version"].as_i64()),
+        (
+            created.body["source"].as_str(),
+            created.body["version"].as_i64()
+        ),
         (Some("api"), Some(1))
     );
 
     let read = send(&app, "GET", "/products/MUG-1", KEY, &[], None).await;
     assert_eq!((read.status, read.etag.as_deref()), (200, Some("\"v1\"")));
-    assert_eq!(read.body["price"], json!({"amount": "12.00", "currency": "EUR"}));
+    assert_eq!(
+        read.body["price"],
+        json!({"amount": "12.00", "currency": "EUR"})
+    );
     let cached = [("if-none-match", "\"v1\"")];
     let not_modified = send(&app, "GET", "/products/MUG-1", KEY, &cached, None).await;
-    assert_eq!((not_modified.status, not_modified.etag.as_deref()), (304, Some("\"v1\"")));
+    assert_eq!(
+        (not_modified.status, not_modified.etag.as_deref()),
+        (304, Some("\"v1\""))
+    );
 
     let v1 = [("if-match", "\"v1\"")];
-    let same = send(&app, "PUT", "/products/MUG-1", KEY, &v1, Some(&mug("12.00"))).await;
-    assert_eq!((same.status, same.etag.as_deref()), (200, Some("\"v1\"")), "no-op");
-    let replaced = send(&app, "PUT", "/products/MUG-1", KEY, &v1, Some(&mug("14.00"))).await;
-    assert_eq!((replaced.status, replaced.etag.as_deref()), (200, Some("\"v2\"")));
+    let same = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &v1,
+        Some(&mug("12.00")),
+    )
+    .await;
+    assert_eq!(
+        (same.status, same.etag.as_deref()),
+        (200, Some("\"v1\"")),
+        "no-op"
+    );
+    let replaced = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &v1,
+        Some(&mug("14.00")),
+    )
+    .await;
+    assert_eq!(
+        (replaced.status, replaced.etag.as_deref()),
+        (200, Some("\"v2\""))
+    );
 
     let patch = json!({"brand": null, "price": {"amount": "15.50"}, "description": "Glazed"});
     let v2 = [("if-match", "\"v2\"")];
     let patched = send(&app, "PATCH", "/products/MUG-1", KEY, &v2, Some(&patch)).await;
-    assert_eq!((patched.status, patched.etag.as_deref()), (200, Some("\"v3\"")));
+    assert_eq!(
+        (patched.status, patched.etag.as_deref()),
+        (200, Some("\"v3\""))
+    );
     assert_eq!(patched.body["brand"], Value::Null, "null clears a field");
     assert_eq!(patched.body["price"]["amount"], "15.50");
     assert_eq!(patched.body["price"]["currency"], "EUR", "objects merge");
@@ -119,27 +166,61 @@ async fn a_product_is_created_replaced_patched_deleted_and_restored_with_its_eta
     let gone = send(&app, "GET", "/products/MUG-1", KEY, &[], None).await;
     assert_eq!(gone.status, 404);
     let listed = app.get_json("/products").await;
-    assert_eq!(listed["items"], json!([]), "a deleted product is not listed");
+    assert_eq!(
+        listed["items"],
+        json!([]),
+        "a deleted product is not listed"
+    );
     let again = send(&app, "DELETE", "/products/MUG-1", KEY, &v3, None).await;
-    assert_eq!(again.status, 404, "deleting twice finds nothing the second time");
+    assert_eq!(
+        again.status, 404,
+        "deleting twice finds nothing the second time"
+    );
 
     let restored = send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&mug("9.00"))).await;
     assert_eq!(restored.status, 201, "a PUT restores a deleted product");
-    assert_eq!(restored.etag.as_deref(), Some("\"v5\""), "old ETags never match again");
+    assert_eq!(
+        restored.etag.as_deref(),
+        Some("\"v5\""),
+        "old ETags never match again"
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_stale_or_missing_if_match_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&mug("12.00"))).await;
+    send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &[],
+        Some(&mug("12.00")),
+    )
+    .await;
     let v1 = [("if-match", "\"v1\"")];
-    send(&app, "PUT", "/products/MUG-1", KEY, &v1, Some(&mug("13.00"))).await;
+    send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &v1,
+        Some(&mug("13.00")),
+    )
+    .await;
 
-    for (method, body) in [("PUT", Some(mug("1.00"))), ("PATCH", Some(json!({"quantity": 0})))] {
+    for (method, body) in [
+        ("PUT", Some(mug("1.00"))),
+        ("PATCH", Some(json!({"quantity": 0}))),
+    ] {
         let stale = send(&app, method, "/products/MUG-1", KEY, &v1, body.as_ref()).await;
         assert_eq!(stale.status, 412, "{method} {}", stale.body);
-        assert_eq!(stale.etag.as_deref(), Some("\"v2\""), "the current ETag is given");
+        assert_eq!(
+            stale.etag.as_deref(),
+            Some("\"v2\""),
+            "the current ETag is given"
+        );
         let blind = send(&app, method, "/products/MUG-1", KEY, &[], body.as_ref()).await;
         assert_eq!(blind.status, 428, "{method} without If-Match");
         assert!(detail(&blind).contains("If-Match"), "{}", blind.body);
@@ -153,14 +234,36 @@ async fn a_stale_or_missing_if_match_is_refused_and_changes_nothing() {
     assert_eq!(weak.status, 412, "a weak tag never matches");
 
     let create_only = [("if-none-match", "*")];
-    let exists = send(&app, "PUT", "/products/MUG-1", KEY, &create_only, Some(&mug("1.00"))).await;
-    assert_eq!((exists.status, exists.etag.as_deref()), (412, Some("\"v2\"")));
-    let fresh = send(&app, "PUT", "/products/MUG-2", KEY, &create_only, Some(&mug("1.00"))).await;
+    let exists = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &create_only,
+        Some(&mug("1.00")),
+    )
+    .await;
+    assert_eq!(
+        (exists.status, exists.etag.as_deref()),
+        (412, Some("\"v2\""))
+    );
+    let fresh = send(
+        &app,
+        "PUT",
+        "/products/MUG-2",
+        KEY,
+        &create_only,
+        Some(&mug("1.00")),
+    )
+    .await;
     assert_eq!(fresh.status, 201);
 
     let current = app.get_json("/products/MUG-1").await;
     assert_eq!(
-        (current["version"].as_i64(), current["price"]["amount"].as_str()),
+        (
+            current["version"].as_i64(),
+            current["price"]["amount"].as_str()
+        ),
         (Some(2), Some("13.00")),
         "no refused request changed anything"
     );
@@ -170,26 +273,64 @@ async fn a_stale_or_missing_if_match_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn another_tenant_s_sku_is_not_found_by_any_method() {
     let app = TestApp::spawn().await;
-    send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&mug("12.00"))).await;
+    send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &[],
+        Some(&mug("12.00")),
+    )
+    .await;
     let acme = TenantId::parse("acme").unwrap();
     app.state.store.ensure_tenant(&acme, "Acme").await.unwrap();
-    let record = api_key_record(&acme, "t", "acme-key", Scope::ALL.to_vec(), chrono::Utc::now());
+    let record = api_key_record(
+        &acme,
+        "t",
+        "acme-key",
+        Scope::ALL.to_vec(),
+        chrono::Utc::now(),
+    );
     app.state.store.add_api_key(&record).await.unwrap();
 
     let v1 = [("if-match", "\"v1\"")];
     let patch = json!({"quantity": 0});
-    assert_eq!(send(&app, "GET", "/products/MUG-1", "acme-key", &[], None).await.status, 404);
-    let patched = send(&app, "PATCH", "/products/MUG-1", "acme-key", &v1, Some(&patch)).await;
+    assert_eq!(
+        send(&app, "GET", "/products/MUG-1", "acme-key", &[], None)
+            .await
+            .status,
+        404
+    );
+    let patched = send(
+        &app,
+        "PATCH",
+        "/products/MUG-1",
+        "acme-key",
+        &v1,
+        Some(&patch),
+    )
+    .await;
     assert_eq!(patched.status, 404);
     let deleted = send(&app, "DELETE", "/products/MUG-1", "acme-key", &v1, None).await;
     assert_eq!(deleted.status, 404);
     // A conditional PUT expects a version acme does not have: refused as for any unknown SKU,
     // without an ETag, so nothing about demo's product shows.
-    let put = send(&app, "PUT", "/products/MUG-1", "acme-key", &v1, Some(&mug("1.00"))).await;
+    let put = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        "acme-key",
+        &v1,
+        Some(&mug("1.00")),
+    )
+    .await;
     assert_eq!((put.status, put.etag), (412, None));
 
     let own = app.get_json("/products/MUG-1").await;
-    assert_eq!((own["version"].as_i64(), own["quantity"].as_i64()), (Some(1), Some(3)));
+    assert_eq!(
+        (own["version"].as_i64(), own["quantity"].as_i64()),
+        (Some(1), Some(3))
+    );
     app.stop().await;
 }
 
@@ -212,7 +353,12 @@ async fn bad_bodies_are_refused_with_what_is_wrong() {
     let not_an_object = send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&json!([1]))).await;
     assert_eq!(not_an_object.status, 400);
     let huge = json!({"title": "Mug", "description": "x".repeat(70_000)});
-    assert_eq!(send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&huge)).await.status, 413);
+    assert_eq!(
+        send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&huge))
+            .await
+            .status,
+        413
+    );
 
     send(&app, "PUT", "/products/MUG-1", KEY, &[], Some(&mug("2.00"))).await;
     let v1 = [("if-match", "\"v1\""), ("content-type", "application/json")];
@@ -224,8 +370,19 @@ async fn bad_bodies_are_refused_with_what_is_wrong() {
     assert_eq!(answer.status, 400);
     assert!(detail(&answer).contains("title"));
     let star = [("if-match", "*")];
-    let answer = send(&app, "PUT", "/products/MUG-1", KEY, &star, Some(&mug("2.00"))).await;
-    assert_eq!(answer.status, 400, "If-Match: * cannot prevent a lost update");
+    let answer = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &star,
+        Some(&mug("2.00")),
+    )
+    .await;
+    assert_eq!(
+        answer.status, 400,
+        "If-Match: * cannot prevent a lost update"
+    );
     assert_eq!(app.get_json("/products/MUG-1").await["version"], 1);
     app.stop().await;
 }
@@ -234,9 +391,23 @@ async fn bad_bodies_are_refused_with_what_is_wrong() {
 async fn a_read_key_cannot_write() {
     let app = TestApp::spawn().await;
     let demo = TenantId::parse("demo").unwrap();
-    let record = api_key_record(&demo, "r", "read-key", vec![Scope::Read], chrono::Utc::now());
+    let record = api_key_record(
+        &demo,
+        "r",
+        "read-key",
+        vec![Scope::Read],
+        chrono::Utc::now(),
+    );
     app.state.store.add_api_key(&record).await.unwrap();
-    let answer = send(&app, "PUT", "/products/MUG-1", "read-key", &[], Some(&mug("1.00"))).await;
+    let answer = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        "read-key",
+        &[],
+        Some(&mug("1.00")),
+    )
+    .await;
     assert_eq!(answer.status, 403);
     assert!(detail(&answer).contains("write"));
     app.stop().await;
