@@ -6,6 +6,7 @@ mod enrichment_runs;
 mod feeds;
 mod ingest;
 mod pool;
+mod product_list;
 mod product_writes;
 mod products;
 
@@ -290,7 +291,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<ProductView>, StoreError> {
         let (tenant, query) = (tenant.clone(), query.clone());
         self.pool
-            .run(move |c| products::list(c, &tenant, &query))
+            .run(move |c| product_list::list(c, &tenant, &query))
             .await
     }
 
