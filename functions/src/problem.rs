@@ -36,6 +36,8 @@ pub struct ApiError {
     /// The `WWW-Authenticate` challenge: on every 401 (RFC 9110 §11.6.1), and on the 403 of a
     /// Bearer token that lacks a scope (RFC 6750 §3.1).
     www_authenticate: Option<String>,
+    /// The resource's current ETag, for a failed precondition.
+    etag: Option<String>,
 }
 
 impl ApiError {
@@ -47,6 +49,7 @@ impl ApiError {
             detail: detail.into(),
             retry_after: None,
             www_authenticate: None,
+            etag: None,
         }
     }
 
@@ -58,6 +61,7 @@ impl ApiError {
             detail: detail.into(),
             retry_after: None,
             www_authenticate: None,
+            etag: None,
         }
     }
 
@@ -86,6 +90,22 @@ impl ApiError {
         Self::client(503, "Service unavailable", detail)
     }
 
+    /// 412 with `detail`: a precondition (`If-Match`, `If-None-Match`) did not hold.
+    pub fn precondition_failed(detail: impl Into<String>) -> Self {
+        Self::client(412, "Precondition failed", detail)
+    }
+
+    /// 428 with `detail`: the change needs a precondition so it cannot overwrite another.
+    pub fn precondition_required(detail: impl Into<String>) -> Self {
+        Self::client(428, "Precondition required", detail)
+    }
+
+    /// The error with the resource's current `etag` in an `ETag` header.
+    pub fn with_etag(mut self, etag: Option<String>) -> Self {
+        self.etag = etag;
+        self
+    }
+
     fn client(status: u16, title: &'static str, detail: impl Into<String>) -> Self {
         Self {
             status,
@@ -93,6 +113,7 @@ impl ApiError {
             detail: detail.into(),
             retry_after: None,
             www_authenticate: None,
+            etag: None,
         }
     }
 
@@ -104,6 +125,7 @@ impl ApiError {
             detail: format!("{method} is not served here"),
             retry_after: None,
             www_authenticate: None,
+            etag: None,
         }
     }
 
@@ -115,6 +137,7 @@ impl ApiError {
             detail: "internal error".into(),
             retry_after: None,
             www_authenticate: None,
+            etag: None,
         }
     }
 
@@ -134,6 +157,9 @@ impl ApiError {
         if let Some(challenge) = self.www_authenticate {
             response = response.with_header("WWW-Authenticate", challenge);
         }
+        if let Some(etag) = self.etag {
+            response = response.with_header("ETag", etag);
+        }
         response
     }
 
@@ -151,6 +177,7 @@ impl ApiError {
             detail: detail.into(),
             retry_after: None,
             www_authenticate: Some(challenge),
+            etag: None,
         }
     }
 
@@ -173,6 +200,7 @@ impl ApiError {
             detail: format!("the rate limit is reached; try again in {retry_after_seconds} s"),
             retry_after: Some(retry_after_seconds),
             www_authenticate: None,
+            etag: None,
         }
     }
 }
@@ -217,6 +245,7 @@ impl ApiError {
             detail: "the service is busy; try again shortly".into(),
             retry_after: Some(2),
             www_authenticate: None,
+            etag: None,
         }
     }
 }

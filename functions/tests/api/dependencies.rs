@@ -151,6 +151,24 @@ impl Store for DownStore {
     async fn get_product(&self, _: &TenantId, _: &Sku) -> Result<Option<ProductView>, StoreError> {
         self.fail().await
     }
+    async fn put_product(
+        &self,
+        _: &TenantId,
+        _: &ProductUpsert,
+        _: WriteCondition,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        self.fail().await
+    }
+    async fn delete_product(
+        &self,
+        _: &TenantId,
+        _: &Sku,
+        _: i64,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        self.fail().await
+    }
     async fn save_enrichment(
         &self,
         _: &TenantId,
@@ -386,6 +404,30 @@ async fn invoke(url: &str, function: &str, payload: &Value) -> (u16, Value) {
         .await
         .unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_product_write_answers_503_and_queues_nothing_when_the_store_is_down() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let mut request = HttpRequest {
+        url: "http://localhost:7071/api/products/MUG-1".into(),
+        method: "PUT".into(),
+        body: Some(json!({"title": "Mug"}).to_string()),
+        ..HttpRequest::default()
+    };
+    request.params.insert("sku".into(), "MUG-1".into());
+    for (name, value) in [("x-api-key", "local-dev-key"), ("If-Match", "\"v1\"")] {
+        request.headers.insert(name.into(), vec![value.into()]);
+    }
+    let payload =
+        serde_json::to_value(host::http_invocation("req", &request, &Sys::now("F"))).unwrap();
+    let (status, result) = invoke(&url, "Products", &payload).await;
+    assert_eq!(status, 200);
+    assert_eq!(result["Outputs"]["res"]["statusCode"], "503");
+    assert!(
+        result["Outputs"].get("enrich").is_none(),
+        "nothing was written"
+    );
 }
 
 #[tokio::test]

@@ -27,5 +27,6 @@ mod mock_idp;
 mod mock_openai;
 mod openapi;
 mod product_enrichment;
+mod product_writes;
 mod products;
 mod uploads;

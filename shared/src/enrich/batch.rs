@@ -15,8 +15,8 @@ use super::{EnrichError, EnrichRequest, EnrichTally, enrich_all};
 use crate::ai::AiEngine;
 use crate::domain::{Sku, TenantId};
 use crate::store::{
-    EnrichmentFilter, EnrichmentRun, EnrichmentRunStart, ProductQuery, ProductView, SliceTally,
-    Store, StoreError,
+    EnrichmentFilter, EnrichmentRun, EnrichmentRunStart, ProductPosition, ProductQuery,
+    ProductView, SliceTally, Store, StoreError,
 };
 
 /// Products one scan step reads.
@@ -81,11 +81,12 @@ pub async fn scan(store: &dyn Store, scan: &BatchScan) -> Result<Vec<EnrichReque
         .list_products(
             &scan.tenant,
             &ProductQuery {
-                after_sku: scan.after.clone(),
+                after: scan.after.clone().map(ProductPosition::Sku),
                 limit: SCAN_PAGE,
                 text: filter.q.clone(),
                 category: filter.category.clone(),
                 updated_since: filter.updated_since,
+                ..ProductQuery::default()
             },
         )
         .await?;

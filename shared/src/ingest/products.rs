@@ -24,6 +24,7 @@ mod columns;
 mod dates;
 mod errors;
 mod fields;
+mod input;
 mod row;
 mod values;
 mod variants;
@@ -42,6 +43,7 @@ pub use columns::ColumnMapping;
 use columns::Layout;
 pub use errors::{FeedError, RowError};
 pub use fields::Field;
+pub use input::{INPUT_FIELDS, InputError, content_from_json};
 use variants::Families;
 
 /// One product as the feed describes it, validated.

@@ -9,6 +9,7 @@ mod edits;
 mod json_columns;
 mod model;
 pub mod mssql;
+mod product_writes;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -21,6 +22,7 @@ pub use api_keys::{ApiKeyMatch, ApiKeyRecord, ApiKeyView, TOUCH_INTERVAL_SECONDS
 pub(crate) use api_keys::{scopes_from_db, scopes_to_db, tenant_from_db};
 pub use edits::*;
 pub use model::*;
+pub use product_writes::*;
 
 /// A failed store operation.
 #[derive(Debug, thiserror::Error)]
@@ -152,14 +154,35 @@ pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
         finish: &IngestRunFinish,
     ) -> Result<IngestRun, StoreError>;
 
-    /// One page of the tenant's products, with their enrichment.
+    /// One page of the tenant's products, with their enrichment; deleted ones are left out.
     async fn list_products(
         &self,
         tenant: &TenantId,
         query: &ProductQuery,
     ) -> Result<Vec<ProductView>, StoreError>;
 
-    /// One product with its enrichment.
+    /// Writes `product` for the tenant if `condition` holds, in one atomic step: creates it,
+    /// restores a deleted one (its version keeps counting), or replaces its content (the
+    /// version moves on only when the content hash changes). Enrichment and edits are kept.
+    async fn put_product(
+        &self,
+        tenant: &TenantId,
+        product: &ProductUpsert,
+        condition: WriteCondition,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError>;
+
+    /// Soft-deletes the tenant's product `sku` if it is live at `version`, in one atomic step;
+    /// its version moves on and its enrichment and edits are kept.
+    async fn delete_product(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        version: i64,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError>;
+
+    /// One product with its enrichment; a deleted one is `None`.
     async fn get_product(
         &self,
         tenant: &TenantId,

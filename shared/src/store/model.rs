@@ -325,8 +325,10 @@ pub struct RunQuery {
 /// Filters and position for listing products.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductQuery {
-    /// Return products whose SKU sorts after this one.
-    pub after_sku: Option<String>,
+    /// The order; by SKU unless told.
+    pub sort: super::ProductSort,
+    /// Return products after this one in `sort` order (a position of the same sort field).
+    pub after: Option<super::ProductPosition>,
     /// At most this many.
     pub limit: u32,
     /// Case-insensitive text in SKU, title or brand.
@@ -335,6 +337,13 @@ pub struct ProductQuery {
     pub category: Option<String>,
     /// Changed at or after this time.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Exactly this brand.
+    pub brand: Option<String>,
+    /// `true`: more than zero in stock; `false`: zero or fewer. Products without a quantity
+    /// match neither, since nobody said whether they are in stock.
+    pub in_stock: Option<bool>,
+    /// Priced within this range, in its currency.
+    pub price: Option<super::PriceRange>,
 }
 
 /// A stored product with its enrichment, as the API shows it.

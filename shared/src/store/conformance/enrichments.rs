@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::*;
 
-fn record(hash: &str, version: &str, waiting: bool) -> EnrichmentRecord {
+pub(super) fn record(hash: &str, version: &str, waiting: bool) -> EnrichmentRecord {
     EnrichmentRecord {
         content_hash: hash.into(),
         prompt_version: version.into(),

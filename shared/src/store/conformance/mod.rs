@@ -7,6 +7,7 @@ mod analytics;
 mod enrichments;
 mod feeds;
 mod keys;
+mod product_writes;
 mod runs;
 
 use super::*;
@@ -17,6 +18,7 @@ use self::analytics::*;
 use self::enrichments::*;
 use self::feeds::*;
 use self::keys::*;
+use self::product_writes::*;
 use self::runs::*;
 
 fn tenant(id: &str) -> TenantId {
@@ -410,6 +412,24 @@ mod sqlite {
         let (_dir, store) = fresh().await;
         days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them(&store).await;
     }
+
+    #[tokio::test]
+    async fn conditional_writes_create_replace_and_refuse_stale_versions_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        conditional_writes_create_replace_and_refuse_stale_versions(&store).await;
+    }
+
+    #[tokio::test]
+    async fn a_deleted_product_is_hidden_kept_from_feeds_and_restored_by_a_write_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_deleted_product_is_hidden_kept_from_feeds_and_restored_by_a_write(&store).await;
+    }
+
+    #[tokio::test]
+    async fn listings_sort_filter_and_page_by_position_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        listings_sort_filter_and_page_by_position(&store).await;
+    }
 }
 
 /// Runs every check on a fresh SQL Server database each, when `ADVISOR_TEST_MSSQL` holds an
@@ -691,11 +711,44 @@ mod mssql {
     }
 
     #[tokio::test]
+    async fn conditional_writes_create_replace_and_refuse_stale_versions_on_mssql() {
+        on_fresh_database(
+            "conditional_writes_create_replace_and_refuse_stale_versions_on_mssql",
+            |store| async move {
+                conditional_writes_create_replace_and_refuse_stale_versions(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
     async fn days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them_on_mssql() {
         on_fresh_database(
             "days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them_on_mssql",
             |store| async move {
                 days_are_the_tenants_local_days_and_a_new_zone_rebuckets_them(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_deleted_product_is_hidden_kept_from_feeds_and_restored_by_a_write_on_mssql() {
+        on_fresh_database(
+            "a_deleted_product_is_hidden_kept_from_feeds_and_restored_by_a_write_on_mssql",
+            |store| async move {
+                a_deleted_product_is_hidden_kept_from_feeds_and_restored_by_a_write(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn listings_sort_filter_and_page_by_position_on_mssql() {
+        on_fresh_database(
+            "listings_sort_filter_and_page_by_position_on_mssql",
+            |store| async move {
+                listings_sort_filter_and_page_by_position(&store).await;
             },
         )
         .await;

@@ -16,6 +16,7 @@ mod enrichment_runs;
 mod feeds;
 mod ingest;
 mod pool;
+mod product_writes;
 mod products;
 mod retry;
 mod rows;
@@ -346,6 +347,32 @@ impl Store for MssqlStore {
         sku: &Sku,
     ) -> Result<Option<ProductView>, StoreError> {
         unit_of_work!(self, |c| products::get(c, tenant, sku))
+    }
+
+    async fn put_product(
+        &self,
+        tenant: &TenantId,
+        product: &ProductUpsert,
+        condition: WriteCondition,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        unit_of_work!(
+            self,
+            transaction | c | product_writes::put(c, tenant, product, condition, at)
+        )
+    }
+
+    async fn delete_product(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        version: i64,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        unit_of_work!(
+            self,
+            transaction | c | product_writes::delete(c, tenant, sku, version, at)
+        )
     }
 
     async fn save_enrichment(

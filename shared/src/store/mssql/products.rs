@@ -12,26 +12,47 @@ use crate::domain::{Currency, Gtin, Money, ProductContent, Sku};
 use crate::store::json_columns;
 use crate::store::*;
 
-/// One page of the tenant's products, by SKU.
+/// One page of the tenant's live products, in the query's order.
 pub(super) async fn list(
     c: &mut Connection,
     tenant: &TenantId,
     q: &ProductQuery,
 ) -> Result<Vec<ProductView>, StoreError> {
     let filters = ListFilters {
-        after_sku: q.after_sku.is_some(),
+        sort: q.sort,
+        after: q.after.is_some(),
         text: q.text.is_some(),
         category: q.category.is_some(),
         updated_since: q.updated_since.is_some(),
+        brand: q.brand.is_some(),
+        in_stock: q.in_stock,
+        price: q
+            .price
+            .map(|r| (r.min_minor.is_some(), r.max_minor.is_some())),
     };
+    let after_key = q
+        .after
+        .as_ref()
+        .map(|after| after_key(q.sort, after))
+        .transpose()?
+        .flatten();
+    let after_sku = q.after.as_ref().map(ProductPosition::sku);
     let pattern = q.text.as_deref().map(sql::escape_like);
     let since = q.updated_since.as_ref().map(to_db_time);
+    let currency = q.price.map(|r| r.currency.as_str());
+    let (min, max) = (
+        q.price.and_then(|r| r.min_minor),
+        q.price.and_then(|r| r.max_minor),
+    );
     let limit = i64::from(q.limit);
     let tenant = tenant.as_str();
     // In the order list_products numbers them: tenant, the present filters, the limit.
     let mut params: Vec<&dyn ToSql> = vec![&tenant];
-    if let Some(after) = &q.after_sku {
-        params.push(after);
+    if let Some(key) = &after_key {
+        params.push(key.as_ref());
+    }
+    if let Some(sku) = &after_sku {
+        params.push(sku);
     }
     if let Some(pattern) = &pattern {
         params.push(pattern);
@@ -42,9 +63,41 @@ pub(super) async fn list(
     if let Some(since) = &since {
         params.push(since);
     }
+    if let Some(brand) = &q.brand {
+        params.push(brand);
+    }
+    if let Some(currency) = &currency {
+        params.push(currency);
+    }
+    if let Some(min) = &min {
+        params.push(min);
+    }
+    if let Some(max) = &max {
+        params.push(max);
+    }
     params.push(&limit);
     let rows = query(c, &sql::list_products(filters), &params).await?;
     rows.iter().map(read_product).collect()
+}
+
+/// The sort key of `after` as a parameter; `None` when the listing is by SKU, whose key is
+/// the tie-break itself.
+fn after_key(
+    sort: ProductSort,
+    after: &ProductPosition,
+) -> Result<Option<Box<dyn ToSql + Send + Sync>>, StoreError> {
+    match (sort.field, after) {
+        (SortField::Sku, ProductPosition::Sku(_)) => Ok(None),
+        (SortField::Title, ProductPosition::Title { title, .. }) => {
+            Ok(Some(Box::new(title.clone())))
+        }
+        (SortField::UpdatedAt, ProductPosition::UpdatedAt { updated_at, .. }) => {
+            Ok(Some(Box::new(to_db_time(updated_at))))
+        }
+        _ => Err(StoreError::Database(
+            "a listing position of another sort order".into(),
+        )),
+    }
 }
 
 /// One product with its enrichment.

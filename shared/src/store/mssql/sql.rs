@@ -6,6 +6,8 @@
 //! `ORDER BY` compare code points as SQLite does; the staging tables say so too, because a
 //! `#temp` table would otherwise take tempdb's collation and refuse to compare.
 
+use crate::store::{ProductSort, SortField};
+
 /// Migrations in order; the number is the version recorded in `schema_migrations`.
 pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -42,6 +44,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "analytics",
         include_str!("../../../migrations/mssql/0007_analytics.sql"),
+    ),
+    (
+        8,
+        "product_lifecycle",
+        include_str!("../../../migrations/mssql/0008_product_lifecycle.sql"),
     ),
 ];
 
@@ -313,14 +320,14 @@ pub(super) const CLEAR_ROUND: [&str; 2] = ["DELETE FROM #batch", "DELETE FROM #c
 /// `@P1` tenant, `@P2` now. Writes every staged product whose content differs from what is
 /// stored (a new one is inserted at version 1, a changed one bumps its version) and leaves an
 /// unchanged one alone, as SQLite's per-row upsert does, and so it does a row the partner last
-/// changed before the stored one (older rows never overwrite newer ones); what it wrote lands
-/// in `#changes`.
+/// changed before the stored one (older rows never overwrite newer ones), and a product the
+/// merchant deleted (it stays deleted); what it wrote lands in `#changes`.
 /// `HOLDLOCK` holds the key ranges it read until the transaction ends, so a concurrent batch
 /// cannot insert the same SKU between the match and the insert.
 pub(super) const MERGE_PRODUCTS: &str = "MERGE INTO products WITH (HOLDLOCK)
 USING #batch AS s
 ON products.tenant_id = @P1 AND products.sku = s.sku
-WHEN MATCHED AND products.content_hash <> s.content_hash
+WHEN MATCHED AND products.content_hash <> s.content_hash AND products.deleted_at IS NULL
     AND (products.source_updated_at IS NULL OR s.source_updated_at IS NULL
         OR s.source_updated_at >= products.source_updated_at) THEN UPDATE SET
     title = s.title, description = s.description, price_minor = s.price_minor,
@@ -380,20 +387,38 @@ pub(super) const PRODUCT_COLUMNS: usize = 28;
 
 /// `@P1` tenant, `@P2` SKU.
 pub(super) fn get_product() -> String {
-    format!("{SELECT_PRODUCT}\nWHERE p.tenant_id = @P1 AND p.sku = @P2")
+    format!("{SELECT_PRODUCT}\nWHERE p.tenant_id = @P1 AND p.sku = @P2 AND p.deleted_at IS NULL")
 }
 
 /// Which filters a product listing uses; each present one takes the next parameter(s).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct ListFilters {
-    /// `p.sku > @Pn`.
-    pub after_sku: bool,
+    /// The order.
+    pub sort: ProductSort,
+    /// Strictly after a position: its sort key (unless sorted by SKU), then its SKU.
+    pub after: bool,
     /// One LIKE pattern, matched case-insensitively against SKU, title and brand.
     pub text: bool,
     /// The partner's category or the enrichment's category path.
     pub category: bool,
     /// `p.updated_at >= @Pn`.
     pub updated_since: bool,
+    /// `p.brand = @Pn`.
+    pub brand: bool,
+    /// In stock (`true`) or not (`false`); takes no parameter.
+    pub in_stock: Option<bool>,
+    /// A price range: its currency, then the lower and upper bounds that are given.
+    pub price: Option<(bool, bool)>,
+}
+
+/// The column `sort` orders by and its direction.
+fn order_of(sort: ProductSort) -> (&'static str, &'static str) {
+    let column = match sort.field {
+        SortField::Sku => "p.sku",
+        SortField::Title => "p.title",
+        SortField::UpdatedAt => "p.updated_at",
+    };
+    (column, if sort.descending { "DESC" } else { "ASC" })
 }
 
 /// The product listing for `filters`: `@P1` tenant, then one parameter per present filter in
@@ -404,9 +429,18 @@ pub(super) fn list_products(filters: ListFilters) -> String {
         next += 1;
         format!("@P{next}")
     };
-    let mut sql = format!("{SELECT_PRODUCT}\nWHERE p.tenant_id = @P1");
-    if filters.after_sku {
-        sql.push_str(&format!("\n    AND p.sku > {}", param()));
+    let mut sql = format!("{SELECT_PRODUCT}\nWHERE p.tenant_id = @P1 AND p.deleted_at IS NULL");
+    let (column, direction) = order_of(filters.sort);
+    if filters.after {
+        let beyond = if filters.sort.descending { "<" } else { ">" };
+        if filters.sort.field == SortField::Sku {
+            sql.push_str(&format!("\n    AND p.sku {beyond} {}", param()));
+        } else {
+            let (key, sku) = (param(), param());
+            sql.push_str(&format!(
+                "\n    AND ({column} {beyond} {key} OR ({column} = {key} AND p.sku {beyond} {sku}))"
+            ));
+        }
     }
     if filters.text {
         let p = param();
@@ -428,12 +462,82 @@ pub(super) fn list_products(filters: ListFilters) -> String {
     if filters.updated_since {
         sql.push_str(&format!("\n    AND p.updated_at >= {}", param()));
     }
+    if filters.brand {
+        sql.push_str(&format!("\n    AND p.brand = {}", param()));
+    }
+    match filters.in_stock {
+        Some(true) => sql.push_str("\n    AND p.quantity > 0"),
+        Some(false) => sql.push_str("\n    AND p.quantity <= 0"),
+        None => {}
+    }
+    if let Some((min, max)) = filters.price {
+        sql.push_str(&format!("\n    AND p.currency = {}", param()));
+        if min {
+            sql.push_str(&format!("\n    AND p.price_minor >= {}", param()));
+        }
+        if max {
+            sql.push_str(&format!("\n    AND p.price_minor <= {}", param()));
+        }
+    }
     let limit = param();
-    sql.push_str("\nORDER BY p.sku");
+    sql.push_str(&format!(
+        "\nORDER BY {column} {direction}, p.sku {direction}"
+    ));
     // The limit is bound last but read first: TOP, because the parser the statements are
     // checked with takes no parameter in FETCH NEXT.
     sql.replacen("SELECT ", &format!("SELECT TOP ({limit}) "), 1)
 }
+
+/// The content columns a product write sets: `@P1` tenant, `@P2` SKU, `@P3` title,
+/// `@P4` description, `@P5` price minor, `@P6` currency, `@P7` quantity, `@P8` brand,
+/// `@P9` category, `@P10` GTIN, `@P11` image URL, `@P12` source, `@P13` source updated at,
+/// `@P14` content hash, `@P15` now, `@P16` parent, `@P17` options, `@P18` attributes.
+const SET_PRODUCT_CONTENT: &str = "title = @P3, description = @P4, price_minor = @P5,
+    currency = @P6, quantity = @P7, brand = @P8, category = @P9, gtin = @P10,
+    image_url = @P11, source = @P12, source_updated_at = @P13, content_hash = @P14,
+    updated_at = @P15, parent = @P16, options = @P17, attributes = @P18,
+    version = version + 1, deleted_at = NULL";
+
+/// The content parameters (see [`SET_PRODUCT_CONTENT`]): brings a deleted product back with
+/// this content, its version counting on.
+pub(super) fn restore_product() -> String {
+    format!(
+        "UPDATE products SET {SET_PRODUCT_CONTENT}
+WHERE tenant_id = @P1 AND sku = @P2 AND deleted_at IS NOT NULL"
+    )
+}
+
+/// The content parameters (see [`SET_PRODUCT_CONTENT`]) and `@P19` the expected version:
+/// replaces the live product's content only if it is at that version and the content differs.
+pub(super) fn replace_product() -> String {
+    format!(
+        "UPDATE products SET {SET_PRODUCT_CONTENT}
+WHERE tenant_id = @P1 AND sku = @P2 AND version = @P19 AND deleted_at IS NULL
+    AND content_hash <> @P14"
+    )
+}
+
+/// The content parameters (see [`SET_PRODUCT_CONTENT`]): inserts the product at version 1
+/// unless the tenant has the SKU. `HOLDLOCK` keeps the key range locked until the transaction
+/// ends, so a concurrent insert of the SKU waits instead of failing on the key.
+pub(super) const INSERT_PRODUCT: &str = "INSERT INTO products (tenant_id, sku, title,
+    description, price_minor, currency, quantity, brand, category, gtin, image_url, source,
+    source_updated_at, content_hash, version, created_at, updated_at, parent, options,
+    attributes)
+SELECT @P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P12, @P13, @P14, 1, @P15,
+    @P15, @P16, @P17, @P18
+WHERE NOT EXISTS (SELECT 1 FROM products WITH (UPDLOCK, HOLDLOCK)
+    WHERE tenant_id = @P1 AND sku = @P2)";
+
+/// `@P1` tenant, `@P2` SKU: the live product's version and content hash.
+pub(super) const LIVE_PRODUCT: &str = "SELECT version, content_hash FROM products
+WHERE tenant_id = @P1 AND sku = @P2 AND deleted_at IS NULL";
+
+/// `@P1` tenant, `@P2` SKU, `@P3` expected version, `@P4` now: soft-deletes the live product
+/// only if it is at that version.
+pub(super) const DELETE_PRODUCT: &str = "UPDATE products SET deleted_at = @P4,
+    updated_at = @P4, version = version + 1
+WHERE tenant_id = @P1 AND sku = @P2 AND version = @P3 AND deleted_at IS NULL";
 
 /// `text` as a LIKE pattern that matches it literally, under `ESCAPE '\'`. T-SQL also treats
 /// `[` as special, unlike SQLite.
@@ -1061,7 +1165,7 @@ pub(super) const EDITS_STATE: &str = "SELECT p.sku, x.fields
 FROM products AS p WITH (UPDLOCK, HOLDLOCK)
 LEFT JOIN enrichment_edits AS x WITH (UPDLOCK, HOLDLOCK)
     ON x.tenant_id = p.tenant_id AND x.sku = p.sku
-WHERE p.tenant_id = @P1 AND p.sku = @P2";
+WHERE p.tenant_id = @P1 AND p.sku = @P2 AND p.deleted_at IS NULL";
 
 /// `@P1` tenant, `@P2` SKU, `@P3` fields (JSON), `@P4` edited at.
 pub(super) const SAVE_EDITS: &str = "MERGE INTO enrichment_edits WITH (HOLDLOCK)
@@ -1097,6 +1201,68 @@ mod tests {
         "sqlparser has no ALTER DATABASE; test-only, it ends the sessions a dropped test \
          database may still have",
     )];
+
+    /// Every sort order with and without a position, each with no filter and with all of
+    /// them, and each filter alone.
+    fn every_listing() -> Vec<ListFilters> {
+        let all = ListFilters {
+            text: true,
+            category: true,
+            updated_since: true,
+            brand: true,
+            in_stock: Some(true),
+            price: Some((true, true)),
+            ..ListFilters::default()
+        };
+        let mut listings = Vec::new();
+        for field in [SortField::Sku, SortField::Title, SortField::UpdatedAt] {
+            for descending in [false, true] {
+                for after in [false, true] {
+                    let sort = ProductSort { field, descending };
+                    let base = ListFilters {
+                        sort,
+                        after,
+                        ..ListFilters::default()
+                    };
+                    listings.push(base);
+                    listings.push(ListFilters { sort, after, ..all });
+                }
+            }
+        }
+        let base = ListFilters::default();
+        listings.extend([
+            ListFilters { text: true, ..base },
+            ListFilters {
+                category: true,
+                ..base
+            },
+            ListFilters {
+                updated_since: true,
+                ..base
+            },
+            ListFilters {
+                brand: true,
+                ..base
+            },
+            ListFilters {
+                in_stock: Some(false),
+                ..base
+            },
+            ListFilters {
+                price: Some((false, false)),
+                ..base
+            },
+            ListFilters {
+                price: Some((true, false)),
+                ..base
+            },
+            ListFilters {
+                price: Some((false, true)),
+                ..base
+            },
+        ]);
+        listings
+    }
 
     fn every_statement() -> Vec<(String, String)> {
         let mut all: Vec<(String, String)> = [
@@ -1186,6 +1352,9 @@ mod tests {
             ("STOCK_ROWS", STOCK_ROWS),
             ("UNITS_SOLD", UNITS_SOLD),
             ("TENANT_ZONE", TENANT_ZONE),
+            ("INSERT_PRODUCT", INSERT_PRODUCT),
+            ("LIVE_PRODUCT", LIVE_PRODUCT),
+            ("DELETE_PRODUCT", DELETE_PRODUCT),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))
@@ -1200,13 +1369,9 @@ mod tests {
         all.push(("get_product".into(), get_product()));
         all.push(("get_enrichment_run".into(), get_enrichment_run()));
         all.push(("list_enrichment_runs".into(), list_enrichment_runs()));
-        for bits in 0..16u8 {
-            let filters = ListFilters {
-                after_sku: bits & 1 != 0,
-                text: bits & 2 != 0,
-                category: bits & 4 != 0,
-                updated_since: bits & 8 != 0,
-            };
+        all.push(("restore_product".into(), restore_product()));
+        all.push(("replace_product".into(), replace_product()));
+        for filters in every_listing() {
             all.push((format!("list_products {filters:?}"), list_products(filters)));
         }
         for (after, status) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -1338,17 +1503,38 @@ mod tests {
     #[test]
     fn list_queries_number_their_parameters_in_order() {
         let all = ListFilters {
-            after_sku: true,
+            sort: ProductSort {
+                field: SortField::Title,
+                descending: true,
+            },
+            after: true,
             text: true,
             category: true,
             updated_since: true,
+            brand: true,
+            in_stock: Some(true),
+            price: Some((true, true)),
         };
         let sql = list_products(all);
-        assert!(sql.contains("p.sku > @P2"));
-        assert!(sql.contains("LIKE @P3"));
-        assert!(sql.contains("p.category = @P4"));
-        assert!(sql.contains("p.updated_at >= @P5"));
-        assert!(sql.starts_with("SELECT TOP (@P6) p.sku"));
+        assert!(
+            sql.contains("p.title < @P2 OR (p.title = @P2 AND p.sku < @P3)"),
+            "{sql}"
+        );
+        assert!(sql.contains("LIKE @P4"));
+        assert!(sql.contains("p.category = @P5"));
+        assert!(sql.contains("p.updated_at >= @P6"));
+        assert!(sql.contains("p.brand = @P7"));
+        assert!(sql.contains("p.quantity > 0"));
+        assert!(sql.contains("p.currency = @P8"));
+        assert!(sql.contains("p.price_minor >= @P9"));
+        assert!(sql.contains("p.price_minor <= @P10"));
+        assert!(sql.starts_with("SELECT TOP (@P11) p.sku"));
+        assert!(sql.ends_with("ORDER BY p.title DESC, p.sku DESC"));
+        let by_sku = ListFilters {
+            after: true,
+            ..ListFilters::default()
+        };
+        assert!(list_products(by_sku).contains("p.sku > @P2"));
         assert!(list_products(ListFilters::default()).starts_with("SELECT TOP (@P2) p.sku"));
     }
 

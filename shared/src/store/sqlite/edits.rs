@@ -24,7 +24,7 @@ pub(super) fn edit_enrichment(
         .query_row(
             "SELECT x.fields FROM products p
              LEFT JOIN enrichment_edits x ON x.tenant_id = p.tenant_id AND x.sku = p.sku
-             WHERE p.tenant_id = ?1 AND p.sku = ?2",
+             WHERE p.tenant_id = ?1 AND p.sku = ?2 AND p.deleted_at IS NULL",
             params![tenant.as_str(), sku.as_str()],
             |row| row.get(0),
         )

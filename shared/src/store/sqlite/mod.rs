@@ -7,6 +7,8 @@ mod enrichment_runs;
 mod feeds;
 mod ingest;
 mod pool;
+mod product_list;
+mod product_writes;
 mod products;
 mod rollups;
 
@@ -56,6 +58,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "analytics",
         include_str!("../../../migrations/sqlite/0007_analytics.sql"),
+    ),
+    (
+        8,
+        "product_lifecycle",
+        include_str!("../../../migrations/sqlite/0008_product_lifecycle.sql"),
     ),
 ];
 
@@ -316,7 +323,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<ProductView>, StoreError> {
         let (tenant, query) = (tenant.clone(), query.clone());
         self.pool
-            .run(move |c| products::list(c, &tenant, &query))
+            .run(move |c| product_list::list(c, &tenant, &query))
             .await
     }
 
@@ -328,6 +335,32 @@ impl Store for SqliteStore {
         let (tenant, sku) = (tenant.clone(), sku.clone());
         self.pool
             .run(move |c| products::get(c, &tenant, &sku))
+            .await
+    }
+
+    async fn put_product(
+        &self,
+        tenant: &TenantId,
+        product: &ProductUpsert,
+        condition: WriteCondition,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        let (tenant, product) = (tenant.clone(), product.clone());
+        self.pool
+            .run(move |c| product_writes::put(c, &tenant, &product, condition, &at))
+            .await
+    }
+
+    async fn delete_product(
+        &self,
+        tenant: &TenantId,
+        sku: &Sku,
+        version: i64,
+        at: DateTime<Utc>,
+    ) -> Result<ProductWrite, StoreError> {
+        let (tenant, sku) = (tenant.clone(), sku.clone());
+        self.pool
+            .run(move |c| product_writes::delete(c, &tenant, &sku, version, &at))
             .await
     }
 

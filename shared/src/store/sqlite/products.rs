@@ -1,14 +1,14 @@
 //! Products and their enrichments.
 
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{from_db_time, map_error, to_db_time};
 use crate::domain::{Currency, Gtin, Money, ProductContent, Sku};
 use crate::store::json_columns;
 use crate::store::*;
 
-const SELECT: &str = "SELECT p.sku, p.title, p.description, p.price_minor, p.currency, p.quantity,
+pub(super) const SELECT: &str =
+    "SELECT p.sku, p.title, p.description, p.price_minor, p.currency, p.quantity,
         p.brand, p.category, p.gtin, p.image_url, p.source, p.source_updated_at, p.content_hash,
         p.version, p.created_at, p.updated_at,
         e.content_hash, e.generated_by, e.payload, e.created_at, p.parent, p.options, p.attributes,
@@ -17,56 +17,13 @@ const SELECT: &str = "SELECT p.sku, p.title, p.description, p.price_minor, p.cur
     LEFT JOIN enrichments e ON e.tenant_id = p.tenant_id AND e.sku = p.sku
     LEFT JOIN enrichment_edits x ON x.tenant_id = p.tenant_id AND x.sku = p.sku";
 
-pub(super) fn list(
-    c: &mut Connection,
-    tenant: &TenantId,
-    query: &ProductQuery,
-) -> Result<Vec<ProductView>, StoreError> {
-    let mut sql = format!("{SELECT} WHERE p.tenant_id = ?");
-    let mut args: Vec<SqlValue> = vec![tenant.as_str().to_owned().into()];
-    if let Some(after) = &query.after_sku {
-        sql.push_str(" AND p.sku > ?");
-        args.push(after.clone().into());
-    }
-    if let Some(text) = &query.text {
-        sql.push_str(
-            " AND (p.sku LIKE ? ESCAPE '\\' OR p.title LIKE ? ESCAPE '\\' OR p.brand LIKE ? ESCAPE '\\')",
-        );
-        let pattern = format!("%{}%", escape_like(text));
-        args.extend(std::iter::repeat_n(SqlValue::from(pattern), 3));
-    }
-    if let Some(category) = &query.category {
-        // A category a person locked stands in for the enrichment's.
-        sql.push_str(
-            " AND (p.category = ? OR COALESCE(json_extract(x.fields, '$.category.path'),
-                json_extract(e.payload, '$.category.path')) = ?)",
-        );
-        args.extend([
-            SqlValue::from(category.clone()),
-            SqlValue::from(category.clone()),
-        ]);
-    }
-    if let Some(since) = &query.updated_since {
-        sql.push_str(" AND p.updated_at >= ?");
-        args.push(to_db_time(since).into());
-    }
-    sql.push_str(" ORDER BY p.sku LIMIT ?");
-    args.push(i64::from(query.limit).into());
-    let mut statement = c.prepare(&sql).map_err(map_error)?;
-    let rows = statement
-        .query_map(params_from_iter(args), read_product)
-        .map_err(map_error)?;
-    rows.map(|row| row.map_err(map_error)?.into_view())
-        .collect()
-}
-
 pub(super) fn get(
-    c: &mut Connection,
+    c: &Connection,
     tenant: &TenantId,
     sku: &Sku,
 ) -> Result<Option<ProductView>, StoreError> {
     c.query_row(
-        &format!("{SELECT} WHERE p.tenant_id = ?1 AND p.sku = ?2"),
+        &format!("{SELECT} WHERE p.tenant_id = ?1 AND p.sku = ?2 AND p.deleted_at IS NULL"),
         params![tenant.as_str(), sku.as_str()],
         read_product,
     )
@@ -76,18 +33,12 @@ pub(super) fn get(
     .transpose()
 }
 
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 fn corrupt(what: &str) -> impl Fn(crate::domain::DomainError) -> StoreError + '_ {
     move |e| StoreError::Corrupt(format!("{what}: {e}"))
 }
 
 /// A product row as stored, before parsing into domain types.
-struct RawProduct {
+pub(super) struct RawProduct {
     sku: String,
     title: String,
     description: Option<String>,
@@ -142,7 +93,7 @@ fn enrichment_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("enrichment {what}: {e}")))
 }
 
-fn read_product(row: &Row<'_>) -> rusqlite::Result<RawProduct> {
+pub(super) fn read_product(row: &Row<'_>) -> rusqlite::Result<RawProduct> {
     let enrichment = match row.get::<_, Option<String>>(16)? {
         None => None,
         Some(content_hash) => Some(RawEnrichment {
@@ -184,7 +135,7 @@ fn read_product(row: &Row<'_>) -> rusqlite::Result<RawProduct> {
 }
 
 impl RawProduct {
-    fn into_view(self) -> Result<ProductView, StoreError> {
+    pub(super) fn into_view(self) -> Result<ProductView, StoreError> {
         let price = match (self.price_minor, self.currency) {
             (Some(minor), Some(code)) => {
                 let currency = Currency::parse(&code).map_err(corrupt("currency"))?;
