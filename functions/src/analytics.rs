@@ -239,7 +239,7 @@ async fn low_stock(
 
 /// Sales over a range.
 #[derive(Serialize, JsonSchema)]
-#[schemars(rename = "SalesReport")]
+#[schemars(rename = "SalesAnswer")]
 struct SalesBody {
     /// The tenant's IANA time zone the days are in.
     time_zone: String,
@@ -280,6 +280,7 @@ struct LowStockBody {
 /// An entry with its currency's digits and its amounts as decimal strings, so an app need not
 /// know every currency's decimals.
 #[derive(Serialize, JsonSchema)]
+#[schemars(rename = "{T}WithDecimals")]
 struct Priced<T> {
     #[serde(flatten)]
     entry: T,

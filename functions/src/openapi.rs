@@ -215,6 +215,7 @@ impl Operation {
         };
         if let Some(scope) = scope {
             operation = operation
+                .error(400, "Both an API key and a Bearer token were sent")
                 .error(
                     401,
                     "No credentials, or ones that are not valid (unknown, revoked, expired)",
@@ -319,10 +320,11 @@ impl Operation {
         self
     }
 
-    /// An error answer (problem+json); a status given twice keeps its first wording.
+    /// An error answer (problem+json); a status given again adds its case to the wording.
     pub fn error(mut self, status: u16, description: &str) -> Self {
-        if !self.errors.iter().any(|(s, _)| *s == status) {
-            self.errors.push((status, description.to_owned()));
+        match self.errors.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, wording)) => *wording = format!("{wording}; or: {description}"),
+            None => self.errors.push((status, description.to_owned())),
         }
         self
     }
