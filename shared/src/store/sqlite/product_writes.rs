@@ -4,7 +4,10 @@
 //! was written.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
+};
 
 use super::{map_error, products, to_db_time};
 use crate::domain::Sku;
@@ -84,8 +87,6 @@ fn create_or_restore(
     if restored {
         return Ok(Ok(WriteChange::Restored));
     }
-    let p = &upsert.content;
-    let (options, attributes) = json_columns::product_json(p)?;
     let inserted = tx
         .execute(
             "INSERT INTO products (tenant_id, sku, title, description, price_minor, currency,
@@ -94,31 +95,12 @@ fn create_or_restore(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, ?15,
                  ?16, ?17, ?18)
              ON CONFLICT (tenant_id, sku) DO NOTHING",
-            params![
-                tenant.as_str(),
-                p.sku.as_str(),
-                p.title,
-                p.description,
-                p.price.as_ref().map(|m| m.minor()),
-                p.price.as_ref().map(|m| m.currency().as_str()),
-                p.quantity,
-                p.brand,
-                p.category,
-                p.gtin.as_ref().map(|g| g.as_str()),
-                p.image_url,
-                upsert.source,
-                upsert.source_updated_at.as_ref().map(to_db_time),
-                upsert.content_hash,
-                to_db_time(at),
-                p.parent,
-                options,
-                attributes,
-            ],
+            params_from_iter(content_params(tenant, upsert, at)?),
         )
         .map_err(map_error)?;
     match inserted {
         1 => Ok(Ok(WriteChange::Created)),
-        _ => Ok(Err(live_version(tx, tenant, &p.sku)?)),
+        _ => Ok(Err(live_version(tx, tenant, &upsert.content.sku)?)),
     }
 }
 
@@ -152,6 +134,40 @@ fn replace(
     })
 }
 
+/// Parameters ?1 to ?18 of the statements that write a product's content: tenant, SKU, the
+/// content's columns, source, content hash and the write's time.
+fn content_params(
+    tenant: &TenantId,
+    upsert: &ProductUpsert,
+    at: &DateTime<Utc>,
+) -> Result<Vec<SqlValue>, StoreError> {
+    let p = &upsert.content;
+    let (options, attributes) = json_columns::product_json(p)?;
+    Ok(vec![
+        tenant.as_str().to_owned().into(),
+        p.sku.as_str().to_owned().into(),
+        p.title.clone().into(),
+        p.description.clone().into(),
+        p.price.as_ref().map(|m| m.minor()).into(),
+        p.price
+            .as_ref()
+            .map(|m| m.currency().as_str().to_owned())
+            .into(),
+        p.quantity.into(),
+        p.brand.clone().into(),
+        p.category.clone().into(),
+        p.gtin.as_ref().map(|g| g.as_str().to_owned()).into(),
+        p.image_url.clone().into(),
+        upsert.source.clone().into(),
+        upsert.source_updated_at.as_ref().map(to_db_time).into(),
+        upsert.content_hash.clone().into(),
+        to_db_time(at).into(),
+        p.parent.clone().into(),
+        options.into(),
+        attributes.into(),
+    ])
+}
+
 /// Updates the product's content, clearing any deletion and moving its version on, where
 /// `condition` holds and the product is at `version` (any, when `None`); whether a row was
 /// written.
@@ -163,8 +179,6 @@ fn write_content(
     condition: &str,
     version: Option<i64>,
 ) -> Result<bool, StoreError> {
-    let p = &upsert.content;
-    let (options, attributes) = json_columns::product_json(p)?;
     let sql = format!(
         "UPDATE products SET title = ?3, description = ?4, price_minor = ?5, currency = ?6,
              quantity = ?7, brand = ?8, category = ?9, gtin = ?10, image_url = ?11,
@@ -176,27 +190,11 @@ fn write_content(
     let written = tx
         .execute(
             &sql,
-            params![
-                tenant.as_str(),
-                p.sku.as_str(),
-                p.title,
-                p.description,
-                p.price.as_ref().map(|m| m.minor()),
-                p.price.as_ref().map(|m| m.currency().as_str()),
-                p.quantity,
-                p.brand,
-                p.category,
-                p.gtin.as_ref().map(|g| g.as_str()),
-                p.image_url,
-                upsert.source,
-                upsert.source_updated_at.as_ref().map(to_db_time),
-                upsert.content_hash,
-                to_db_time(at),
-                p.parent,
-                options,
-                attributes,
-                version,
-            ],
+            params_from_iter(
+                content_params(tenant, upsert, at)?
+                    .into_iter()
+                    .chain([version.into()]),
+            ),
         )
         .map_err(map_error)?;
     Ok(written == 1)
