@@ -17,7 +17,7 @@ use shared::store::ApiKeyView;
 use crate::app::{AppState, FunctionError};
 use crate::http::{authenticate, body, idempotency_key, idempotent_id, respond};
 use crate::openapi::{Api, Operation};
-use crate::paging::json;
+use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit, split_page};
 use crate::problem::ApiError;
 
 /// The largest request body: a name and a few scopes.
@@ -39,7 +39,7 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
     let id = http.param("id").filter(|id| !id.is_empty());
     match (http.method.to_ascii_uppercase().as_str(), id) {
         ("POST", None) => create(state, &tenant, http).await,
-        ("GET", None) => list(state, &tenant).await,
+        ("GET", None) => list(state, &tenant, http).await,
         ("DELETE", Some(id)) => revoke(state, &tenant, id).await,
         (other, _) => Err(ApiError::method_not_allowed(other)),
     }
@@ -73,7 +73,8 @@ pub fn describe(api: &mut Api) {
             "The tenant's API keys (never the keys themselves)",
             Some(Scope::Admin),
         )
-        .answer(200, "Every key, revoked ones too", list),
+        .paged()
+        .answer(200, "A page of keys, oldest first, revoked ones too", list),
     );
     api.add(
         Operation::new(
@@ -123,6 +124,7 @@ struct KeyBody {
 #[schemars(rename = "ApiKeyList")]
 struct ListBody {
     items: Vec<KeyBody>,
+    next_cursor: Option<String>,
 }
 
 fn scope_names(scopes: &[Scope]) -> Vec<String> {
@@ -239,15 +241,33 @@ fn parse_request(http: &HttpRequest) -> Result<(String, Vec<Scope>), ApiError> {
     Ok((name, scopes))
 }
 
-async fn list(state: &AppState, tenant: &TenantId) -> Result<HttpResponse, ApiError> {
-    let items = state
+/// Oldest first, a page at a time. A tenant has a handful of keys, so the page is cut from
+/// the whole list; the cursor is the last key's (creation time, id), the list's own order.
+async fn list(
+    state: &AppState,
+    tenant: &TenantId,
+    http: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let limit = limit(http)? as usize;
+    let after: Option<(DateTime<Utc>, String)> =
+        http.query("cursor").map(decode_json_cursor).transpose()?;
+    let keys: Vec<ApiKeyView> = state
         .store
         .list_api_keys(tenant)
         .await?
         .into_iter()
-        .map(view_body)
+        .filter(|k| {
+            after
+                .as_ref()
+                .is_none_or(|(at, id)| (k.created_at, &k.id) > (*at, id))
+        })
+        .take(limit + 1)
         .collect();
-    Ok(json(200, &ListBody { items })?.with_header("Cache-Control", "no-store"))
+    let (keys, next_cursor) = split_page(keys, limit, |k| {
+        encode_json_cursor(&(k.created_at, k.id.clone()))
+    });
+    let items = keys.into_iter().map(view_body).collect();
+    Ok(json(200, &ListBody { items, next_cursor })?.with_header("Cache-Control", "no-store"))
 }
 
 fn view_body(view: ApiKeyView) -> KeyBody {
