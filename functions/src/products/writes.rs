@@ -49,6 +49,13 @@ pub(super) async fn put(
         .await?;
     match write {
         ProductWrite::Done { change, product } => done(tenant, change, product),
+        // RFC 9110 §13.1.1: a retried write whose change is already there succeeds.
+        ProductWrite::ConditionFailed { current: Some(_) } if expected.is_some() => {
+            match state.store.get_product(tenant, sku).await? {
+                Some(live) if live.content_hash == upsert.content_hash => already_there(live),
+                live => Err(stale(sku).with_etag(live.map(|p| etag(p.version)))),
+            }
+        }
         ProductWrite::ConditionFailed { current } => Err(match (expected, current) {
             (None, Some(_)) if !create_only => ApiError::precondition_required(format!(
                 "product `{sku}` exists: send If-Match with the ETag you read to replace it"
@@ -85,6 +92,15 @@ pub(super) async fn patch(
     };
     let content = content_from_json(sku, &merged).map_err(invalid)?;
     let upsert = ProductUpsert::new(content, None, API_SOURCE);
+    if expected != current.version {
+        // A merge patch is idempotent: one that changes nothing of the current product was
+        // applied already (a retry whose first answer was lost), so it succeeds (RFC 9110
+        // §13.1.1); any other is a stale write.
+        return match current.content_hash == upsert.content_hash {
+            true => already_there(current),
+            false => Err(stale(sku).with_etag(Some(etag(current.version)))),
+        };
+    }
     let write = state
         .store
         .put_product(
@@ -114,6 +130,9 @@ pub(super) async fn delete(
         .await?
         .ok_or_else(|| not_found(sku))?;
     let expected = required_if_match(http, sku, &current)?;
+    if expected != current.version {
+        return Err(stale(sku).with_etag(Some(etag(current.version))));
+    }
     let write = state
         .store
         .delete_product(tenant, sku, expected, Utc::now())
@@ -125,8 +144,8 @@ pub(super) async fn delete(
     }
 }
 
-/// The version `If-Match` expects of the live `current`: 428 without one, 412 at once when
-/// it is not current (the store checks it again as it writes).
+/// The version `If-Match` expects of the live `current`: 428 (with the current ETag) without
+/// one.
 fn required_if_match(
     http: &HttpRequest,
     sku: &Sku,
@@ -138,9 +157,6 @@ fn required_if_match(
         ))
         .with_etag(Some(etag(current.version)))
     })?;
-    if expected != current.version {
-        return Err(stale(sku).with_etag(Some(etag(current.version))));
-    }
     Ok(expected)
 }
 
@@ -170,6 +186,12 @@ fn done(
         response = response.with_header("Location", location(&sku));
     }
     Ok((response, enrich))
+}
+
+/// The answer to a write whose change the product already has: `200` with it as it is, and
+/// no enrichment owed.
+fn already_there(product: ProductView) -> Result<Answer, ApiError> {
+    Ok((product_response(200, product)?, Vec::new()))
 }
 
 /// The product's URL path, its SKU percent-encoded as one segment (every byte but the

@@ -467,3 +467,76 @@ async fn a_change_queues_its_enrichment_and_an_unchanged_put_queues_none() {
     assert!(refused.get("enrich").is_none());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_retried_write_whose_change_is_already_there_succeeds_without_a_second_change() {
+    let app = TestApp::spawn().await;
+    send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &[],
+        Some(&mug("12.00")),
+    )
+    .await;
+    let v1 = [("if-match", "\"v1\"")];
+    let first = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &v1,
+        Some(&mug("13.00")),
+    )
+    .await;
+    assert_eq!((first.status, first.etag.as_deref()), (200, Some("\"v2\"")));
+
+    // The first answer was lost; the client sends the same write again with the same ETag.
+    let again = send(
+        &app,
+        "PUT",
+        "/products/MUG-1",
+        KEY,
+        &v1,
+        Some(&mug("13.00")),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.etag.as_deref()),
+        (200, Some("\"v2\"")),
+        "{}",
+        again.body
+    );
+
+    let v2 = [("if-match", "\"v2\"")];
+    let patch = json!({"quantity": 9});
+    let patched = send(&app, "PATCH", "/products/MUG-1", KEY, &v2, Some(&patch)).await;
+    assert_eq!(
+        (patched.status, patched.etag.as_deref()),
+        (200, Some("\"v3\""))
+    );
+    let repeated = send(&app, "PATCH", "/products/MUG-1", KEY, &v2, Some(&patch)).await;
+    assert_eq!(
+        (repeated.status, repeated.etag.as_deref()),
+        (200, Some("\"v3\""))
+    );
+
+    // The same stale ETag with a different change is still a conflict.
+    let other = send(
+        &app,
+        "PATCH",
+        "/products/MUG-1",
+        KEY,
+        &v2,
+        Some(&json!({"quantity": 1})),
+    )
+    .await;
+    assert_eq!((other.status, other.etag.as_deref()), (412, Some("\"v3\"")));
+    let current = app.get_json("/products/MUG-1").await;
+    assert_eq!(
+        (current["version"].as_i64(), current["quantity"].as_i64()),
+        (Some(3), Some(9))
+    );
+    app.stop().await;
+}
