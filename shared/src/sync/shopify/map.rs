@@ -162,3 +162,90 @@ fn non_empty(text: Option<&str>) -> Option<String> {
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A products-query node as the GraphQL Admin API documents it, with a shop-offset time.
+    fn tea_set() -> ShopifyProduct {
+        serde_json::from_value(serde_json::json!({
+            "id": "gid://shopify/Product/7001",
+            "title": " Tea set ",
+            "handle": "tea-set",
+            "descriptionHtml": "<p>Four cups.</p>\r\n<p>One pot.</p>",
+            "vendor": "Kettle & Oak",
+            "productType": "Tableware",
+            "category": {"fullName": "Home & Garden > Kitchen & Dining > Tableware"},
+            "status": "ACTIVE",
+            "tags": ["tea", "gift"],
+            "updatedAt": "2026-03-08T01:30:00-05:00",
+            "seo": {"title": "Tea set for four", "description": null},
+            "featuredMedia": {"preview": {"image": {"url": "https://cdn.shopify.com/tea.jpg"}}},
+            "variants": {
+                "nodes": [
+                    {"id": "gid://shopify/ProductVariant/1", "sku": "TEA-1", "barcode": "4006381333931",
+                     "price": "49.90", "inventoryQuantity": -2,
+                     "selectedOptions": [{"name": "Title", "value": "Default Title"}]},
+                    {"id": "gid://shopify/ProductVariant/2", "sku": "TEA-2", "barcode": "12345",
+                     "price": "49.905", "inventoryQuantity": 1, "selectedOptions": []}
+                ],
+                "pageInfo": {"hasNextPage": true}
+            }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_single_variant_product_maps_to_one_row_with_category_brand_gtin_and_image() {
+        let mut product = tea_set();
+        product.variants.nodes.truncate(1);
+        product.variants.truncated = false;
+        let mapped = product_rows(&product, Currency::parse("EUR").unwrap());
+        assert_eq!(mapped.problems, vec![]);
+        let row = &mapped.rows[0];
+        assert_eq!(row.title, "Tea set");
+        assert_eq!(
+            row.description.as_deref(),
+            Some("<p>Four cups.</p>\n<p>One pot.</p>")
+        );
+        assert_eq!(row.price.unwrap().amount_string(), "49.90");
+        assert_eq!(row.quantity, Some(-2));
+        assert_eq!(row.brand.as_deref(), Some("Kettle & Oak"));
+        assert_eq!(
+            row.category.as_deref(),
+            Some("Home & Garden > Kitchen & Dining > Tableware")
+        );
+        assert_eq!(row.attributes["product_type"], "Tableware");
+        assert_eq!(row.attributes["seo_title"], "Tea set for four");
+        assert_eq!(row.gtin.as_ref().map(Gtin::as_str), Some("4006381333931"));
+        assert_eq!(
+            row.image_url.as_deref(),
+            Some("https://cdn.shopify.com/tea.jpg")
+        );
+        // "Default Title" is Shopify's placeholder, not a variant axis.
+        assert_eq!((row.parent.as_deref(), row.options.len()), (None, 0));
+        assert_eq!(
+            product.updated_at.to_rfc3339(),
+            "2026-03-08T06:30:00+00:00",
+            "shop offset read as UTC"
+        );
+    }
+
+    #[test]
+    fn bad_prices_drop_the_row_bad_barcodes_do_not_and_truncated_variants_are_reported() {
+        let mut product = tea_set();
+        product.variants.nodes[1].price = "49.90".into();
+        let mapped = product_rows(&product, Currency::parse("EUR").unwrap());
+        assert_eq!(mapped.rows.len(), 2);
+        assert_eq!(mapped.rows[1].attributes["barcode"], "12345");
+        assert_eq!(mapped.rows[1].parent.as_deref(), Some("tea-set"));
+        let kinds: Vec<_> = mapped.problems.iter().map(|p| &p.kind).collect();
+        assert!(matches!(kinds[0], ProblemKind::BadBarcode(_)));
+        assert_eq!(kinds[1], &ProblemKind::VariantsTruncated);
+
+        let mapped = product_rows(&tea_set(), Currency::parse("EUR").unwrap());
+        assert_eq!(mapped.rows.len(), 1);
+        assert!(matches!(mapped.problems[0].kind, ProblemKind::BadPrice(_)));
+    }
+}

@@ -138,6 +138,23 @@ async fn a_throttling_storm_of_throttled_bodies_429s_and_503s_completes() {
         state.early_retries, 0,
         "Retry-After honoured to the fraction"
     );
+    // After each THROTTLED (bucket drained to 0) the client came back only once the bucket
+    // had refilled enough, or the mock would have counted a throttle of its own.
+    assert_eq!(state.natural_throttles, 0);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_growing_back_off_then_reported_as_retriable() {
+    let shop = MockShop::start(TOKEN, catalogue(10, 1, start())).await;
+    shop.state().storm.extend([Storm::Unavailable; 20]);
+    let err = client(&shop, TOKEN).shop().await.unwrap_err();
+    assert!(
+        matches!(err, ShopifyError::Unavailable { attempts: 8, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retriable());
+    // 0.5 + 1 + 2 + 4 + 8 + 16 + 32 seconds between the eight attempts.
+    assert_eq!(shop.clock.now(), std::time::Duration::from_millis(63_500));
 }
 
 #[tokio::test]
