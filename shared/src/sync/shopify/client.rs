@@ -96,13 +96,12 @@ impl Transport {
     pub(super) fn new(
         endpoint: String,
         token: Secret,
-        timeout: Duration,
         clock: Arc<dyn Clock>,
         retry: RetryPolicy,
     ) -> Result<Self, ShopifyError> {
         let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .timeout(retry.attempt_timeout)
+            .connect_timeout(retry.attempt_timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|e| ShopifyError::Config(e.to_string()))?;
         Ok(Self {

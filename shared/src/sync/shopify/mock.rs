@@ -52,6 +52,8 @@ pub(super) enum Storm {
     Unavailable,
     /// Answer normally.
     Pass,
+    /// Hold the request for five real seconds (a hung connection), then 503.
+    Stall,
 }
 
 /// A product of the mock shop.
@@ -180,6 +182,30 @@ async fn graphql(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let stall = {
+        let mut shop = state.lock().unwrap();
+        let stall = matches!(shop.storm.front(), Some(Storm::Stall));
+        if stall {
+            shop.storm.pop_front();
+            shop.requests += 1;
+        }
+        stall
+    };
+    if stall {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    answer(&state, &clock, &version, &headers, &body)
+}
+
+/// The answer to one request that is not stalled.
+fn answer(
+    state: &Mutex<ShopState>,
+    clock: &VirtualClock,
+    version: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let mut shop = state.lock().unwrap();
     shop.requests += 1;
     let token = headers
@@ -204,7 +230,7 @@ async fn graphql(
         shop.early_retries += 1;
     }
     shop.refill(now);
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return (StatusCode::BAD_REQUEST, "bad json").into_response();
     };
     let query = request["query"].as_str().unwrap_or_default().to_owned();
@@ -229,7 +255,7 @@ async fn graphql(
         Some(Storm::Unavailable) => {
             return (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response();
         }
-        Some(Storm::Pass) | None => {}
+        Some(Storm::Pass | Storm::Stall) | None => {}
     }
     if requested > BUCKET {
         let message = format!(

@@ -60,9 +60,6 @@ pub const DELETIONS_PER_PAGE: u32 = 100;
 /// may only show up now.
 pub const OVERLAP: Duration = Duration::from_secs(120);
 
-/// Per-request timeout.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// A connected shop's GraphQL Admin API.
 #[derive(Debug)]
 pub struct ShopifyClient {
@@ -196,8 +193,7 @@ impl ShopifyClient {
         retry: RetryPolicy,
     ) -> Result<Self, ShopifyError> {
         let endpoint = endpoint(shop_domain, api_version, base_url)?;
-        let transport =
-            client::Transport::new(endpoint, access_token, REQUEST_TIMEOUT, clock, retry)?;
+        let transport = client::Transport::new(endpoint, access_token, clock, retry)?;
         Ok(Self { transport })
     }
 

@@ -158,6 +158,30 @@ async fn server_errors_are_retried_with_growing_back_off_then_reported_as_retria
 }
 
 #[tokio::test]
+async fn a_request_that_times_out_is_retried() {
+    let shop = MockShop::start(TOKEN, catalogue(5, 1, start())).await;
+    shop.state().storm.push_back(Storm::Stall);
+    let retry = RetryPolicy {
+        attempt_timeout: std::time::Duration::from_millis(200),
+        ..RetryPolicy::default()
+    };
+    let client = ShopifyClient::with_clock(
+        "acme.myshopify.com",
+        Secret::new(TOKEN),
+        API_VERSION,
+        Some(&shop.url),
+        shop.clock.clone(),
+        retry,
+    )
+    .unwrap();
+    let page = client.products_page(None, None).await.unwrap();
+    assert_eq!(page.products.len(), 5);
+    assert_eq!(shop.state().requests, 2);
+    // One base back-off on the virtual clock after the timeout.
+    assert_eq!(shop.clock.now(), std::time::Duration::from_millis(500));
+}
+
+#[tokio::test]
 async fn a_storm_that_outlasts_the_retry_bounds_is_a_retriable_throttled_error() {
     let shop = MockShop::start(TOKEN, catalogue(10, 1, start())).await;
     shop.state().storm.extend([Storm::TooMany("1.5"); 20]);

@@ -84,7 +84,8 @@ impl Bucket {
     }
 }
 
-/// Bounds on retrying: how many attempts one request gets and how long it may wait in total.
+/// Bounds on retrying: how many attempts one request gets, how long each may take and how
+/// long the request may wait in total between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts per request, the first included.
@@ -93,6 +94,8 @@ pub struct RetryPolicy {
     pub max_total_wait: Duration,
     /// First back-off after a 5xx or timeout; doubled each time.
     pub base_backoff: Duration,
+    /// How long one attempt may take before it counts as a timeout (and is retried).
+    pub attempt_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -101,6 +104,7 @@ impl Default for RetryPolicy {
             max_attempts: 8,
             max_total_wait: Duration::from_secs(120),
             base_backoff: Duration::from_millis(500),
+            attempt_timeout: Duration::from_secs(30),
         }
     }
 }
