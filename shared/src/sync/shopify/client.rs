@@ -145,14 +145,7 @@ impl Transport {
                 Attempt::Again(retry, why) => (retry, why),
             };
             let throttled = !matches!(retry, Retry::Server(_));
-            let delay = match retry {
-                // The wait happens at the top of the loop, from the status just observed;
-                // without one (no cost reported) fall back to the base back-off.
-                Retry::Bucket if !self.wait_before(operation).is_zero() => Duration::ZERO,
-                Retry::Bucket => self.retry.base_backoff,
-                Retry::TooMany(after) => after.unwrap_or(self.retry.base_backoff),
-                Retry::Server(after) => after.unwrap_or_else(|| self.retry.backoff(attempts)),
-            };
+            let delay = self.delay(operation, retry, attempts);
             let pending = delay + self.wait_before(operation);
             tracing::warn!(operation, attempts, ?pending, reason = %why, "retrying Shopify call");
             if attempts >= self.retry.max_attempts || waited + pending > self.retry.max_total_wait {
@@ -169,6 +162,19 @@ impl Transport {
                 waited += delay;
                 self.clock.sleep(delay).await;
             }
+        }
+    }
+
+    /// How long to wait after attempt number `attempts` of `operation` asked for `retry`,
+    /// besides what the bucket says.
+    fn delay(&self, operation: &'static str, retry: Retry, attempts: u32) -> Duration {
+        match retry {
+            // The bucket wait happens at the top of the loop, from the status just observed;
+            // without one (no cost reported) fall back to the base back-off.
+            Retry::Bucket if !self.wait_before(operation).is_zero() => Duration::ZERO,
+            Retry::Bucket => self.retry.base_backoff,
+            Retry::TooMany(after) => after.unwrap_or(self.retry.base_backoff),
+            Retry::Server(after) => after.unwrap_or_else(|| self.retry.backoff(attempts)),
         }
     }
 
