@@ -16,3 +16,4 @@ pub mod protocol;
 pub mod schedule;
 pub mod settings;
 pub mod store;
+pub mod sync;

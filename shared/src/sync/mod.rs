@@ -1,0 +1,8 @@
+//! Keeping the catalogue in step with the merchants' platforms (issue 7).
+//!
+//! So far this holds the Shopify GraphQL Admin API client ([`shopify`]): pulling products
+//! incrementally, pushing enriched description and SEO back, reading deletion events, and
+//! both kinds of Shopify throttling. The engine that schedules jobs, stores cursors and
+//! applies field-ownership rules is built on top of it later.
+
+pub mod shopify;

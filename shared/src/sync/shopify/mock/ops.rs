@@ -1,0 +1,166 @@
+//! The operations the mock shop answers: products, productUpdate and deletion events,
+//! with their actual costs, filters and opaque cursors.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{MockProduct, ShopState};
+
+impl ShopState {
+    /// Answers the operation named in `query`, with its actual cost.
+    pub(super) fn run(&mut self, query: &str, vars: &Value, now: Duration) -> (Value, f64) {
+        if query.contains("SyncProducts(") {
+            self.products(vars)
+        } else if query.contains("SyncDeletionEvents(") {
+            self.deletion_events(vars)
+        } else if query.contains("SyncProductUpdate(") {
+            (self.product_update(vars, now), 10.0)
+        } else if query.contains("SyncShop") {
+            (
+                json!({"shop": {"currencyCode": "EUR", "ianaTimezone": "America/New_York"}}),
+                1.0,
+            )
+        } else {
+            panic!("mock Shopify does not know this query: {query}")
+        }
+    }
+
+    fn products(&self, vars: &Value) -> (Value, f64) {
+        let first = usize::try_from(vars["first"].as_u64().unwrap()).unwrap();
+        let variants_first = usize::try_from(vars["variantsFirst"].as_u64().unwrap()).unwrap();
+        let filter = vars["query"].as_str().map(|q| time_filter(q, "updated_at"));
+        let after = vars["after"].as_str().map(decode_cursor);
+        let mut matching: Vec<&MockProduct> = self
+            .products
+            .iter()
+            .filter(|p| {
+                filter
+                    .is_none_or(|(strict, at)| p.updated_at > at || (!strict && p.updated_at == at))
+            })
+            .collect();
+        // UPDATED_AT, id breaking ties: a stable total order, so cursors never skip or repeat.
+        matching.sort_by_key(|p| (p.updated_at, p.id));
+        let page: Vec<&MockProduct> = matching
+            .iter()
+            .filter(|p| after.is_none_or(|key| (p.updated_at, p.id) > key))
+            .take(first)
+            .copied()
+            .collect();
+        let has_next = page
+            .last()
+            .is_some_and(|last| matching.last().is_some_and(|end| end.id != last.id));
+        let actual = 2.0
+            + page
+                .iter()
+                .map(|p| 3.0 + p.variants.len().min(variants_first) as f64)
+                .sum::<f64>();
+        let nodes: Vec<Value> = page
+            .iter()
+            .map(|p| self.product_json(p, variants_first))
+            .collect();
+        let end_cursor = page.last().map(|p| encode_cursor(p.updated_at, p.id));
+        let data = json!({"products": {"nodes": nodes, "pageInfo": {"hasNextPage": has_next, "endCursor": end_cursor}}});
+        (data, actual)
+    }
+
+    fn product_json(&self, p: &MockProduct, variants_first: usize) -> Value {
+        let variants: Vec<Value> = p.variants.iter().take(variants_first).map(|v| json!({
+            "id": format!("gid://shopify/ProductVariant/{}", v.id),
+            "sku": v.sku, "barcode": null, "price": v.price, "inventoryQuantity": 3,
+            "selectedOptions": v.options.iter().map(|(n, val)| json!({"name": n, "value": val})).collect::<Vec<_>>(),
+        })).collect();
+        json!({
+            "id": format!("gid://shopify/Product/{}", p.id),
+            "title": p.title, "handle": format!("product-{}", p.id),
+            "descriptionHtml": p.description_html, "vendor": "Acme", "productType": "Mugs",
+            "status": "ACTIVE", "tags": ["kitchen"], "updatedAt": self.time(p.updated_at),
+            "category": null,
+            "seo": {"title": p.seo_title, "description": p.seo_description},
+            "featuredMedia": {"preview": {"image": {"url": format!("https://cdn.shopify.com/s/files/{}.jpg", p.id)}}},
+            "variants": {"nodes": variants, "pageInfo": {"hasNextPage": p.variants.len() > variants_first}},
+        })
+    }
+
+    fn product_update(&mut self, vars: &Value, now: Duration) -> Value {
+        let input = vars["product"].clone();
+        self.updates.push(input.clone());
+        let id = input["id"]
+            .as_str()
+            .and_then(|g| g.strip_prefix("gid://shopify/Product/"))
+            .and_then(|n| n.parse::<u64>().ok());
+        // The shop's wall clock: a day after the newest product was saved, plus virtual time.
+        let origin =
+            self.products.iter().map(|p| p.updated_at).max().unwrap() + chrono::Duration::days(1);
+        let updated_at = origin + chrono::Duration::seconds(i64::try_from(now.as_secs()).unwrap());
+        let Some(product) = self.products.iter_mut().find(|p| Some(p.id) == id) else {
+            return json!({"productUpdate": {"product": null, "userErrors": [{"field": ["id"], "message": "Product does not exist"}]}});
+        };
+        if let Some(html) = input["descriptionHtml"].as_str() {
+            product.description_html = html.into();
+        }
+        if let Some(title) = input["seo"]["title"].as_str() {
+            product.seo_title = Some(title.into());
+        }
+        if let Some(description) = input["seo"]["description"].as_str() {
+            product.seo_description = Some(description.into());
+        }
+        product.updated_at = updated_at;
+        let (id, at) = (product.id, product.updated_at);
+        json!({"productUpdate": {"product": {"id": format!("gid://shopify/Product/{id}"), "updatedAt": self.time(at)}, "userErrors": []}})
+    }
+
+    fn deletion_events(&self, vars: &Value) -> (Value, f64) {
+        let first = usize::try_from(vars["first"].as_u64().unwrap()).unwrap();
+        let filter = vars["query"]
+            .as_str()
+            .map(|q| time_filter(q, "occurred_at"));
+        let start = vars["after"]
+            .as_str()
+            .map_or(0, |c| c.parse::<usize>().unwrap());
+        let matching: Vec<(usize, &(u64, DateTime<Utc>))> = self
+            .deletions
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, at))| {
+                filter.is_none_or(|(strict, since)| *at > since || (!strict && *at == since))
+            })
+            .filter(|(i, _)| *i >= start)
+            .collect();
+        let page = &matching[..matching.len().min(first)];
+        let nodes: Vec<Value> = page.iter().map(|(_, (id, at))| json!({"subjectId": format!("gid://shopify/Product/{id}"), "subjectType": "PRODUCT", "occurredAt": self.time(*at)})).collect();
+        let end = page.last().map(|(i, _)| (i + 1).to_string());
+        let data = json!({"deletionEvents": {"nodes": nodes, "pageInfo": {"hasNextPage": matching.len() > first, "endCursor": end}}});
+        (data, 2.0 + page.len() as f64)
+    }
+}
+
+/// `field:>='2025-01-01T00:00:00Z'` → (strict, moment). Only the forms the client sends.
+fn time_filter(query: &str, field: &str) -> (bool, DateTime<Utc>) {
+    let rest = query
+        .strip_prefix(field)
+        .and_then(|r| r.strip_prefix(':'))
+        .unwrap();
+    let (strict, quoted) = match rest.strip_prefix(">=") {
+        Some(q) => (false, q),
+        None => (true, rest.strip_prefix('>').unwrap()),
+    };
+    let at = quoted.trim_matches('\'').parse::<DateTime<Utc>>().unwrap();
+    (strict, at)
+}
+
+fn encode_cursor(at: DateTime<Utc>, id: u64) -> String {
+    STANDARD.encode(format!("{}:{id}", at.timestamp()))
+}
+
+fn decode_cursor(cursor: &str) -> (DateTime<Utc>, u64) {
+    let text = String::from_utf8(STANDARD.decode(cursor).unwrap()).unwrap();
+    let (at, id) = text.split_once(':').unwrap();
+    (
+        DateTime::from_timestamp(at.parse().unwrap(), 0).unwrap(),
+        id.parse().unwrap(),
+    )
+}
