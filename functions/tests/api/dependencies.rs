@@ -13,6 +13,7 @@ use shared::analytics::{
     LowStockQuery, RollupOutcome, SalesData, SalesQuery, SalesReport, StockAlert, TenantView,
     TopItem, TopQuery, Tz,
 };
+use shared::connections::Platform;
 use shared::domain::{Sku, TenantId};
 use shared::protocol::HttpRequest;
 use shared::protocol::host::{self, ServiceBusDelivery, Sys};
@@ -282,6 +283,22 @@ impl Store for DownStore {
     async fn delete_mapping_profile(&self, _: &TenantId, _: &str) -> Result<bool, StoreError> {
         self.fail().await
     }
+    async fn put_connection(&self, _: &ConnectionRecord) -> Result<ConnectionRecord, StoreError> {
+        self.fail().await
+    }
+    async fn get_connection(
+        &self,
+        _: &TenantId,
+        _: Platform,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
+        self.fail().await
+    }
+    async fn list_connections(&self, _: &TenantId) -> Result<Vec<ConnectionRecord>, StoreError> {
+        self.fail().await
+    }
+    async fn delete_connection(&self, _: &TenantId, _: Platform) -> Result<bool, StoreError> {
+        self.fail().await
+    }
     async fn apply_inventory_batch(
         &self,
         _: &IngestRun,
@@ -330,6 +347,7 @@ async fn handler_with(store: DownStore) -> (String, tempfile::TempDir, Server) {
         store: Arc::new(store),
         blobs: shared::blobs::Blobs::local_folder(&data.path().join("blobs")).unwrap(),
         ai: shared::ai::AiEngine::Offline,
+        credentials: Err("no credentials key in this test".into()),
     };
     let server = HandlerServer::bind(state, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

@@ -14,6 +14,7 @@ pub use crypto::{CredentialsKey, KEY_LEN};
 use std::fmt;
 use std::str::FromStr;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A failed connection operation.
@@ -41,7 +42,9 @@ impl ConnectionError {
 }
 
 /// A platform a tenant can connect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// Shopify, through the GraphQL Admin API.
