@@ -670,3 +670,36 @@ async fn analytics_and_the_tenant_answer_503_problem_json_and_the_rollup_retries
     let (status, _) = invoke(&url, "RollupAnalytics", &timer).await;
     assert_eq!(status, 503);
 }
+
+#[tokio::test]
+async fn connections_answer_503_problem_json_when_the_store_or_the_credentials_key_is_missing() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let (status, result) = invoke(&url, "Connections", &http_get("connections")).await;
+    assert_eq!(status, 200, "the invocation itself succeeds");
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "503", "{res}");
+    assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
+
+    // This handler has no credentials key: connecting is off, and the answer says which
+    // setting turns it on.
+    let mut request = HttpRequest {
+        url: "http://localhost:7071/api/connections/shopify".into(),
+        method: "PUT".into(),
+        body: Some(
+            json!({"shop_domain": "acme.myshopify.com", "access_token": "shpat_0123456789"})
+                .to_string(),
+        ),
+        ..HttpRequest::default()
+    };
+    request.params.insert("platform".into(), "shopify".into());
+    request
+        .headers
+        .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    let payload =
+        serde_json::to_value(host::http_invocation("req", &request, &Sys::now("F"))).unwrap();
+    let (status, result) = invoke(&url, "Connections", &payload).await;
+    assert_eq!(status, 200, "the invocation itself succeeds");
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "503", "{res}");
+    assert!(res.to_string().contains("ADVISOR_CREDENTIALS_KEY"), "{res}");
+}
