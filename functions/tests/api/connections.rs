@@ -271,3 +271,23 @@ async fn a_loopback_mock_may_stand_in_locally() {
     let body: Value = created.json().await.expect("json");
     assert_eq!(body["base_url"], "http://127.0.0.1:9999/");
 }
+
+#[tokio::test]
+async fn a_repeated_put_replaces_with_the_same_connection() {
+    let app = TestApp::spawn().await;
+    let body = json!({"site_url": "https://shop.example.com", "consumer_key": "ck_0123456789",
+        "consumer_secret": "cs_0123456789"});
+    let first: Value = put(&app, "woocommerce", ADMIN, body.clone())
+        .await
+        .json()
+        .await
+        .expect("json");
+    let again = put(&app, "woocommerce", ADMIN, body).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["site_url"], first["site_url"]);
+    assert_eq!(again["objects"], first["objects"]);
+    assert_eq!(again["created_at"], first["created_at"]);
+    let listed: Value = get(&app, "", ADMIN).await.json().await.expect("json");
+    assert_eq!(listed["items"].as_array().expect("items").len(), 1);
+}

@@ -25,6 +25,8 @@ pub enum AddressRules {
 /// `text` as a base URL under `rules`; `https_only` for URLs that carry credentials (under a
 /// host). The error is a sentence for the API's answer.
 pub fn check_url(text: &str, rules: AddressRules, https_only: bool) -> Result<Url, String> {
+    let shown = shown(text);
+    let text = shown.as_str();
     let url = Url::parse(text.trim()).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
     let hosted = rules == AddressRules::Hosted;
     match url.scheme() {
@@ -52,6 +54,21 @@ pub fn check_url(text: &str, rules: AddressRules, https_only: bool) -> Result<Ur
         Some(Host::Ipv6(ip)) => check_ip(IpAddr::V6(ip), rules).map(|()| url.clone()),
     }
     .map_err(|why| format!("`{text}`: {why}"))
+}
+
+/// `text` as error messages may repeat it: without a user name or password, which may be
+/// credentials sent in the wrong place (and must never reach an answer or a log).
+fn shown(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("***");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Ok(_) => text.to_owned(),
+        Err(_) if text.contains('@') => "(a URL with credentials)".to_owned(),
+        Err(_) => text.chars().take(200).collect(),
+    }
 }
 
 fn check_name(name: &str, rules: AddressRules) -> Result<(), String> {
@@ -166,7 +183,8 @@ mod tests {
 
     #[test]
     fn urls_with_credentials_query_or_fragment_are_refused() {
-        assert!(check_url("https://u:p@acme.example.com", HOSTED, true).is_err());
+        let error = check_url("https://u:pass1234@acme.example.com", HOSTED, true).unwrap_err();
+        assert!(!error.contains("pass1234"), "{error}");
         assert!(check_url("https://acme.example.com/?x=1", HOSTED, true).is_err());
         assert!(check_url("https://acme.example.com/#x", HOSTED, true).is_err());
         assert!(check_url("not a url", LOCAL, true).is_err());
