@@ -15,7 +15,8 @@ use serde::Serialize;
 use shared::auth::Scope;
 use shared::connections::{
     AddressRules, ConnectionError, ConnectionRequest, ConnectionSecrets, ConnectionSettings,
-    CredentialsKey, Platform, check_request, secret_fields, unknown_fields,
+    CredentialsKey, Platform, check_request, open_secrets, seal_secrets, secret_fields,
+    unknown_fields,
 };
 use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
@@ -222,7 +223,7 @@ async fn put(
         .iter()
         .any(|name| secret_of(&request, name).is_none());
     let stored_secrets = match &stored {
-        Some(record) if omits_a_secret => Some(open_secrets(key, record)?),
+        Some(record) if omits_a_secret => Some(open_stored(key, record)?),
         _ => None,
     };
     let rules = match state.settings.mode {
@@ -231,8 +232,7 @@ async fn put(
     };
     let (settings, secrets) = check_request(platform, request, stored_secrets.as_ref(), rules)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let plaintext = serde_json::to_vec(&secrets).map_err(|_| ApiError::internal())?;
-    let sealed = key.seal(tenant, platform, &plaintext).map_err(|e| {
+    let sealed = seal_secrets(key, tenant, platform, &secrets).map_err(|e| {
         tracing::error!(error = %e, "sealing connection secrets failed");
         ApiError::internal()
     })?;
@@ -271,27 +271,21 @@ fn secret_of<'a>(request: &'a ConnectionRequest, name: &str) -> Option<&'a str> 
 
 /// The stored secrets, opened: a 409 when they no longer open (the key changed), since only
 /// sending them all again can fix it.
-fn open_secrets(
+fn open_stored(
     key: &CredentialsKey,
     record: &ConnectionRecord,
 ) -> Result<ConnectionSecrets, ApiError> {
-    let unreadable = || {
-        ApiError::conflict(format!(
+    open_secrets(key, record).map_err(|e| match e {
+        ConnectionError::Unreadable => ApiError::conflict(format!(
             "the stored {} secrets cannot be decrypted with the current {ADVISOR_CREDENTIALS_KEY}: \
              send every secret again",
             record.platform
-        ))
-    };
-    let plain = key
-        .open(&record.tenant, record.platform, &record.secrets)
-        .map_err(|e| match e {
-            ConnectionError::Unreadable => unreadable(),
-            other => {
-                tracing::error!(error = %other, "opening connection secrets failed");
-                ApiError::internal()
-            }
-        })?;
-    serde_json::from_slice(&plain).map_err(|_| unreadable())
+        )),
+        other => {
+            tracing::error!(error = %other, "opening connection secrets failed");
+            ApiError::internal()
+        }
+    })
 }
 
 /// The body, checked: a JSON object with only the platform's fields (every unknown one named).

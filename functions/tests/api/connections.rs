@@ -291,3 +291,39 @@ async fn a_repeated_put_replaces_with_the_same_connection() {
     let listed: Value = get(&app, "", ADMIN).await.json().await.expect("json");
     assert_eq!(listed["items"].as_array().expect("items").len(), 1);
 }
+
+#[tokio::test]
+async fn secrets_that_no_longer_open_must_all_be_sent_again() {
+    let app = TestApp::spawn().await;
+    let tenant = TenantId::parse("demo").expect("tenant");
+    let now = chrono::Utc::now();
+    let record = shared::store::ConnectionRecord {
+        tenant,
+        platform: shared::connections::Platform::Shopify,
+        settings: json!({"shop_domain": "acme.myshopify.com", "objects":
+            shared::connections::Objects::defaults(shared::connections::Platform::Shopify)}),
+        secrets: "v1:c2VhbGVkIHdpdGggYW5vdGhlciBrZXkgbG9uZyBhZ28".into(),
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    };
+    app.state.store.put_connection(&record).await.expect("row");
+    let detail = problem(
+        put(
+            &app,
+            "shopify",
+            ADMIN,
+            json!({"shop_domain": "acme.myshopify.com"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert!(detail.contains("send every secret again"), "{detail}");
+    assert_eq!(
+        put(&app, "shopify", ADMIN, shopify("acme.myshopify.com"))
+            .await
+            .status(),
+        200
+    );
+}
