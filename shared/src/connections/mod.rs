@@ -4,10 +4,12 @@
 //! module in clear except to the platform client that needs them.
 
 mod address;
+mod check;
 mod config;
 mod crypto;
 
 pub use address::{AddressRules, check_url};
+pub use check::{check_request, unknown_fields};
 pub use config::*;
 pub use crypto::{CredentialsKey, KEY_LEN};
 
