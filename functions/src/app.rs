@@ -19,8 +19,11 @@ use shared::ai::AiEngine;
 use shared::auth::{AuthSetupError, Authenticator};
 use shared::azure::{AzureAuthError, AzureCredential};
 use shared::blobs::Blobs;
+use shared::connections::CredentialsKey;
 use shared::protocol::{InvocationRequest, InvocationResponse, ProtocolError};
-use shared::settings::{AzureIdentity, BlobSettings, Settings, StoreSettings};
+use shared::settings::{
+    AzureIdentity, BlobSettings, CredentialsKeySettings, Settings, StoreSettings,
+};
 use shared::store::mssql::{MssqlConfig, MssqlStore};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{Store, StoreError};
@@ -31,9 +34,9 @@ use tracing::Instrument;
 use crate::cors::Cors;
 use crate::telemetry::{self, Outcome};
 use crate::{
-    analytics, api_keys, ask, enrich_product, enrichment_budget, enrichment_runs, health, ingest,
-    ingest_mappings, ingest_partner_file, ingest_runs, openapi, product_enrichment, products,
-    resume_enrichment, rollup_analytics, tenant_settings, uploads,
+    analytics, api_keys, ask, connections, enrich_product, enrichment_budget, enrichment_runs,
+    health, ingest, ingest_mappings, ingest_partner_file, ingest_runs, openapi, product_enrichment,
+    products, resume_enrichment, rollup_analytics, tenant_settings, uploads,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -56,6 +59,7 @@ pub const FUNCTIONS: &[&str] = &[
     "Analytics",
     "TenantSettings",
     "RollupAnalytics",
+    "Connections",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -78,6 +82,9 @@ pub struct AppState {
     pub ai: AiEngine,
     /// Authenticates callers (API keys, Bearer tokens) and holds them to the rate limits.
     pub auth: Arc<Authenticator>,
+    /// The key that seals platform credentials; without one, the sentence saying why (the
+    /// connection endpoints answer 503 with it).
+    pub credentials: Result<Arc<CredentialsKey>, String>,
 }
 
 /// Why the app could not start.
@@ -98,6 +105,9 @@ pub enum StartupError {
     /// The Bearer token verifier could not be set up.
     #[error(transparent)]
     Auth(#[from] AuthSetupError),
+    /// The platform credentials key could not be read or made.
+    #[error("the platform credentials key: {0}")]
+    Credentials(String),
     /// The listener could not bind.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -126,14 +136,36 @@ impl AppState {
         }
         let ai = AiEngine::from_settings(&settings.ai, || azure.get())?;
         let auth = Arc::new(Authenticator::from_settings(&settings)?);
+        let credentials = credentials_key(&settings.credentials_key)?;
         Ok(Self {
             settings: Arc::new(settings),
             store,
             blobs,
             ai,
             auth,
+            credentials,
         })
     }
+}
+
+/// The credentials key the settings name; a key that is unavailable by design (an unset Key
+/// Vault secret) leaves connections off rather than stopping the app.
+fn credentials_key(
+    settings: &CredentialsKeySettings,
+) -> Result<Result<Arc<CredentialsKey>, String>, StartupError> {
+    Ok(match settings {
+        CredentialsKeySettings::Key(key) => Ok(Arc::new(
+            CredentialsKey::from_base64(key.expose()).map_err(StartupError::Credentials)?,
+        )),
+        CredentialsKeySettings::LocalFile(path) => Ok(Arc::new(
+            CredentialsKey::load_or_create(path)
+                .map_err(|e| StartupError::Credentials(e.to_string()))?,
+        )),
+        CredentialsKeySettings::Unavailable { reason } => {
+            tracing::warn!(reason = %reason, "platform connections are off");
+            Err(reason.clone())
+        }
+    })
 }
 
 /// Opens the store the settings choose (without migrating it).
@@ -396,6 +428,7 @@ async fn dispatch(
         "Analytics" => analytics::run(state, request).await,
         "TenantSettings" => tenant_settings::run(state, request).await,
         "RollupAnalytics" => rollup_analytics::run(state, request).await,
+        "Connections" => connections::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

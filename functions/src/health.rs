@@ -1,10 +1,13 @@
 //! `Health` — `GET /api/health`, anonymous: the version, whether the store and the blob store
 //! answer (200 when both do, 503 otherwise), and which AI engine enriches. The provider is not
 //! called: an anonymous probe must not spend a merchant's tokens or trip its rate limits.
+//! It also says whether platform connections are on (they are off, without degrading the app,
+//! when no credentials key is configured).
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use shared::protocol::{HttpResponse, InvocationRequest, InvocationResponse};
+use shared::settings::ADVISOR_CREDENTIALS_KEY;
 
 use crate::app::{AppState, FunctionError};
 use crate::openapi::{Api, Operation};
@@ -32,6 +35,12 @@ pub async fn run(
             prompt_version: state.ai.prompt_version(),
             daily_tokens_per_tenant: state.ai.daily_tokens(),
         },
+        connections: Part::of(
+            "aes-256-gcm".to_owned(),
+            state.credentials.as_ref().map(|_| ()).map_err(|_| {
+                format!("off: {ADVISOR_CREDENTIALS_KEY} holds no usable key (see the start-up log)")
+            }),
+        ),
     };
     let status = if healthy { 200 } else { 503 };
     let response = HttpResponse::json(status, &body)
@@ -62,6 +71,8 @@ struct HealthBody {
     store: Part,
     blobs: Part,
     ai: AiPart,
+    /// Whether platform connections can seal credentials; off does not degrade `status`.
+    connections: Part,
 }
 
 /// One adapter and whether it answers.

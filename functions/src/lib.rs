@@ -11,6 +11,7 @@ pub mod telemetry;
 mod analytics;
 mod api_keys;
 mod ask;
+mod connections;
 mod cors;
 mod enrich_product;
 mod enrichment_budget;

@@ -56,6 +56,7 @@ fn build() -> Value {
     crate::tenant_settings::describe(&mut api);
     crate::analytics::describe(&mut api);
     crate::ask::describe(&mut api);
+    crate::connections::describe(&mut api);
     describe(&mut api);
     api.finish()
 }

@@ -9,6 +9,7 @@ pub mod ask;
 pub mod auth;
 pub mod azure;
 pub mod blobs;
+pub mod connections;
 pub mod domain;
 pub mod enrich;
 pub mod ingest;

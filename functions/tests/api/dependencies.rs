@@ -13,6 +13,7 @@ use shared::analytics::{
     LowStockQuery, RollupOutcome, SalesData, SalesQuery, SalesReport, StockAlert, TenantView,
     TopItem, TopQuery, Tz,
 };
+use shared::connections::Platform;
 use shared::domain::{Sku, TenantId};
 use shared::protocol::HttpRequest;
 use shared::protocol::host::{self, ServiceBusDelivery, Sys};
@@ -282,6 +283,22 @@ impl Store for DownStore {
     async fn delete_mapping_profile(&self, _: &TenantId, _: &str) -> Result<bool, StoreError> {
         self.fail().await
     }
+    async fn put_connection(&self, _: &ConnectionRecord) -> Result<ConnectionRecord, StoreError> {
+        self.fail().await
+    }
+    async fn get_connection(
+        &self,
+        _: &TenantId,
+        _: Platform,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
+        self.fail().await
+    }
+    async fn list_connections(&self, _: &TenantId) -> Result<Vec<ConnectionRecord>, StoreError> {
+        self.fail().await
+    }
+    async fn delete_connection(&self, _: &TenantId, _: Platform) -> Result<bool, StoreError> {
+        self.fail().await
+    }
     async fn apply_inventory_batch(
         &self,
         _: &IngestRun,
@@ -330,6 +347,7 @@ async fn handler_with(store: DownStore) -> (String, tempfile::TempDir, Server) {
         store: Arc::new(store),
         blobs: shared::blobs::Blobs::local_folder(&data.path().join("blobs")).unwrap(),
         ai: shared::ai::AiEngine::Offline,
+        credentials: Err("no credentials key in this test".into()),
     };
     let server = HandlerServer::bind(state, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -651,4 +669,37 @@ async fn analytics_and_the_tenant_answer_503_problem_json_and_the_rollup_retries
     .unwrap();
     let (status, _) = invoke(&url, "RollupAnalytics", &timer).await;
     assert_eq!(status, 503);
+}
+
+#[tokio::test]
+async fn connections_answer_503_problem_json_when_the_store_or_the_credentials_key_is_missing() {
+    let (url, _data, _server) = handler_with(DownStore::default()).await;
+    let (status, result) = invoke(&url, "Connections", &http_get("connections")).await;
+    assert_eq!(status, 200, "the invocation itself succeeds");
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "503", "{res}");
+    assert_eq!(res["headers"]["Content-Type"], "application/problem+json");
+
+    // This handler has no credentials key: connecting is off, and the answer says which
+    // setting turns it on.
+    let mut request = HttpRequest {
+        url: "http://localhost:7071/api/connections/shopify".into(),
+        method: "PUT".into(),
+        body: Some(
+            json!({"shop_domain": "acme.myshopify.com", "access_token": "shpat_0123456789"})
+                .to_string(),
+        ),
+        ..HttpRequest::default()
+    };
+    request.params.insert("platform".into(), "shopify".into());
+    request
+        .headers
+        .insert("x-api-key".into(), vec!["local-dev-key".into()]);
+    let payload =
+        serde_json::to_value(host::http_invocation("req", &request, &Sys::now("F"))).unwrap();
+    let (status, result) = invoke(&url, "Connections", &payload).await;
+    assert_eq!(status, 200, "the invocation itself succeeds");
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "503", "{res}");
+    assert!(res.to_string().contains("ADVISOR_CREDENTIALS_KEY"), "{res}");
 }

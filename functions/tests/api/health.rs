@@ -12,7 +12,7 @@ async fn health_answers_without_credentials_and_reports_every_adapter() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["status"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
-    for part in ["store", "blobs", "ai"] {
+    for part in ["store", "blobs", "ai", "connections"] {
         assert_eq!(body[part]["ok"], true, "{part}: {body}");
         assert!(
             body[part]["adapter"]

@@ -9,6 +9,7 @@ mod analytics;
 mod ask;
 mod ask_endpoint;
 mod auth_matrix;
+mod connections;
 mod cors;
 mod dependencies;
 mod enrich_product;

@@ -15,10 +15,14 @@ use crate::domain::TenantId;
 mod access;
 mod ai;
 mod cors;
+mod credentials;
 
 pub use access::*;
 pub use ai::*;
 pub use cors::{ADVISOR_CORS_ORIGINS, CorsOrigins};
+pub use credentials::{
+    ADVISOR_CREDENTIALS_KEY, CredentialsKeySettings, LOCAL_CREDENTIALS_KEY_FILE,
+};
 
 /// The port the Functions host tells the handler to listen on (§1.2).
 pub const FUNCTIONS_CUSTOMHANDLER_PORT: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
@@ -216,11 +220,11 @@ pub const KNOWN_SETTINGS: &[KnownSetting] = &[
         "locally `func start` uses the developer's own identity",
     ),
     setting(
-        "ADVISOR_CREDENTIALS_KEY",
-        ReadBy::Reserved,
+        ADVISOR_CREDENTIALS_KEY,
+        ReadBy::Code,
         false,
         true,
-        "a Key Vault reference; encrypts platform credentials once sync lands (issue 7)",
+        "a Key Vault reference in Azure; locally a key is generated into the data directory",
     ),
 ];
 
@@ -373,6 +377,8 @@ pub struct Settings {
     pub log_filter: Option<String>,
     /// The browser origins that may call the API.
     pub cors_origins: CorsOrigins,
+    /// The key that encrypts platform credentials at rest.
+    pub credentials_key: CredentialsKeySettings,
 }
 
 /// The raw settings: process environment over the `Values` of `local.settings.json`. Remembers
@@ -505,6 +511,7 @@ impl Settings {
                 .map(Secret::new),
             log_filter: env.get(RUST_LOG).map(str::to_owned),
             cors_origins: cors::cors_origins(env)?,
+            credentials_key: credentials::credentials_key(env, local, data_dir)?,
         })
     }
 }

@@ -5,6 +5,7 @@
 mod api_keys;
 #[cfg(test)]
 mod conformance;
+mod connections;
 mod edits;
 mod json_columns;
 mod model;
@@ -16,10 +17,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::analytics::{RollupOutcome, SalesData, TenantView, Tz};
+use crate::connections::Platform;
 use crate::domain::{Sku, TenantId};
 
 pub use api_keys::{ApiKeyMatch, ApiKeyRecord, ApiKeyView, TOUCH_INTERVAL_SECONDS};
 pub(crate) use api_keys::{scopes_from_db, scopes_to_db, tenant_from_db};
+pub use connections::ConnectionRecord;
 pub use edits::*;
 pub use model::*;
 pub use product_writes::*;
@@ -324,6 +327,34 @@ pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
         &self,
         tenant: &TenantId,
         name: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores the tenant's connection to `record.platform`, replacing one there was (keeping
+    /// its `created_at` and counting up its `version`; the record's own are ignored). Answers
+    /// the row as stored.
+    async fn put_connection(
+        &self,
+        record: &ConnectionRecord,
+    ) -> Result<ConnectionRecord, StoreError>;
+
+    /// The tenant's connection to `platform`.
+    async fn get_connection(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+    ) -> Result<Option<ConnectionRecord>, StoreError>;
+
+    /// The tenant's connections, by platform name.
+    async fn list_connections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ConnectionRecord>, StoreError>;
+
+    /// Deletes the tenant's connection to `platform`; `false` when there was none.
+    async fn delete_connection(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
     ) -> Result<bool, StoreError>;
 
     /// Upserts a batch of stock levels for `run` in one transaction. A level older than the

@@ -4,6 +4,7 @@
 use chrono::{TimeZone, Utc};
 
 mod analytics;
+mod connections;
 mod enrichments;
 mod feeds;
 mod keys;
@@ -15,6 +16,7 @@ use crate::domain::{Currency, Money, ProductContent};
 use crate::ingest::record::FeedKind;
 
 use self::analytics::*;
+use self::connections::*;
 use self::enrichments::*;
 use self::feeds::*;
 use self::keys::*;
@@ -372,6 +374,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn connections_are_put_replaced_listed_and_deleted_per_tenant_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        connections_are_put_replaced_listed_and_deleted_per_tenant(&store).await;
+    }
+
+    #[tokio::test]
     async fn mapping_profiles_are_replaced_by_name_per_tenant_on_sqlite() {
         let (_dir, store) = fresh().await;
         mapping_profiles_are_replaced_by_name_per_tenant(&store).await;
@@ -639,6 +647,17 @@ mod mssql {
             "rejected_rows_are_listed_by_line_and_column_a_page_at_a_time_on_mssql",
             |store| async move {
                 rejected_rows_are_listed_by_line_and_column_a_page_at_a_time(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn connections_are_put_replaced_listed_and_deleted_per_tenant_on_mssql() {
+        on_fresh_database(
+            "connections_are_put_replaced_listed_and_deleted_per_tenant_on_mssql",
+            |store| async move {
+                connections_are_put_replaced_listed_and_deleted_per_tenant(&store).await;
             },
         )
         .await;

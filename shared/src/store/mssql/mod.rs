@@ -11,6 +11,7 @@
 mod analytics;
 mod api_keys;
 mod config;
+mod connections;
 mod edits;
 mod enrichment_runs;
 mod feeds;
@@ -534,6 +535,36 @@ impl Store for MssqlStore {
         name: &str,
     ) -> Result<bool, StoreError> {
         unit_of_work!(self, |c| feeds::delete_profile(c, tenant, name))
+    }
+
+    async fn put_connection(
+        &self,
+        record: &ConnectionRecord,
+    ) -> Result<ConnectionRecord, StoreError> {
+        unit_of_work!(self, transaction | c | connections::put(c, record))
+    }
+
+    async fn get_connection(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
+        unit_of_work!(self, |c| connections::get(c, tenant, platform))
+    }
+
+    async fn list_connections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ConnectionRecord>, StoreError> {
+        unit_of_work!(self, |c| connections::list(c, tenant))
+    }
+
+    async fn delete_connection(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+    ) -> Result<bool, StoreError> {
+        unit_of_work!(self, |c| connections::delete(c, tenant, platform))
     }
 
     async fn apply_inventory_batch(

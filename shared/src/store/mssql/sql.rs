@@ -50,6 +50,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "product_lifecycle",
         include_str!("../../../migrations/mssql/0008_product_lifecycle.sql"),
     ),
+    (
+        9,
+        "connections",
+        include_str!("../../../migrations/mssql/0009_connections.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.
@@ -608,6 +613,32 @@ ON mapping_profiles.tenant_id = s.tenant_id AND mapping_profiles.name = s.name
 WHEN MATCHED THEN UPDATE SET body = s.body, updated_at = s.updated_at
 WHEN NOT MATCHED THEN INSERT (tenant_id, name, body, updated_at)
     VALUES (s.tenant_id, s.name, s.body, s.updated_at);";
+
+/// `@P1` tenant, `@P2` platform, `@P3` settings, `@P4` sealed secrets, `@P5` now: a replace
+/// keeps `created_at` and counts `version` up.
+pub(super) const PUT_CONNECTION: &str = "MERGE INTO platform_connections WITH (HOLDLOCK)
+USING (SELECT @P1 AS tenant_id, @P2 AS platform, @P3 AS settings, @P4 AS secrets,
+    @P5 AS at) AS s
+ON platform_connections.tenant_id = s.tenant_id AND platform_connections.platform = s.platform
+WHEN MATCHED THEN UPDATE SET settings = s.settings, secrets = s.secrets, updated_at = s.at,
+    version = platform_connections.version + 1
+WHEN NOT MATCHED THEN INSERT (tenant_id, platform, settings, secrets, created_at, updated_at,
+    version)
+    VALUES (s.tenant_id, s.platform, s.settings, s.secrets, s.at, s.at, 1);";
+
+/// `@P1` tenant, `@P2` platform.
+pub(super) const GET_CONNECTION: &str = "SELECT tenant_id, platform, settings, secrets,
+    created_at, updated_at, version
+FROM platform_connections WHERE tenant_id = @P1 AND platform = @P2";
+
+/// `@P1` tenant.
+pub(super) const LIST_CONNECTIONS: &str = "SELECT tenant_id, platform, settings, secrets,
+    created_at, updated_at, version
+FROM platform_connections WHERE tenant_id = @P1 ORDER BY platform";
+
+/// `@P1` tenant, `@P2` platform.
+pub(super) const DELETE_CONNECTION: &str =
+    "DELETE FROM platform_connections WHERE tenant_id = @P1 AND platform = @P2";
 
 /// `@P1` tenant, `@P2` name.
 pub(super) const GET_PROFILE: &str =
@@ -1355,6 +1386,10 @@ mod tests {
             ("INSERT_PRODUCT", INSERT_PRODUCT),
             ("LIVE_PRODUCT", LIVE_PRODUCT),
             ("DELETE_PRODUCT", DELETE_PRODUCT),
+            ("PUT_CONNECTION", PUT_CONNECTION),
+            ("GET_CONNECTION", GET_CONNECTION),
+            ("LIST_CONNECTIONS", LIST_CONNECTIONS),
+            ("DELETE_CONNECTION", DELETE_CONNECTION),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod api_keys;
+mod connections;
 mod edits;
 mod enrichment_runs;
 mod feeds;
@@ -63,6 +64,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "product_lifecycle",
         include_str!("../../../migrations/sqlite/0008_product_lifecycle.sql"),
+    ),
+    (
+        9,
+        "connections",
+        include_str!("../../../migrations/sqlite/0009_connections.sql"),
     ),
 ];
 
@@ -601,6 +607,44 @@ impl Store for SqliteStore {
             (tenant.clone(), sku.clone(), fields.clone(), unlock.to_vec());
         self.pool
             .run(move |c| edits::edit_enrichment(c, &tenant, &sku, &fields, &unlock, at))
+            .await
+    }
+
+    async fn put_connection(
+        &self,
+        record: &ConnectionRecord,
+    ) -> Result<ConnectionRecord, StoreError> {
+        let record = record.clone();
+        self.pool.run(move |c| connections::put(c, &record)).await
+    }
+
+    async fn get_connection(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
+        let tenant = tenant.clone();
+        self.pool
+            .run(move |c| connections::get(c, &tenant, platform))
+            .await
+    }
+
+    async fn list_connections(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ConnectionRecord>, StoreError> {
+        let tenant = tenant.clone();
+        self.pool.run(move |c| connections::list(c, &tenant)).await
+    }
+
+    async fn delete_connection(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+    ) -> Result<bool, StoreError> {
+        let tenant = tenant.clone();
+        self.pool
+            .run(move |c| connections::delete(c, &tenant, platform))
             .await
     }
 }
