@@ -5,4 +5,5 @@
 //! both kinds of Shopify throttling. The engine that schedules jobs, stores cursors and
 //! applies field-ownership rules is built on top of it later.
 
+pub mod oauth1;
 pub mod shopify;
