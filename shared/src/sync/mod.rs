@@ -7,3 +7,11 @@
 
 pub mod oauth1;
 pub mod shopify;
+pub mod woocommerce;
+
+/// `text` trimmed, or `None` when absent or blank: platforms send `""` and `null` alike.
+pub(crate) fn non_empty(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}

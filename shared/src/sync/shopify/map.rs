@@ -10,6 +10,7 @@ use crate::domain::{DomainError, Gtin, MAX_OPTIONS, Money, ProductContent, Produ
 
 use super::queries::{ShopifyProduct, ShopifyVariant};
 use crate::domain::Currency;
+use crate::sync::non_empty;
 
 /// Shopify's placeholder option on a product without real options.
 const DEFAULT_OPTION: (&str, &str) = ("Title", "Default Title");
@@ -155,12 +156,6 @@ fn real_options(variant: &ShopifyVariant) -> impl Iterator<Item = &super::querie
         .selected_options
         .iter()
         .filter(|o| (o.name.as_str(), o.value.as_str()) != DEFAULT_OPTION)
-}
-
-fn non_empty(text: Option<&str>) -> Option<String> {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
 }
 
 #[cfg(test)]

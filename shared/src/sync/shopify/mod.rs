@@ -25,7 +25,7 @@ pub mod queries;
 pub mod throttle;
 
 #[cfg(test)]
-mod mock;
+pub(crate) mod mock;
 #[cfg(test)]
 mod tests;
 

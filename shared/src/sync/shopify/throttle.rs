@@ -111,14 +111,14 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Back-off before attempt `attempt + 1` after a server error (attempt counts from 1).
-    pub(super) fn backoff(&self, attempt: u32) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         self.base_backoff
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)))
     }
 }
 
 /// `Retry-After` in seconds, fractional allowed (`"2.0"`, `"0.5"`); `None` when unreadable.
-pub(super) fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let seconds: f64 = value.trim().parse().ok()?;
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
 }

@@ -25,7 +25,7 @@ use super::throttle::Clock;
 
 /// A clock that moves only when someone sleeps on it.
 #[derive(Debug, Default)]
-pub(super) struct VirtualClock {
+pub(crate) struct VirtualClock {
     micros: AtomicU64,
 }
 

@@ -1,0 +1,440 @@
+//! A local WooCommerce for the client's tests: `/wp-json/wc/v3/products`, its variations and
+//! `PUT /products/{id}` over an in-memory store, with the documented pagination headers,
+//! `modified_after` compared strictly to the second (site-local at UTC-3 unless
+//! `dates_are_gmt=true`), Basic auth and OAuth 1.0a query signatures checked by recomputing
+//! them, WP error bodies, and queued 429/503 storms.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{Duration, NaiveDateTime};
+use serde_json::{Value, json};
+use url::Url;
+
+use super::DATE_FORMAT;
+use crate::settings::Secret;
+use crate::sync::oauth1::{OAuth1Signer, SignatureMethod};
+use crate::sync::shopify::mock::VirtualClock;
+
+/// A forced answer, for storms.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Storm {
+    /// HTTP 429 with this `Retry-After`.
+    TooMany(&'static str),
+    /// HTTP 503 with a host's HTML page.
+    Unavailable,
+}
+
+/// A product of the mock store.
+#[derive(Debug, Clone)]
+pub(super) struct MockProduct {
+    pub(super) id: u64,
+    pub(super) sku: String,
+    pub(super) description: String,
+    pub(super) short_description: String,
+    pub(super) modified_gmt: NaiveDateTime,
+    /// `(id, sku)` of each variation; empty for a simple product.
+    pub(super) variations: Vec<(u64, String)>,
+}
+
+/// Everything the mock knows and records.
+#[derive(Debug)]
+pub(super) struct StoreState {
+    key: String,
+    secret: String,
+    pub(super) products: Vec<MockProduct>,
+    pub(super) storm: VecDeque<Storm>,
+    /// Every request, answered or not.
+    pub(super) requests: u32,
+    /// Requests to the product list.
+    pub(super) list_requests: u32,
+    /// `"basic"` or `"oauth"`, per authenticated request.
+    pub(super) auth_seen: Vec<&'static str>,
+    nonces: HashSet<String>,
+    /// `(product id, body)` of every PUT.
+    pub(super) updates: Vec<(u64, Value)>,
+    /// What a PUT sets `date_modified_gmt` to.
+    pub(super) now: NaiveDateTime,
+}
+
+/// A running mock store.
+pub(super) struct MockStore {
+    pub(super) url: String,
+    pub(super) clock: Arc<VirtualClock>,
+    state: Arc<Mutex<StoreState>>,
+}
+
+/// The site's time zone in the docs example: UTC-3.
+const SITE_OFFSET_HOURS: i64 = -3;
+
+impl MockStore {
+    /// Starts a store holding `products`, accepting `key`/`secret`.
+    pub(super) async fn start(key: &str, secret: &str, products: Vec<MockProduct>) -> Self {
+        let now = products
+            .iter()
+            .map(|p| p.modified_gmt)
+            .max()
+            .unwrap_or_default();
+        let state = Arc::new(Mutex::new(StoreState {
+            key: key.into(),
+            secret: secret.into(),
+            products,
+            storm: VecDeque::new(),
+            requests: 0,
+            list_requests: 0,
+            auth_seen: Vec::new(),
+            nonces: HashSet::new(),
+            updates: Vec::new(),
+            now: now + Duration::hours(1),
+        }));
+        let app = Router::new().fallback(handle).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            url,
+            clock: Arc::new(VirtualClock::default()),
+            state,
+        }
+    }
+
+    /// The state, for knobs and for reading what was recorded.
+    pub(super) fn state(&self) -> std::sync::MutexGuard<'_, StoreState> {
+        self.state.lock().unwrap()
+    }
+}
+
+/// `count` products; every `tie` consecutive ones share one `date_modified_gmt`; every third
+/// is variable with two variations (`SKU-{n}-S`, `SKU-{n}-M`).
+pub(super) fn catalogue(count: u64, tie: u64, start: NaiveDateTime) -> Vec<MockProduct> {
+    (0..count)
+        .map(|n| MockProduct {
+            id: 100 + n,
+            sku: if n % 3 == 0 {
+                String::new()
+            } else {
+                format!("SKU-{n}")
+            },
+            description: format!("<p>Product {n}</p>"),
+            short_description: String::new(),
+            modified_gmt: start + Duration::seconds(i64::try_from(n / tie).unwrap()),
+            variations: if n % 3 == 0 {
+                vec![
+                    (50_000 + n * 2, format!("SKU-{n}-S")),
+                    (50_001 + n * 2, format!("SKU-{n}-M")),
+                ]
+            } else {
+                Vec::new()
+            },
+        })
+        .collect()
+}
+
+fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"code": code, "message": message, "data": {"status": status.as_u16()}});
+    (status, axum::Json(body)).into_response()
+}
+
+async fn handle(
+    State(state): State<Arc<Mutex<StoreState>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut state = state.lock().unwrap();
+    state.requests += 1;
+    if let Some(storm) = state.storm.pop_front() {
+        return match storm {
+            Storm::TooMany(after) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", after)],
+                "slow down",
+            )
+                .into_response(),
+            Storm::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<html><body>503 Service Unavailable</body></html>",
+            )
+                .into_response(),
+        };
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let url = Url::parse(&format!("http://{host}{uri}")).unwrap();
+    if let Err(response) = authenticate(&mut state, &method, &url, &headers) {
+        return response;
+    }
+    let query: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| !k.starts_with("oauth_"))
+        .collect();
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let path: Vec<&str> = url
+        .path()
+        .trim_start_matches("/wp-json/wc/v3/")
+        .split('/')
+        .collect();
+    match (method, path.as_slice()) {
+        (Method::GET, ["products"]) => {
+            state.list_requests += 1;
+            list_products(&state, &param)
+        }
+        (Method::GET, ["products", id, "variations"]) => {
+            let Some(product) = find(&state, id) else {
+                return wp_error(
+                    StatusCode::NOT_FOUND,
+                    "woocommerce_rest_product_invalid_id",
+                    "Invalid ID.",
+                );
+            };
+            let items: Vec<Value> = product
+                .variations
+                .iter()
+                .map(|(id, sku)| json!({"id": id, "sku": sku, "price": "12.50", "stock_quantity": 4,
+                    "image": null, "attributes": [{"id": 1, "name": "Size", "option": sku.rsplit('-').next()}]}))
+                .collect();
+            paged(items, &param)
+        }
+        (Method::PUT, ["products", id]) => {
+            let now = state.now;
+            let Some(id) = id
+                .parse::<u64>()
+                .ok()
+                .filter(|id| state.products.iter().any(|p| p.id == *id))
+            else {
+                return wp_error(
+                    StatusCode::NOT_FOUND,
+                    "woocommerce_rest_product_invalid_id",
+                    "Invalid ID.",
+                );
+            };
+            let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+                return wp_error(
+                    StatusCode::BAD_REQUEST,
+                    "rest_invalid_json",
+                    "Invalid JSON body passed.",
+                );
+            };
+            state.updates.push((id, Value::Object(fields.clone())));
+            let product = state.products.iter_mut().find(|p| p.id == id).unwrap();
+            if let Some(text) = fields.get("description").and_then(Value::as_str) {
+                product.description = text.into();
+            }
+            if let Some(text) = fields.get("short_description").and_then(Value::as_str) {
+                product.short_description = text.into();
+            }
+            product.modified_gmt = now;
+            axum::Json(render(product)).into_response()
+        }
+        _ => wp_error(
+            StatusCode::NOT_FOUND,
+            "rest_no_route",
+            "No route was found matching the URL and request method.",
+        ),
+    }
+}
+
+fn find<'a>(state: &'a StoreState, id: &str) -> Option<&'a MockProduct> {
+    let id: u64 = id.parse().ok()?;
+    state.products.iter().find(|p| p.id == id)
+}
+
+/// Basic over any scheme (the mock stands in for HTTPS too), or OAuth 1.0a query params.
+fn authenticate(
+    state: &mut StoreState,
+    method: &Method,
+    url: &Url,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
+    let refuse = |message: &str| {
+        Err(wp_error(
+            StatusCode::UNAUTHORIZED,
+            "woocommerce_rest_authentication_error",
+            message,
+        ))
+    };
+    if let Some(basic) = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+    {
+        let expected = STANDARD.encode(format!("{}:{}", state.key, state.secret));
+        if basic != expected {
+            return refuse("Consumer secret is invalid.");
+        }
+        state.auth_seen.push("basic");
+        return Ok(());
+    }
+    let oauth: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k.starts_with("oauth_"))
+        .collect();
+    let get = |name: &str| {
+        oauth
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (Some(key), Some(nonce), Some(timestamp), Some(signature), Some(kind)) = (
+        get("oauth_consumer_key"),
+        get("oauth_nonce"),
+        get("oauth_timestamp").and_then(|t| t.parse::<u64>().ok()),
+        get("oauth_signature"),
+        get("oauth_signature_method"),
+    ) else {
+        return Err(wp_error(
+            StatusCode::UNAUTHORIZED,
+            "woocommerce_rest_cannot_view",
+            "Sorry, you cannot list resources.",
+        ));
+    };
+    let method_kind = match kind.as_str() {
+        "HMAC-SHA256" => SignatureMethod::HmacSha256,
+        "HMAC-SHA1" => SignatureMethod::HmacSha1,
+        _ => return refuse("Invalid signature method."),
+    };
+    if key != state.key {
+        return refuse("Consumer key is invalid.");
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    if now.abs_diff(timestamp) > 15 * 60 {
+        return refuse("Invalid timestamp.");
+    }
+    let mut unsigned = url.clone();
+    unsigned.set_query(None);
+    let rest: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| !k.starts_with("oauth_"))
+        .collect();
+    if !rest.is_empty() {
+        unsigned.query_pairs_mut().extend_pairs(&rest);
+    }
+    let signer = OAuth1Signer::new(key, Secret::new(state.secret.clone()), method_kind);
+    let expected = signer.sign(method.as_str(), &unsigned, &[], &nonce, timestamp);
+    if expected.signature() != signature {
+        return refuse("Invalid signature - provided signature does not match.");
+    }
+    if !state.nonces.insert(nonce) {
+        return refuse("Invalid nonce - nonce has already been used.");
+    }
+    state.auth_seen.push("oauth");
+    Ok(())
+}
+
+fn list_products<'a>(state: &StoreState, param: &impl Fn(&str) -> Option<&'a str>) -> Response {
+    let gmt = param("dates_are_gmt") == Some("true");
+    let after = match param("modified_after").map(|v| NaiveDateTime::parse_from_str(v, DATE_FORMAT))
+    {
+        None => None,
+        Some(Ok(after)) => Some(after),
+        Some(Err(_)) => {
+            return wp_error(
+                StatusCode::BAD_REQUEST,
+                "rest_invalid_param",
+                "Invalid parameter(s): modified_after",
+            );
+        }
+    };
+    let local = |p: &MockProduct| {
+        if gmt {
+            p.modified_gmt
+        } else {
+            p.modified_gmt + Duration::hours(SITE_OFFSET_HOURS)
+        }
+    };
+    let mut items: Vec<&MockProduct> = state
+        .products
+        .iter()
+        .filter(|p| after.is_none_or(|after| local(p) > after))
+        .collect();
+    match param("orderby").unwrap_or("date") {
+        "id" => items.sort_by_key(|p| p.id),
+        // `date` ties are broken arbitrarily, as WordPress does: by id descending here.
+        _ => items.sort_by_key(|p| (p.modified_gmt, std::cmp::Reverse(p.id))),
+    }
+    if param("order").unwrap_or("desc") == "desc" {
+        items.reverse();
+    }
+    paged(items.into_iter().map(render).collect(), param)
+}
+
+/// One page of `items` with `X-WP-Total` / `X-WP-TotalPages`.
+fn paged<'a>(items: Vec<Value>, param: &impl Fn(&str) -> Option<&'a str>) -> Response {
+    let per_page: usize = param("per_page").and_then(|v| v.parse().ok()).unwrap_or(10);
+    if !(1..=100).contains(&per_page) {
+        return wp_error(
+            StatusCode::BAD_REQUEST,
+            "rest_invalid_param",
+            "per_page must be between 1 (inclusive) and 100 (inclusive)",
+        );
+    }
+    let page: usize = param("page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let total = items.len();
+    let pages = total.div_ceil(per_page);
+    if page > pages.max(1) {
+        return wp_error(
+            StatusCode::BAD_REQUEST,
+            "rest_post_invalid_page_number",
+            "The page number requested is larger than the number of pages available.",
+        );
+    }
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    (
+        [
+            ("x-wp-total", total.to_string()),
+            ("x-wp-totalpages", pages.to_string()),
+        ],
+        axum::Json(Value::Array(slice)),
+    )
+        .into_response()
+}
+
+fn render(p: &MockProduct) -> Value {
+    let variable = !p.variations.is_empty();
+    json!({
+        "id": p.id,
+        "name": format!("Product {}", p.id),
+        "slug": format!("product-{}", p.id),
+        "type": if variable { "variable" } else { "simple" },
+        "status": "publish",
+        "sku": p.sku,
+        "price": if variable { "" } else { "19.90" },
+        "regular_price": if variable { "" } else { "19.90" },
+        "stock_quantity": if variable { Value::Null } else { json!(7) },
+        "description": p.description,
+        "short_description": p.short_description,
+        "categories": [{"id": 9, "name": "Clothing", "slug": "clothing"}],
+        "images": [],
+        "date_modified": (p.modified_gmt + Duration::hours(SITE_OFFSET_HOURS)).format(DATE_FORMAT).to_string(),
+        "date_modified_gmt": p.modified_gmt.format(DATE_FORMAT).to_string(),
+        "variations": p.variations.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,232 @@
+//! The client against the mock store: full and incremental pulls, ties across a page
+//! boundary, both auth schemes, a wrong secret, push-back and storms.
+
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::map::product_rows;
+use super::mock::{MockStore, Storm, catalogue};
+use super::*;
+use crate::domain::Currency;
+
+const KEY: &str = "ck_0123456789abcdef0123456789abcdef01234567";
+const SECRET: &str = "cs_fedcba9876543210fedcba9876543210fedcba98";
+
+fn start() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 3, 8)
+        .unwrap()
+        .and_hms_opt(6, 0, 0)
+        .unwrap()
+}
+
+/// A client for `site` (its scheme picks the auth) sending to the mock.
+fn client(store: &MockStore, site: &str, secret: &str) -> WooClient {
+    WooClient::with_clock(
+        site,
+        KEY,
+        Secret::new(secret),
+        Some(&store.url),
+        store.clock.clone(),
+        RetryPolicy::default(),
+    )
+    .unwrap()
+}
+
+/// Every page of a pull from `since`; the products and the cursor to store.
+async fn pull(
+    client: &WooClient,
+    since: Option<WooCursor>,
+) -> (Vec<WooProduct>, Option<WooCursor>) {
+    let mut pull = ProductPull::new(since);
+    let mut products = Vec::new();
+    while let Some(page) = client.next_products(&mut pull).await.unwrap() {
+        assert!(page.products.len() <= PER_PAGE as usize);
+        products.extend(page.products);
+    }
+    assert!(pull.is_done());
+    (products, pull.cursor())
+}
+
+fn ids(products: &[WooProduct]) -> Vec<u64> {
+    products.iter().map(|p| p.id).collect()
+}
+
+#[tokio::test]
+async fn a_full_pull_of_1000_products_maps_every_product_and_variation_exactly_once() {
+    let store = MockStore::start(KEY, SECRET, catalogue(1000, 7, start())).await;
+    let client = client(&store, "https://shop.example", SECRET);
+    let (products, cursor) = pull(&client, None).await;
+    let distinct: HashSet<u64> = ids(&products).into_iter().collect();
+    assert_eq!((products.len(), distinct.len()), (1000, 1000));
+    let usd = Currency::parse("USD").unwrap();
+    let mut skus = HashSet::new();
+    for product in &products {
+        let variations = if product.is_variable() {
+            client.variations(product.id).await.unwrap()
+        } else {
+            Vec::new()
+        };
+        assert_eq!(variations.len(), product.variations.len());
+        let mapped = product_rows(product, &variations, usd);
+        assert!(mapped.problems.is_empty(), "{:?}", mapped.problems);
+        for row in mapped.rows {
+            assert!(
+                skus.insert(row.sku.as_str().to_owned()),
+                "{} twice",
+                row.sku.as_str()
+            );
+        }
+    }
+    // 334 variable products with two variations each, 666 simple ones.
+    assert_eq!(skus.len(), 334 * 2 + 666);
+    assert_eq!(cursor.unwrap().id, 1099);
+    let state = store.state();
+    assert_eq!(state.list_requests, 10);
+    assert!(
+        state.auth_seen.iter().all(|a| *a == "basic"),
+        "HTTPS uses Basic"
+    );
+}
+
+#[tokio::test]
+async fn a_second_pull_transfers_only_what_changed_since_the_cursor() {
+    let store = MockStore::start(KEY, SECRET, catalogue(300, 1, start())).await;
+    let client = client(&store, "https://shop.example", SECRET);
+    let (_, cursor) = pull(&client, None).await;
+    let (again, unchanged) = pull(&client, cursor).await;
+    assert_eq!((again.len(), unchanged), (0, cursor));
+    let later = start() + chrono::Duration::hours(2);
+    for product in store
+        .state()
+        .products
+        .iter_mut()
+        .filter(|p| [105, 250, 160].contains(&p.id))
+    {
+        product.modified_gmt = later;
+    }
+    let (changed, next) = pull(&client, cursor).await;
+    assert_eq!(ids(&changed), vec![105, 160, 250]);
+    assert_eq!(
+        next,
+        Some(WooCursor {
+            modified_gmt: later,
+            id: 250
+        })
+    );
+}
+
+#[tokio::test]
+async fn products_sharing_the_cursor_timestamp_across_a_page_boundary_are_neither_lost_nor_doubled()
+{
+    // 250 products changed in the same second: three pages of one timestamp.
+    let store = MockStore::start(KEY, SECRET, catalogue(250, 1000, start())).await;
+    let client = client(&store, "https://shop.example", SECRET);
+    let (all, cursor) = pull(&client, None).await;
+    assert_eq!(all.len(), 250);
+    assert_eq!(
+        cursor,
+        Some(WooCursor {
+            modified_gmt: start(),
+            id: 349
+        })
+    );
+    // A cursor stored in the middle of the tie (an earlier pull saw ids up to 249): the
+    // rest of the tie comes, once, across the page boundary.
+    let mid = WooCursor {
+        modified_gmt: start(),
+        id: 249,
+    };
+    let (rest, _) = pull(&client, Some(mid)).await;
+    assert_eq!(ids(&rest), (250..350).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn plain_http_signs_with_oauth_in_the_query_and_a_wrong_secret_fails_after_one_request() {
+    let store = MockStore::start(KEY, SECRET, catalogue(150, 3, start())).await;
+    let (products, _) = pull(&client(&store, "http://shop.example", SECRET), None).await;
+    assert_eq!(products.len(), 150);
+    assert!(store.state().auth_seen.iter().all(|a| *a == "oauth"));
+    let before = store.state().requests;
+
+    let wrong = client(&store, "http://shop.example", "cs_wrong");
+    let err = wrong
+        .next_products(&mut ProductPull::new(None))
+        .await
+        .unwrap_err();
+    assert!(err.is_auth() && !err.is_retriable(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("woocommerce_rest_authentication_error")
+    );
+    let basic = client(&store, "https://shop.example", "cs_wrong");
+    assert!(basic.variations(100).await.unwrap_err().is_auth());
+    assert_eq!(
+        store.state().requests,
+        before + 2,
+        "auth errors are not retried"
+    );
+}
+
+#[tokio::test]
+async fn an_update_sends_only_the_changed_fields_and_a_missing_product_is_a_typed_error() {
+    let store = MockStore::start(KEY, SECRET, catalogue(3, 1, start())).await;
+    let client = client(&store, "https://shop.example", SECRET);
+    let (products, _) = pull(&client, None).await;
+    let current = &products[1];
+    let wanted = EnrichedFields {
+        description: Some(current.description.clone()),
+        short_description: Some("<p>Soft cotton.</p>".into()),
+    };
+    let changes = ProductChanges::between(current, &wanted).unwrap();
+    let updated = client.update_product(current.id, &changes).await.unwrap();
+    assert_eq!(updated.short_description, "<p>Soft cotton.</p>");
+    assert!(updated.date_modified_gmt > current.date_modified_gmt);
+    let same = EnrichedFields {
+        description: Some(updated.description.clone()),
+        short_description: None,
+    };
+    assert_eq!(ProductChanges::between(&updated, &same), None);
+    assert_eq!(
+        store.state().updates,
+        vec![(
+            current.id,
+            serde_json::json!({"short_description": "<p>Soft cotton.</p>"})
+        )]
+    );
+    let err = client.update_product(9999, &changes).await.unwrap_err();
+    assert!(
+        matches!(&err, WooError::Api { status: 404, code, .. } if code == "woocommerce_rest_product_invalid_id"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn storms_of_429_and_503_are_waited_out_honouring_retry_after() {
+    let store = MockStore::start(KEY, SECRET, catalogue(250, 2, start())).await;
+    store.state().storm.extend([
+        Storm::TooMany("2"),
+        Storm::Unavailable,
+        Storm::TooMany("3"),
+        Storm::Unavailable,
+    ]);
+    let client = client(&store, "http://shop.example", SECRET);
+    let (products, _) = pull(&client, None).await;
+    assert_eq!(products.len(), 250);
+    // 2 s + 3 s of Retry-After plus two back-offs (0.5 s, then 1 s after the fourth attempt).
+    assert!(store.clock.now() >= std::time::Duration::from_secs(5));
+    assert_eq!(store.state().list_requests, 3);
+
+    store
+        .state()
+        .storm
+        .extend(std::iter::repeat_n(Storm::TooMany("1"), 20));
+    let err = client
+        .next_products(&mut ProductPull::new(None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WooError::Throttled { attempts: 8, .. }) && err.is_retriable(),
+        "{err}"
+    );
+}
