@@ -44,12 +44,22 @@ pub(super) struct MockProduct {
     pub(super) variations: Vec<(u64, String)>,
 }
 
+/// An order of the mock store: one line of two units of `sku`, paid 2 × 9.99 in EUR.
+#[derive(Debug, Clone)]
+pub(super) struct MockOrder {
+    pub(super) id: u64,
+    pub(super) status: &'static str,
+    pub(super) modified_gmt: NaiveDateTime,
+    pub(super) sku: String,
+}
+
 /// Everything the mock knows and records.
 #[derive(Debug)]
 pub(super) struct StoreState {
     key: String,
     secret: String,
     pub(super) products: Vec<MockProduct>,
+    pub(super) orders: Vec<MockOrder>,
     pub(super) storm: VecDeque<Storm>,
     /// Every request, answered or not.
     pub(super) requests: u32,
@@ -86,6 +96,7 @@ impl MockStore {
             key: key.into(),
             secret: secret.into(),
             products,
+            orders: Vec::new(),
             storm: VecDeque::new(),
             requests: 0,
             list_requests: 0,
@@ -172,7 +183,7 @@ async fn handle(
         .unwrap_or_default();
     let url = Url::parse(&format!("http://{host}{uri}")).unwrap();
     if let Err(response) = authenticate(&mut state, &method, &url, &headers) {
-        return response;
+        return *response;
     }
     let query: Vec<(String, String)> = url
         .query_pairs()
@@ -194,6 +205,18 @@ async fn handle(
         (Method::GET, ["products"]) => {
             state.list_requests += 1;
             list_products(&state, &param)
+        }
+        (Method::GET, ["orders"]) => {
+            let Some((gmt, after)) = modified_filter(&param) else {
+                return invalid_after();
+            };
+            let mut orders: Vec<&MockOrder> = state
+                .orders
+                .iter()
+                .filter(|o| after.is_none_or(|after| site_time(o.modified_gmt, gmt) > after))
+                .collect();
+            orders.sort_by_key(|o| o.id);
+            paged(orders.into_iter().map(render_order).collect(), &param)
         }
         (Method::GET, ["products", id, "variations"]) => {
             let Some(product) = find(&state, id) else {
@@ -261,13 +284,13 @@ fn authenticate(
     method: &Method,
     url: &Url,
     headers: &HeaderMap,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     let refuse = |message: &str| {
-        Err(wp_error(
+        Err(Box::new(wp_error(
             StatusCode::UNAUTHORIZED,
             "woocommerce_rest_authentication_error",
             message,
-        ))
+        )))
     };
     if let Some(basic) = headers
         .get("authorization")
@@ -299,11 +322,11 @@ fn authenticate(
         get("oauth_signature"),
         get("oauth_signature_method"),
     ) else {
-        return Err(wp_error(
+        return Err(Box::new(wp_error(
             StatusCode::UNAUTHORIZED,
             "woocommerce_rest_cannot_view",
             "Sorry, you cannot list resources.",
-        ));
+        )));
     };
     let method_kind = match kind.as_str() {
         "HMAC-SHA256" => SignatureMethod::HmacSha256,
@@ -343,26 +366,10 @@ fn authenticate(
 }
 
 fn list_products<'a>(state: &StoreState, param: &impl Fn(&str) -> Option<&'a str>) -> Response {
-    let gmt = param("dates_are_gmt") == Some("true");
-    let after = match param("modified_after").map(|v| NaiveDateTime::parse_from_str(v, DATE_FORMAT))
-    {
-        None => None,
-        Some(Ok(after)) => Some(after),
-        Some(Err(_)) => {
-            return wp_error(
-                StatusCode::BAD_REQUEST,
-                "rest_invalid_param",
-                "Invalid parameter(s): modified_after",
-            );
-        }
+    let Some((gmt, after)) = modified_filter(param) else {
+        return invalid_after();
     };
-    let local = |p: &MockProduct| {
-        if gmt {
-            p.modified_gmt
-        } else {
-            p.modified_gmt + Duration::hours(SITE_OFFSET_HOURS)
-        }
-    };
+    let local = |p: &MockProduct| site_time(p.modified_gmt, gmt);
     let mut items: Vec<&MockProduct> = state
         .products
         .iter()
@@ -436,5 +443,49 @@ fn render(p: &MockProduct) -> Value {
         "date_modified": (p.modified_gmt + Duration::hours(SITE_OFFSET_HOURS)).format(DATE_FORMAT).to_string(),
         "date_modified_gmt": p.modified_gmt.format(DATE_FORMAT).to_string(),
         "variations": p.variations.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+    })
+}
+
+/// `dates_are_gmt` and `modified_after`; `None` when the date does not parse.
+fn modified_filter<'a>(
+    param: &impl Fn(&str) -> Option<&'a str>,
+) -> Option<(bool, Option<NaiveDateTime>)> {
+    let gmt = param("dates_are_gmt") == Some("true");
+    match param("modified_after") {
+        None => Some((gmt, None)),
+        Some(v) => NaiveDateTime::parse_from_str(v, DATE_FORMAT)
+            .ok()
+            .map(|after| (gmt, Some(after))),
+    }
+}
+
+fn invalid_after() -> Response {
+    wp_error(
+        StatusCode::BAD_REQUEST,
+        "rest_invalid_param",
+        "Invalid parameter(s): modified_after",
+    )
+}
+
+/// A GMT time as the filter compares it: GMT, or the site's local time.
+fn site_time(gmt_time: NaiveDateTime, gmt: bool) -> NaiveDateTime {
+    if gmt {
+        gmt_time
+    } else {
+        gmt_time + Duration::hours(SITE_OFFSET_HOURS)
+    }
+}
+
+fn render_order(o: &MockOrder) -> Value {
+    let time = o.modified_gmt.format(DATE_FORMAT).to_string();
+    json!({
+        "id": o.id, "status": o.status, "currency": "EUR",
+        "date_created_gmt": time, "date_modified_gmt": time,
+        "total": "24.97", "total_tax": "3.99", "shipping_total": "4.99", "customer_id": 0,
+        "billing": {"email": "never-stored@example.com"},
+        "line_items": [
+            {"id": 1, "sku": o.sku, "quantity": 2, "price": 9.99, "total": "19.98"},
+            {"id": 2, "sku": "", "quantity": 1, "price": 0.0, "total": "0.00"}
+        ]
     })
 }

@@ -12,11 +12,14 @@
 //!   second) and drops what is not after it, so products sharing the cursor's second are
 //!   neither lost nor doubled.
 //! - Variable products list variation ids only; [`WooClient::variations`] reads them.
+//! - Orders are pulled the same way ([`orders`]) and become [`crate::store::OrderUpsert`]s
+//!   with `channel = "woocommerce"`.
 //! - 401/403 are auth errors, never retried; 429, 5xx and timeouts are retried with back-off
 //!   and `Retry-After`; WP error bodies `{code, message, data.status}` become typed errors.
 
 mod error;
 pub mod map;
+pub mod orders;
 mod transport;
 
 #[cfg(test)]
@@ -156,21 +159,21 @@ pub struct WooCursor {
     pub id: u64,
 }
 
-/// One incremental pull in progress. The engine keeps it (it serialises) to resume a pull
-/// at the page it stopped on, and stores [`ProductPull::cursor`] once [`ProductPull::is_done`].
+/// One incremental pull (of products or of orders) in progress. The engine keeps it (it serialises) to resume a pull
+/// at the page it stopped on, and stores [`Pull::cursor`] once [`Pull::is_done`].
 ///
 /// Pages are ordered by id, not by time, so the cursor is only safe to store once the pull
 /// has read its last page; until then the pull's own state is the checkpoint. A product
 /// trashed mid-pull shifts later pages by one, which can hide one product until it changes
 /// again: page numbers are all WooCommerce offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductPull {
+pub struct Pull {
     since: Option<WooCursor>,
     next_page: Option<u32>,
     high_water: Option<WooCursor>,
 }
 
-impl ProductPull {
+impl Pull {
     /// A pull of everything changed after `since` (everything when `None`).
     pub fn new(since: Option<WooCursor>) -> Self {
         Self {
@@ -288,11 +291,27 @@ impl WooClient {
         Ok(Self { transport })
     }
 
-    /// Reads the pull's next page and advances it; `None` once it is done.
-    pub async fn next_products(
+    /// Reads the pull's next page of products and advances it; `None` once it is done.
+    pub async fn next_products(&self, pull: &mut Pull) -> Result<Option<ProductPage>, WooError> {
+        Ok(self
+            .next_page("products", pull, WooProduct::cursor)
+            .await?
+            .map(|(products, page, total, total_pages)| ProductPage {
+                products,
+                page,
+                total,
+                total_pages,
+            }))
+    }
+
+    /// One page of the collection at `path` for `pull`, without what is at or before its
+    /// cursor, with the page number, `X-WP-Total` and `X-WP-TotalPages`.
+    async fn next_page<T: serde::de::DeserializeOwned>(
         &self,
-        pull: &mut ProductPull,
-    ) -> Result<Option<ProductPage>, WooError> {
+        path: &str,
+        pull: &mut Pull,
+        cursor_of: fn(&T) -> WooCursor,
+    ) -> Result<Option<(Vec<T>, u32, u64, u32)>, WooError> {
         let Some(page) = pull.next_page else {
             return Ok(None);
         };
@@ -307,28 +326,20 @@ impl WooClient {
             let from = since.modified_gmt - chrono::Duration::seconds(1);
             query.push(("modified_after", from.format(DATE_FORMAT).to_string()));
         }
-        let answer = self
-            .transport
-            .send(Method::GET, "products", &query, None)
-            .await?;
+        let answer = self.transport.send(Method::GET, path, &query, None).await?;
         let (total, total_pages) = totals(&answer)?;
-        let products: Vec<WooProduct> = decode(answer.body)?;
-        let empty = products.is_empty();
-        let products: Vec<WooProduct> = products
+        let items: Vec<T> = decode(answer.body)?;
+        let empty = items.is_empty();
+        let items: Vec<T> = items
             .into_iter()
-            .filter(|p| pull.since.is_none_or(|since| p.cursor() > since))
+            .filter(|item| pull.since.is_none_or(|since| cursor_of(item) > since))
             .collect();
-        pull.high_water = products
+        pull.high_water = items
             .iter()
-            .map(WooProduct::cursor)
+            .map(cursor_of)
             .fold(pull.high_water, |hw, c| Some(hw.map_or(c, |hw| hw.max(c))));
         pull.next_page = (!empty && page < total_pages).then_some(page + 1);
-        Ok(Some(ProductPage {
-            products,
-            page,
-            total,
-            total_pages,
-        }))
+        Ok(Some((items, page, total, total_pages)))
     }
 
     /// Every variation of product `product_id`, all pages.

@@ -38,7 +38,7 @@ async fn pull(
     client: &WooClient,
     since: Option<WooCursor>,
 ) -> (Vec<WooProduct>, Option<WooCursor>) {
-    let mut pull = ProductPull::new(since);
+    let mut pull = Pull::new(since);
     let mut products = Vec::new();
     while let Some(page) = client.next_products(&mut pull).await.unwrap() {
         assert!(page.products.len() <= PER_PAGE as usize);
@@ -150,10 +150,7 @@ async fn plain_http_signs_with_oauth_in_the_query_and_a_wrong_secret_fails_after
     let before = store.state().requests;
 
     let wrong = client(&store, "http://shop.example", "cs_wrong");
-    let err = wrong
-        .next_products(&mut ProductPull::new(None))
-        .await
-        .unwrap_err();
+    let err = wrong.next_products(&mut Pull::new(None)).await.unwrap_err();
     assert!(err.is_auth() && !err.is_retriable(), "{err}");
     assert!(
         err.to_string()
@@ -222,11 +219,68 @@ async fn storms_of_429_and_503_are_waited_out_honouring_retry_after() {
         .storm
         .extend(std::iter::repeat_n(Storm::TooMany("1"), 20));
     let err = client
-        .next_products(&mut ProductPull::new(None))
+        .next_products(&mut Pull::new(None))
         .await
         .unwrap_err();
     assert!(
         matches!(err, WooError::Throttled { attempts: 8, .. }) && err.is_retriable(),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn orders_are_pulled_incrementally_and_sales_map_with_the_woocommerce_channel() {
+    use super::mock::MockOrder;
+    use super::orders::{OrderProblem, order_upsert};
+
+    let store = MockStore::start(KEY, SECRET, Vec::new()).await;
+    store.state().orders = (0..150)
+        .map(|n| MockOrder {
+            id: 1000 + n,
+            status: if n == 7 { "cancelled" } else { "completed" },
+            modified_gmt: start() + chrono::Duration::seconds(i64::try_from(n / 60).unwrap()),
+            sku: format!("SKU-{n}"),
+        })
+        .collect();
+    let client = client(&store, "https://shop.example", SECRET);
+    let mut pull = Pull::new(None);
+    let mut orders = Vec::new();
+    while let Some(page) = client.next_orders(&mut pull).await.unwrap() {
+        assert_eq!(page.total, 150);
+        orders.extend(page.orders);
+    }
+    assert_eq!(orders.len(), 150);
+    let (upsert, problems) = order_upsert(&orders[0]).unwrap();
+    assert_eq!(upsert.order_id, "1000");
+    assert_eq!(upsert.channel.as_deref(), Some("woocommerce"));
+    assert_eq!(upsert.currency.as_str(), "EUR");
+    assert_eq!(
+        (upsert.total_minor, upsert.tax_minor, upsert.shipping_minor),
+        (2497, Some(399), Some(499))
+    );
+    assert_eq!(upsert.customer_ref, None, "guest");
+    assert_eq!(upsert.placed_at.to_rfc3339(), "2026-03-08T06:00:00+00:00");
+    assert_eq!(upsert.lines.len(), 1);
+    assert_eq!(
+        (
+            upsert.lines[0].sku.as_str(),
+            upsert.lines[0].quantity,
+            upsert.lines[0].unit_price_minor
+        ),
+        ("SKU-0", 2, 999)
+    );
+    assert!(matches!(problems[..], [OrderProblem::LineLeftOut(1000, _)]));
+    assert_eq!(
+        order_upsert(&orders[7]).unwrap_err(),
+        OrderProblem::NotASale(1007, "cancelled".into())
+    );
+
+    // Only the order changed since the cursor comes again.
+    store.state().orders[3].modified_gmt = start() + chrono::Duration::hours(1);
+    let mut again = Pull::new(pull.cursor());
+    let mut changed = Vec::new();
+    while let Some(page) = client.next_orders(&mut again).await.unwrap() {
+        changed.extend(page.orders);
+    }
+    assert_eq!(changed.iter().map(|o| o.id).collect::<Vec<_>>(), vec![1003]);
 }
