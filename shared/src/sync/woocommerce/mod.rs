@@ -21,6 +21,7 @@ mod error;
 pub mod map;
 pub mod orders;
 mod transport;
+mod types;
 
 #[cfg(test)]
 mod mock;
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub use error::WooError;
+pub use types::{WooAttribute, WooCategory, WooImage, WooProduct, WooVariation};
 
 use crate::settings::Secret;
 use crate::sync::shopify::{Clock, RetryPolicy, TokioClock};
@@ -45,110 +47,6 @@ pub const PER_PAGE: u32 = 100;
 
 /// How WooCommerce writes its `*_gmt` dates and reads `modified_after`: no offset, no `Z`.
 const DATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
-
-/// A product as `GET /products` returns it (the fields the catalogue needs).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct WooProduct {
-    /// The product id.
-    pub id: u64,
-    /// The product name.
-    pub name: String,
-    /// The URL slug; the parent key of a variable product's rows.
-    #[serde(default)]
-    pub slug: String,
-    /// `simple`, `grouped`, `external` or `variable`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `publish`, `draft` …
-    #[serde(default)]
-    pub status: String,
-    /// May be `""`.
-    #[serde(default)]
-    pub sku: String,
-    /// The current price, a decimal string; `""` when unset.
-    #[serde(default)]
-    pub price: String,
-    /// Only meaningful with `manage_stock`.
-    #[serde(default)]
-    pub stock_quantity: Option<i64>,
-    /// HTML.
-    #[serde(default)]
-    pub description: String,
-    /// HTML.
-    #[serde(default)]
-    pub short_description: String,
-    /// Categories, most general first as the store lists them.
-    #[serde(default)]
-    pub categories: Vec<WooCategory>,
-    /// Images; the first is the featured one.
-    #[serde(default)]
-    pub images: Vec<WooImage>,
-    /// Last change, GMT.
-    pub date_modified_gmt: NaiveDateTime,
-    /// Variation ids of a variable product.
-    #[serde(default)]
-    pub variations: Vec<u64>,
-}
-
-impl WooProduct {
-    /// Where this product puts a pull's cursor.
-    pub fn cursor(&self) -> WooCursor {
-        WooCursor {
-            modified_gmt: self.date_modified_gmt,
-            id: self.id,
-        }
-    }
-
-    /// Whether its sellable rows are its variations.
-    pub fn is_variable(&self) -> bool {
-        self.kind == "variable"
-    }
-}
-
-/// A product category.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct WooCategory {
-    /// The category name.
-    pub name: String,
-}
-
-/// A product or variation image.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct WooImage {
-    /// The image URL.
-    pub src: String,
-}
-
-/// A variation as `GET /products/{id}/variations` returns it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct WooVariation {
-    /// The variation id.
-    pub id: u64,
-    /// May be `""`: such a variation gets no row.
-    #[serde(default)]
-    pub sku: String,
-    /// The current price.
-    #[serde(default)]
-    pub price: String,
-    /// Stock when managed per variation.
-    #[serde(default)]
-    pub stock_quantity: Option<i64>,
-    /// The variation's own image, if any.
-    #[serde(default)]
-    pub image: Option<WooImage>,
-    /// The chosen attribute values.
-    #[serde(default)]
-    pub attributes: Vec<WooAttribute>,
-}
-
-/// One attribute of a variation (`Size` = `M`).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct WooAttribute {
-    /// The attribute name.
-    pub name: String,
-    /// The chosen value.
-    pub option: String,
-}
 
 /// How far a pull got: the last change seen, ties broken by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
