@@ -32,6 +32,26 @@ pub(super) struct Answer {
     pub(super) body: Value,
 }
 
+/// Why an attempt is worth repeating.
+struct Again {
+    /// The answer's `Retry-After`, if readable.
+    after: Option<Duration>,
+    /// What went wrong, for the log and the final error.
+    why: String,
+    /// A 429 (throttling) rather than a server or transport failure.
+    throttled: bool,
+}
+
+impl Again {
+    fn server(why: String, after: Option<Duration>) -> Self {
+        Self {
+            after,
+            why,
+            throttled: false,
+        }
+    }
+}
+
 /// A WP REST error body.
 #[derive(Debug, Deserialize)]
 struct WpError {
@@ -111,7 +131,11 @@ impl Transport {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let (after, why, throttled) = match self.attempt(&method, &url, body).await? {
+            let Again {
+                after,
+                why,
+                throttled,
+            } = match self.attempt(&method, &url, body).await? {
                 Ok(answer) => return Ok(answer),
                 Err(again) => again,
             };
@@ -132,14 +156,13 @@ impl Transport {
         }
     }
 
-    /// One request: an answer, a final error, or (Retry-After, why, is-429) to try again.
-    #[allow(clippy::type_complexity)]
+    /// One request: an answer, a final error, or why to try again.
     async fn attempt(
         &self,
         method: &Method,
         url: &Url,
         body: Option<&Value>,
-    ) -> Result<Result<Answer, (Option<Duration>, String, bool)>, WooError> {
+    ) -> Result<Result<Answer, Again>, WooError> {
         let request = match &self.auth {
             Auth::Basic { key, secret } => self
                 .http
@@ -159,7 +182,7 @@ impl Transport {
         };
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Ok(Err((None, format!("transport: {e}"), false))),
+            Err(e) => return Ok(Err(Again::server(format!("transport: {e}"), None))),
         };
         let status = response.status();
         let headers = response.headers().clone();
@@ -169,13 +192,17 @@ impl Transport {
             .and_then(parse_retry_after);
         let text = match response.text().await {
             Ok(text) => text,
-            Err(e) => return Ok(Err((None, format!("reading body: {e}"), false))),
+            Err(e) => return Ok(Err(Again::server(format!("reading body: {e}"), None))),
         };
         if status == StatusCode::TOO_MANY_REQUESTS {
-            return Ok(Err((retry_after, "HTTP 429".into(), true)));
+            return Ok(Err(Again {
+                after: retry_after,
+                why: "HTTP 429".into(),
+                throttled: true,
+            }));
         }
         if status.is_server_error() {
-            return Ok(Err((retry_after, format!("HTTP {status}"), false)));
+            return Ok(Err(Again::server(format!("HTTP {status}"), retry_after)));
         }
         if status.is_success() {
             let body = serde_json::from_str(&text).map_err(|e| WooError::Decode(e.to_string()))?;
