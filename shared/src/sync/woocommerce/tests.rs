@@ -284,3 +284,17 @@ async fn orders_are_pulled_incrementally_and_sales_map_with_the_woocommerce_chan
     }
     assert_eq!(changed.iter().map(|o| o.id).collect::<Vec<_>>(), vec![1003]);
 }
+
+#[tokio::test]
+async fn a_product_with_more_variations_than_a_page_gets_them_all() {
+    let mut products = catalogue(1, 1, start());
+    products[0].variations = (0..150).map(|n| (70_000 + n, format!("BIG-{n}"))).collect();
+    let store = MockStore::start(KEY, SECRET, products).await;
+    let variations = client(&store, "http://shop.example", SECRET)
+        .variations(100)
+        .await
+        .unwrap();
+    let distinct: HashSet<u64> = variations.iter().map(|v| v.id).collect();
+    assert_eq!((variations.len(), distinct.len()), (150, 150));
+    assert_eq!(store.state().requests, 2);
+}

@@ -243,3 +243,26 @@ fn error_for(status: StatusCode, text: &str) -> WooError {
 fn clip(text: &str) -> String {
     text.chars().take(300).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wp_error_bodies_are_typed_and_other_bodies_kept_as_text() {
+        let wp = r#"{"code":"rest_invalid_param","message":"Invalid parameter(s): per_page","data":{"status":400}}"#;
+        assert!(matches!(
+            error_for(StatusCode::BAD_REQUEST, wp),
+            WooError::Api { status: 400, code, .. } if code == "rest_invalid_param"
+        ));
+        let stripped = error_for(StatusCode::FORBIDDEN, "<html>Forbidden</html>");
+        assert!(
+            matches!(&stripped, WooError::Auth { status: 403, code, .. } if code == "http_error")
+        );
+        assert!(stripped.is_auth() && !stripped.is_retriable());
+        assert!(matches!(
+            error_for(StatusCode::NOT_IMPLEMENTED, "<html>501</html>"),
+            WooError::Http { status: 501, .. }
+        ));
+    }
+}
