@@ -8,6 +8,7 @@
 //! applies field-ownership rules is built on top of it later.
 
 pub mod oauth1;
+pub mod retry;
 pub mod shopify;
 pub mod woocommerce;
 

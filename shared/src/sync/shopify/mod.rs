@@ -25,7 +25,7 @@ pub mod queries;
 pub mod throttle;
 
 #[cfg(test)]
-pub(crate) mod mock;
+mod mock;
 #[cfg(test)]
 mod tests;
 

@@ -1,46 +1,15 @@
-//! Shopify's cost-based leaky bucket as the client sees it, and the clock the client waits on.
+//! Shopify's cost-based leaky bucket as the client sees it (the clock and retry bounds it
+//! shares with the other clients are in [`crate::sync::retry`]).
 //!
 //! Every GraphQL response reports `extensions.cost.throttleStatus`: how many points the bucket
 //! holds, how many are available now and how fast it refills. Before sending a query whose cost
 //! exceeds what is available, the client waits until `available + restore_rate × t ≥ cost`
 //! instead of spending a request on a certain `THROTTLED`.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
-/// Where the client reads the time and how it waits. Tests use a virtual clock so throttling
-/// logic never sleeps for real; production uses tokio's.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// Time since an arbitrary fixed origin.
-    fn now(&self) -> Duration;
-    /// Waits for `duration`.
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
-}
-
-/// The real clock: tokio's timer, measured from when the clock was made.
-#[derive(Debug)]
-pub struct TokioClock {
-    origin: tokio::time::Instant,
-}
-
-impl Default for TokioClock {
-    fn default() -> Self {
-        Self {
-            origin: tokio::time::Instant::now(),
-        }
-    }
-}
-
-impl Clock for TokioClock {
-    fn now(&self) -> Duration {
-        self.origin.elapsed()
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
+pub(crate) use crate::sync::retry::parse_retry_after;
+pub use crate::sync::retry::{Clock, RetryPolicy, TokioClock};
 
 /// `extensions.cost.throttleStatus` of the last response, and when it was read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,45 +53,6 @@ impl Bucket {
     }
 }
 
-/// Bounds on retrying: how many attempts one request gets, how long each may take and how
-/// long the request may wait in total between them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts per request, the first included.
-    pub max_attempts: u32,
-    /// Total time one request may spend waiting between attempts.
-    pub max_total_wait: Duration,
-    /// First back-off after a 5xx or timeout; doubled each time.
-    pub base_backoff: Duration,
-    /// How long one attempt may take before it counts as a timeout (and is retried).
-    pub attempt_timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 8,
-            max_total_wait: Duration::from_secs(120),
-            base_backoff: Duration::from_millis(500),
-            attempt_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Back-off before attempt `attempt + 1` after a server error (attempt counts from 1).
-    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        self.base_backoff
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)))
-    }
-}
-
-/// `Retry-After` in seconds, fractional allowed (`"2.0"`, `"0.5"`); `None` when unreadable.
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    let seconds: f64 = value.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,13 +84,5 @@ mod tests {
             bucket.wait_for(5000.0, Duration::from_secs(10)),
             Duration::from_secs(18)
         );
-    }
-
-    #[test]
-    fn retry_after_takes_fractional_seconds_and_refuses_nonsense() {
-        assert_eq!(parse_retry_after("2.0"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after(" 0.25"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("soon"), None);
     }
 }

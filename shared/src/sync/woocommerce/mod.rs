@@ -39,7 +39,7 @@ pub use error::WooError;
 pub use types::{WooAttribute, WooCategory, WooImage, WooProduct, WooVariation};
 
 use crate::settings::Secret;
-use crate::sync::shopify::{Clock, RetryPolicy, TokioClock};
+use crate::sync::retry::{Clock, RetryPolicy, TokioClock};
 use transport::{Answer, Transport};
 
 /// The most WordPress serves per page (`per_page` above it is a 400).

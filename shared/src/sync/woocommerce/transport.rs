@@ -14,8 +14,7 @@ use url::Url;
 use super::WooError;
 use crate::settings::Secret;
 use crate::sync::oauth1::{OAuth1Signer, SignatureMethod};
-use crate::sync::shopify::throttle::parse_retry_after;
-use crate::sync::shopify::{Clock, RetryPolicy};
+use crate::sync::retry::{Clock, RetryPolicy, parse_retry_after};
 
 /// How requests are authenticated.
 #[derive(Debug)]

@@ -6,8 +6,6 @@
 //! bucket refills from it, so throttled pulls finish at once and deterministically.
 
 use std::collections::VecDeque;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,25 +19,8 @@ use axum::routing::post;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use super::throttle::Clock;
-
-/// A clock that moves only when someone sleeps on it.
-#[derive(Debug, Default)]
-pub(crate) struct VirtualClock {
-    micros: AtomicU64,
-}
-
-impl Clock for VirtualClock {
-    fn now(&self) -> Duration {
-        Duration::from_micros(self.micros.load(Ordering::SeqCst))
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
-        self.micros.fetch_add(micros, Ordering::SeqCst);
-        Box::pin(std::future::ready(()))
-    }
-}
+use crate::sync::retry::Clock;
+pub(super) use crate::sync::retry::VirtualClock;
 
 /// A forced answer, for throttling storms.
 #[derive(Debug, Clone, Copy)]

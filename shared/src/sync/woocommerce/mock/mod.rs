@@ -19,7 +19,7 @@ use url::Url;
 mod auth;
 
 use super::DATE_FORMAT;
-use crate::sync::shopify::mock::VirtualClock;
+use crate::sync::retry::VirtualClock;
 use auth::authenticate;
 
 /// A forced answer, for storms.
