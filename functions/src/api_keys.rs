@@ -15,7 +15,7 @@ use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationR
 use shared::store::ApiKeyView;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body, idempotency_key, idempotent_id, respond};
+use crate::http::{authenticate, body, idempotency_key, idempotent_id, parse_json, respond};
 use crate::openapi::{Api, Operation};
 use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit, split_page};
 use crate::problem::ApiError;
@@ -212,12 +212,7 @@ fn parse_request(http: &HttpRequest) -> Result<(String, Vec<Scope>), ApiError> {
         r#"{"name": "...", "scopes": ["read", ...]}"#,
         &format!("a key request is at most {} KiB", MAX_BODY_BYTES / 1024),
     )?;
-    let mut reader = serde_json::Deserializer::from_slice(&bytes);
-    let request: CreateRequest = serde_path_to_error::deserialize(&mut reader)
-        .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
-    reader
-        .end()
-        .map_err(|e| ApiError::bad_request(format!("the body is not valid: {e}")))?;
+    let request: CreateRequest = parse_json(&bytes)?;
     let name = request.name.trim().to_owned();
     let chars = name.chars().count();
     if chars == 0 || chars > MAX_NAME_CHARS {

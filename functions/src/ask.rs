@@ -13,7 +13,7 @@ use shared::auth::Scope;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body, respond};
+use crate::http::{authenticate, body, parse_json, respond};
 use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
@@ -41,9 +41,7 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
         r#"{"question": "What were our sales in Q2?"}"#,
         "a question is at most 4 KiB",
     )?;
-    let mut reader = serde_json::Deserializer::from_slice(&bytes);
-    let request: AskRequest = serde_path_to_error::deserialize(&mut reader)
-        .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
+    let request: AskRequest = parse_json(&bytes)?;
     let store = state.store.as_ref();
     let budget = StoreBudget::for_engine(store, &state.ai);
     let budget = budget.as_ref().map(|b| b as &dyn TokenBudget);

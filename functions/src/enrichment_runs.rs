@@ -17,7 +17,9 @@ use shared::store::{EnrichmentFilter, EnrichmentRun, EnrichmentRunCursor, Enrich
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, idempotency_key, idempotent_id, optional_body, scope_for};
+use crate::http::{
+    authenticate, idempotency_key, idempotent_id, optional_body, parse_json, scope_for,
+};
 use crate::openapi::{Api, Operation};
 use crate::paging::{decode_json_cursor, encode_json_cursor, json, limit, split_page};
 use crate::problem::ApiError;
@@ -187,9 +189,7 @@ fn parse_request(http: &HttpRequest) -> Result<RunRequest, ApiError> {
     else {
         return Ok(RunRequest::default());
     };
-    let mut reader = serde_json::Deserializer::from_slice(&bytes);
-    let request: RunRequest = serde_path_to_error::deserialize(&mut reader)
-        .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
+    let request: RunRequest = parse_json(&bytes)?;
     if let Some(engine) = &request.filter.generated_by
         && !ENGINES.contains(&engine.as_str())
     {

@@ -98,6 +98,17 @@ pub fn optional_body(
     Ok((!bytes.is_empty()).then_some(bytes))
 }
 
+/// `bytes` as the JSON of a `T`, and nothing after it: a wrong field is a 400 naming its path.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut reader)
+        .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
+    reader
+        .end()
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid: {e}")))?;
+    Ok(value)
+}
+
 /// The longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 

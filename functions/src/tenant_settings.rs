@@ -11,7 +11,7 @@ use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body, respond, scope_for};
+use crate::http::{authenticate, body, parse_json, respond, scope_for};
 use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
@@ -110,12 +110,7 @@ async fn update(
         r#"{"time_zone": "Europe/Berlin"}"#,
         "a tenant update is at most 1 KiB",
     )?;
-    let mut reader = serde_json::Deserializer::from_slice(&bytes);
-    let request: UpdateRequest = serde_path_to_error::deserialize(&mut reader)
-        .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))?;
-    reader
-        .end()
-        .map_err(|e| ApiError::bad_request(format!("the body is not valid: {e}")))?;
+    let request: UpdateRequest = parse_json(&bytes)?;
     let name = request.time_zone.trim();
     let zone = parse_time_zone(name).ok_or_else(|| {
         ApiError::bad_request(format!(

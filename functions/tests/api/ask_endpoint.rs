@@ -104,6 +104,16 @@ async fn a_question_it_cannot_answer_says_so_and_a_bad_body_is_a_400() {
     problem(ask(&app, json!({"question": "   "})).await, 400).await;
     problem(ask(&app, json!({"question": "x".repeat(501)})).await, 400).await;
     problem(ask(&app, json!({"q": "sales?"})).await, 400).await;
+    let trailing = app
+        .client
+        .post(format!("{}/ask", app.api))
+        .header("x-api-key", "local-dev-key")
+        .header("content-type", "application/json")
+        .body(r#"{"question": "sales?"} {"question": "again"}"#)
+        .send()
+        .await
+        .unwrap();
+    problem(trailing, 400).await;
     let anonymous = app
         .client
         .post(format!("{}/ask", app.api))
