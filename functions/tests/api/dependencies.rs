@@ -299,6 +299,124 @@ impl Store for DownStore {
     async fn delete_connection(&self, _: &TenantId, _: Platform) -> Result<bool, StoreError> {
         self.fail().await
     }
+    async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
+        self.fail().await
+    }
+
+    async fn create_sync_job(&self, job: &SyncJob) -> Result<(SyncJob, bool), StoreError> {
+        self.fail().await
+    }
+
+    async fn get_sync_job(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncJob>, StoreError> {
+        self.fail().await
+    }
+
+    async fn list_sync_jobs(
+        &self,
+        tenant: &TenantId,
+        platform: Option<Platform>,
+        after: Option<&SyncJobCursor>,
+        limit: u32,
+    ) -> Result<Vec<SyncJob>, StoreError> {
+        self.fail().await
+    }
+
+    async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
+        self.fail().await
+    }
+
+    async fn sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        kind: ObjectKind,
+    ) -> Result<Option<String>, StoreError> {
+        self.fail().await
+    }
+
+    async fn put_sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        kind: ObjectKind,
+        cursor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.fail().await
+    }
+
+    async fn sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        skus: &[Sku],
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        self.fail().await
+    }
+
+    async fn sync_links_for_remote(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        remote_id: &str,
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        self.fail().await
+    }
+
+    async fn primary_sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        after: Option<&Sku>,
+        limit: u32,
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        self.fail().await
+    }
+
+    async fn put_sync_links(&self, links: &[SyncLink]) -> Result<(), StoreError> {
+        self.fail().await
+    }
+
+    async fn record_sync_problems(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        job_id: &str,
+        problems: &[SyncProblem],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.fail().await
+    }
+
+    async fn list_sync_issues(
+        &self,
+        tenant: &TenantId,
+        query: &IssueQuery,
+    ) -> Result<Vec<SyncIssue>, StoreError> {
+        self.fail().await
+    }
+
+    async fn get_sync_issue(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncIssue>, StoreError> {
+        self.fail().await
+    }
+
+    async fn set_sync_issue_status(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        status: IssueStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Option<SyncIssue>, StoreError> {
+        self.fail().await
+    }
     async fn apply_inventory_batch(
         &self,
         _: &IngestRun,

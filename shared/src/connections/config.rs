@@ -32,6 +32,18 @@ pub enum Direction {
     Off,
 }
 
+impl Direction {
+    /// Whether the platform's records come in.
+    pub fn pulls(self) -> bool {
+        matches!(self, Direction::Pull | Direction::Both)
+    }
+
+    /// Whether ours go out.
+    pub fn pushes(self) -> bool {
+        matches!(self, Direction::Push | Direction::Both)
+    }
+}
+
 /// One object kind's direction and schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ObjectSync {
@@ -52,7 +64,59 @@ pub struct Objects {
     pub orders: ObjectSync,
 }
 
+/// One kind of object a connection synchronises.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    /// Products (with variants and media).
+    Products,
+    /// Stock levels.
+    Inventory,
+    /// Orders.
+    Orders,
+}
+
+impl ObjectKind {
+    /// Every kind, in the order a connection's jobs are scheduled.
+    pub const ALL: [ObjectKind; 3] = [
+        ObjectKind::Products,
+        ObjectKind::Inventory,
+        ObjectKind::Orders,
+    ];
+
+    /// The name in URLs, messages and rows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Products => "products",
+            ObjectKind::Inventory => "inventory",
+            ObjectKind::Orders => "orders",
+        }
+    }
+}
+
+impl std::str::FromStr for ObjectKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ObjectKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("no object kind `{s}`: products, inventory or orders"))
+    }
+}
+
 impl Objects {
+    /// The direction and schedule of `kind`.
+    pub fn get(&self, kind: ObjectKind) -> ObjectSync {
+        match kind {
+            ObjectKind::Products => self.products,
+            ObjectKind::Inventory => self.inventory,
+            ObjectKind::Orders => self.orders,
+        }
+    }
+
     /// The defaults for `platform`: a shop owns its orders and takes enriched content back;
     /// an ERP owns items, price and stock, and receives the shops' orders.
     pub fn defaults(platform: Platform) -> Self {

@@ -12,12 +12,13 @@ mod model;
 pub mod mssql;
 mod product_writes;
 pub mod sqlite;
+mod sync;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::analytics::{RollupOutcome, SalesData, TenantView, Tz};
-use crate::connections::Platform;
+use crate::connections::{ObjectKind, Platform};
 use crate::domain::{Sku, TenantId};
 
 pub use api_keys::{ApiKeyMatch, ApiKeyRecord, ApiKeyView, TOUCH_INTERVAL_SECONDS};
@@ -26,6 +27,7 @@ pub use connections::ConnectionRecord;
 pub use edits::*;
 pub use model::*;
 pub use product_writes::*;
+pub use sync::*;
 
 /// A failed store operation.
 #[derive(Debug, thiserror::Error)]
@@ -356,6 +358,118 @@ pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
         tenant: &TenantId,
         platform: Platform,
     ) -> Result<bool, StoreError>;
+
+    /// Every tenant's connections, for the scheduler.
+    async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError>;
+
+    /// Stores `job` unless the tenant has a job with its id; answers the stored job and
+    /// whether this call made it.
+    async fn create_sync_job(&self, job: &SyncJob) -> Result<(SyncJob, bool), StoreError>;
+
+    /// The tenant's job `id`.
+    async fn get_sync_job(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncJob>, StoreError>;
+
+    /// One page of the tenant's jobs, newest first (by creation, then id), after `after`,
+    /// only `platform`'s when given.
+    async fn list_sync_jobs(
+        &self,
+        tenant: &TenantId,
+        platform: Option<Platform>,
+        after: Option<&SyncJobCursor>,
+        limit: u32,
+    ) -> Result<Vec<SyncJob>, StoreError>;
+
+    /// Writes `job`'s status, progress, times and lease if the stored job is still at
+    /// `job.version` (its version then moves on by one); `false`, writing nothing, when another
+    /// delivery wrote it first.
+    async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError>;
+
+    /// The stored cursor of the tenant's `platform` pull of `kind`.
+    async fn sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        kind: ObjectKind,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Stores the cursor of the tenant's `platform` pull of `kind`.
+    async fn put_sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        kind: ObjectKind,
+        cursor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The links of `skus` on `platform` (those that have one).
+    async fn sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        skus: &[Sku],
+    ) -> Result<Vec<SyncLink>, StoreError>;
+
+    /// The links to remote record `remote_id` on `platform`.
+    async fn sync_links_for_remote(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        remote_id: &str,
+    ) -> Result<Vec<SyncLink>, StoreError>;
+
+    /// One page of the primary links on `platform` (one per remote product), by SKU after
+    /// `after`.
+    async fn primary_sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        after: Option<&Sku>,
+        limit: u32,
+    ) -> Result<Vec<SyncLink>, StoreError>;
+
+    /// Inserts or replaces `links` (keyed by tenant, platform and SKU) in one transaction.
+    async fn put_sync_links(&self, links: &[SyncLink]) -> Result<(), StoreError>;
+
+    /// Records what job `job_id` met, in one transaction: each problem lands in its entry
+    /// ([`SyncProblem::issue_id`]), which is reopened if it was resolved and counts one more
+    /// occurrence unless this job already counted.
+    async fn record_sync_problems(
+        &self,
+        tenant: &TenantId,
+        platform: Platform,
+        job_id: &str,
+        problems: &[SyncProblem],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// One page of the tenant's inbox, most recently met first.
+    async fn list_sync_issues(
+        &self,
+        tenant: &TenantId,
+        query: &IssueQuery,
+    ) -> Result<Vec<SyncIssue>, StoreError>;
+
+    /// The tenant's inbox entry `id`.
+    async fn get_sync_issue(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncIssue>, StoreError>;
+
+    /// Sets entry `id`'s status (stamping or clearing `resolved_at`); `None` when the tenant
+    /// has no such entry.
+    async fn set_sync_issue_status(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        status: IssueStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Option<SyncIssue>, StoreError>;
 
     /// Upserts a batch of stock levels for `run` in one transaction. A level older than the
     /// stored one (both `as_of` given) is ignored, and one with the stored quantity and `as_of`

@@ -567,6 +567,155 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| connections::delete(c, tenant, platform))
     }
 
+    async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn create_sync_job(&self, job: &SyncJob) -> Result<(SyncJob, bool), StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn get_sync_job(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncJob>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn list_sync_jobs(
+        &self,
+        tenant: &TenantId,
+        platform: Option<crate::connections::Platform>,
+        after: Option<&SyncJobCursor>,
+        limit: u32,
+    ) -> Result<Vec<SyncJob>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        kind: crate::connections::ObjectKind,
+    ) -> Result<Option<String>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn put_sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        kind: crate::connections::ObjectKind,
+        cursor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        skus: &[Sku],
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn sync_links_for_remote(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        remote_id: &str,
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn primary_sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        after: Option<&Sku>,
+        limit: u32,
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn put_sync_links(&self, links: &[SyncLink]) -> Result<(), StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn record_sync_problems(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        job_id: &str,
+        problems: &[SyncProblem],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn list_sync_issues(
+        &self,
+        tenant: &TenantId,
+        query: &IssueQuery,
+    ) -> Result<Vec<SyncIssue>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn get_sync_issue(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncIssue>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
+    async fn set_sync_issue_status(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        status: IssueStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Option<SyncIssue>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
     async fn apply_inventory_batch(
         &self,
         run: &IngestRun,

@@ -55,6 +55,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "connections",
         include_str!("../../../migrations/mssql/0009_connections.sql"),
     ),
+    (
+        10,
+        "sync",
+        include_str!("../../../migrations/mssql/0010_sync.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.

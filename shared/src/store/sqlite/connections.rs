@@ -70,6 +70,14 @@ pub(super) fn list(
     rows.map(|row| record(row.map_err(map_error)?)).collect()
 }
 
+/// Every tenant's connections.
+pub(super) fn all(c: &mut Connection) -> Result<Vec<ConnectionRecord>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM platform_connections ORDER BY tenant_id, platform");
+    let mut statement = c.prepare_cached(&sql).map_err(map_error)?;
+    let rows = statement.query_map([], raw_row).map_err(map_error)?;
+    rows.map(|row| record(row.map_err(map_error)?)).collect()
+}
+
 /// Deletes the tenant's connection to `platform`; `false` when there was none.
 pub(super) fn delete(
     c: &mut Connection,

@@ -12,6 +12,7 @@ mod product_list;
 mod product_writes;
 mod products;
 mod rollups;
+mod sync;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -69,6 +70,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "connections",
         include_str!("../../../migrations/sqlite/0009_connections.sql"),
+    ),
+    (
+        10,
+        "sync",
+        include_str!("../../../migrations/sqlite/0010_sync.sql"),
     ),
 ];
 
@@ -645,6 +651,162 @@ impl Store for SqliteStore {
         let tenant = tenant.clone();
         self.pool
             .run(move |c| connections::delete(c, &tenant, platform))
+            .await
+    }
+
+    async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
+        self.pool.run(connections::all).await
+    }
+
+    async fn create_sync_job(&self, job: &SyncJob) -> Result<(SyncJob, bool), StoreError> {
+        let job = job.clone();
+        self.pool.run(move |c| sync::create_job(c, &job)).await
+    }
+
+    async fn get_sync_job(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncJob>, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
+        self.pool.run(move |c| sync::get_job(c, &tenant, &id)).await
+    }
+
+    async fn list_sync_jobs(
+        &self,
+        tenant: &TenantId,
+        platform: Option<crate::connections::Platform>,
+        after: Option<&SyncJobCursor>,
+        limit: u32,
+    ) -> Result<Vec<SyncJob>, StoreError> {
+        let (tenant, after) = (tenant.clone(), after.cloned());
+        self.pool
+            .run(move |c| sync::list_jobs(c, &tenant, platform, after.as_ref(), limit))
+            .await
+    }
+
+    async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
+        let job = job.clone();
+        self.pool.run(move |c| sync::save_job(c, &job)).await
+    }
+
+    async fn sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        kind: crate::connections::ObjectKind,
+    ) -> Result<Option<String>, StoreError> {
+        let tenant = tenant.clone();
+        self.pool
+            .run(move |c| sync::cursor(c, &tenant, platform, kind))
+            .await
+    }
+
+    async fn put_sync_cursor(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        kind: crate::connections::ObjectKind,
+        cursor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (tenant, cursor) = (tenant.clone(), cursor.to_owned());
+        self.pool
+            .run(move |c| sync::put_cursor(c, &tenant, platform, kind, &cursor, &at))
+            .await
+    }
+
+    async fn sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        skus: &[Sku],
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        let (tenant, skus) = (tenant.clone(), skus.to_vec());
+        self.pool
+            .run(move |c| sync::links(c, &tenant, platform, &skus))
+            .await
+    }
+
+    async fn sync_links_for_remote(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        remote_id: &str,
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        let (tenant, remote_id) = (tenant.clone(), remote_id.to_owned());
+        self.pool
+            .run(move |c| sync::links_for_remote(c, &tenant, platform, &remote_id))
+            .await
+    }
+
+    async fn primary_sync_links(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        after: Option<&Sku>,
+        limit: u32,
+    ) -> Result<Vec<SyncLink>, StoreError> {
+        let (tenant, after) = (tenant.clone(), after.cloned());
+        self.pool
+            .run(move |c| sync::primary_links(c, &tenant, platform, after.as_ref(), limit))
+            .await
+    }
+
+    async fn put_sync_links(&self, links: &[SyncLink]) -> Result<(), StoreError> {
+        let links = links.to_vec();
+        self.pool.run(move |c| sync::put_links(c, &links)).await
+    }
+
+    async fn record_sync_problems(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        job_id: &str,
+        problems: &[SyncProblem],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let (tenant, job_id, problems) = (tenant.clone(), job_id.to_owned(), problems.to_vec());
+        self.pool
+            .run(move |c| sync::record_problems(c, &tenant, platform, &job_id, &problems, &at))
+            .await
+    }
+
+    async fn list_sync_issues(
+        &self,
+        tenant: &TenantId,
+        query: &IssueQuery,
+    ) -> Result<Vec<SyncIssue>, StoreError> {
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.pool
+            .run(move |c| sync::list_issues(c, &tenant, &query))
+            .await
+    }
+
+    async fn get_sync_issue(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<SyncIssue>, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
+        self.pool
+            .run(move |c| sync::get_issue(c, &tenant, &id))
+            .await
+    }
+
+    async fn set_sync_issue_status(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        status: IssueStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Option<SyncIssue>, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
+        self.pool
+            .run(move |c| sync::set_issue_status(c, &tenant, &id, status, &at))
             .await
     }
 }
