@@ -36,7 +36,8 @@ use crate::telemetry::{self, Outcome};
 use crate::{
     analytics, api_keys, ask, connections, enrich_product, enrichment_budget, enrichment_runs,
     health, ingest, ingest_mappings, ingest_partner_file, ingest_runs, openapi, product_enrichment,
-    products, resume_enrichment, rollup_analytics, tenant_settings, uploads,
+    products, resume_enrichment, rollup_analytics, schedule_sync, sync_jobs, sync_platform,
+    tenant_settings, uploads,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -60,6 +61,9 @@ pub const FUNCTIONS: &[&str] = &[
     "TenantSettings",
     "RollupAnalytics",
     "Connections",
+    "SyncPlatform",
+    "ScheduleSync",
+    "SyncJobs",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -429,6 +433,9 @@ async fn dispatch(
         "TenantSettings" => tenant_settings::run(state, request).await,
         "RollupAnalytics" => rollup_analytics::run(state, request).await,
         "Connections" => connections::run(state, request).await,
+        "SyncPlatform" => sync_platform::run(state, request).await,
+        "ScheduleSync" => schedule_sync::run(state, request).await,
+        "SyncJobs" => sync_jobs::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

@@ -11,23 +11,30 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
+use serde::Deserialize;
 use serde::Serialize;
 use shared::auth::Scope;
 use shared::connections::{
-    AddressRules, ConnectionError, ConnectionRequest, ConnectionSecrets, ConnectionSettings,
-    CredentialsKey, Platform, check_request, open_secrets, seal_secrets, secret_fields,
-    unknown_fields,
+    AddressRules, Connection, ConnectionError, ConnectionRequest, ConnectionSecrets,
+    ConnectionSettings, CredentialsKey, Direction, ObjectKind, Platform, check_request,
+    open_secrets, optional_secret_fields, seal_secrets, secret_fields, unknown_fields,
 };
 use shared::domain::TenantId;
 use shared::protocol::{HttpRequest, HttpResponse, InvocationRequest, InvocationResponse};
 use shared::settings::{ADVISOR_CREDENTIALS_KEY, Mode};
 use shared::store::ConnectionRecord;
+use shared::store::{SyncJob, SyncTrigger};
+use shared::sync::engine::{Remote, SyncError, SyncMessage};
+use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, body, respond, scope_for};
+use crate::http::{
+    authenticate, body, idempotency_key, idempotent_id, optional_body, parse_json, scope_for,
+};
 use crate::openapi::{Api, Operation};
 use crate::paging::json;
 use crate::problem::ApiError;
+use crate::sync_jobs::JobBody;
 
 /// The largest request body: a handful of short fields.
 const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -38,10 +45,22 @@ pub async fn run(
     request: InvocationRequest,
 ) -> Result<InvocationResponse, FunctionError> {
     let http = request.http("req")?;
-    Ok(respond(handle(state, &http).await))
+    let (response, messages) = match handle(state, &http).await {
+        Ok(answer) => answer,
+        Err(error) => (error.into_response(), Vec::new()),
+    };
+    let answer = InvocationResponse::empty().with_http("res", response);
+    if messages.is_empty() {
+        return Ok(answer);
+    }
+    answer
+        .with_messages("sync", &messages)
+        .map_err(|e| FunctionError::Internal(e.to_string()))
 }
 
-async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, ApiError> {
+type Answer = (HttpResponse, Vec<SyncMessage>);
+
+async fn handle(state: &AppState, http: &HttpRequest) -> Result<Answer, ApiError> {
     let tenant = authenticate(state, http, scope_for(http, Scope::Admin))
         .await?
         .tenant;
@@ -50,12 +69,20 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<HttpResponse, Ap
         .filter(|p| !p.is_empty())
         .map(|p| p.parse::<Platform>().map_err(ApiError::not_found))
         .transpose()?;
-    match (http.method.to_ascii_uppercase().as_str(), platform) {
-        ("GET", None) => list(state, &tenant).await,
-        ("GET", Some(platform)) => show(state, &tenant, platform).await,
-        ("PUT", Some(platform)) => put(state, &tenant, platform, http).await,
-        ("DELETE", Some(platform)) => delete(state, &tenant, platform).await,
-        (other, _) => Err(ApiError::method_not_allowed(other)),
+    let action = http.param("action").filter(|a| !a.is_empty());
+    let method = http.method.to_ascii_uppercase();
+    let plain = |response: HttpResponse| (response, Vec::new());
+    match (method.as_str(), platform, action) {
+        ("GET", None, None) => list(state, &tenant).await.map(plain),
+        ("GET", Some(platform), None) => show(state, &tenant, platform).await.map(plain),
+        ("PUT", Some(platform), None) => put(state, &tenant, platform, http).await.map(plain),
+        ("DELETE", Some(platform), None) => delete(state, &tenant, platform).await.map(plain),
+        ("POST", Some(platform), Some("test")) => test(state, &tenant, platform).await.map(plain),
+        ("POST", Some(platform), Some("sync")) => start_sync(state, &tenant, platform, http).await,
+        (_, Some(_), Some(action)) if !matches!(action, "test" | "sync") => Err(
+            ApiError::not_found(format!("no connection action `{action}`: test or sync")),
+        ),
+        (other, _, _) => Err(ApiError::method_not_allowed(other)),
     }
 }
 
@@ -123,6 +150,40 @@ pub fn describe(api: &mut Api) {
         )
         .empty(204, "Disconnected"),
     ));
+    let tested = api.sends::<TestBody>();
+    let started = api.sends::<StartedBody<'static>>();
+    api.add(platform(
+        Operation::new(
+            "POST",
+            "connections/{platform}/test",
+            "testConnection",
+            "Connections",
+            "Check the stored credentials with a cheap call to the platform",
+            Some(Scope::Admin),
+        )
+        .describe("Answers 200 either way; `ok` says whether the platform accepted them.")
+        .error(
+            409,
+            "The stored secrets cannot be decrypted any more: send them all again",
+        )
+        .answer(200, "What the check found", tested),
+    ));
+    api.add(platform(
+        Operation::new(
+            "POST",
+            "connections/{platform}/sync",
+            "startConnectionSync",
+            "Connections",
+            "Start a sync now, one job per object kind",
+            Some(Scope::Admin),
+        )
+        .header("Idempotency-Key", false, "Makes a repeated request find its jobs.")
+        .body(&["application/json"], Api::reads::<SyncRequest>(), false)
+        .error(400, "The body is not valid (the detail says where)")
+        .error(409, "A kind asked for is off for this connection, or the stored secrets cannot be decrypted")
+        .error(413, "The body is over 16 KiB")
+        .answer(202, "The jobs are queued", started),
+    ));
 }
 
 /// A connection as answers show it.
@@ -152,13 +213,15 @@ fn view(record: ConnectionRecord) -> Result<ConnectionBody, ApiError> {
         tracing::error!(platform = %record.platform, error = %e, "stored connection settings are unreadable");
         ApiError::internal()
     })?;
+    let secrets = secret_fields(record.platform)
+        .iter()
+        .chain(settings.webhooks.then_some(&"webhook_secret"))
+        .map(|name| (*name, "set"))
+        .collect();
     Ok(ConnectionBody {
         platform: record.platform,
         settings,
-        secrets: secret_fields(record.platform)
-            .iter()
-            .map(|name| (*name, "set"))
-            .collect(),
+        secrets,
         created_at: record.created_at,
         updated_at: record.updated_at,
         version: record.version,
@@ -212,15 +275,12 @@ async fn put(
     platform: Platform,
     http: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let key = state.credentials.as_ref().map_err(|reason| {
-        ApiError::service_unavailable(format!(
-            "platform connections are off on this deployment: {reason} ({ADVISOR_CREDENTIALS_KEY})"
-        ))
-    })?;
+    let key = credentials_key(state)?;
     let request = parse_request(platform, http)?;
     let stored = state.store.get_connection(tenant, platform).await?;
     let omits_a_secret = secret_fields(platform)
         .iter()
+        .chain(optional_secret_fields(platform))
         .any(|name| secret_of(&request, name).is_none());
     let stored_secrets = match &stored {
         Some(record) if omits_a_secret => Some(open_stored(key, record)?),
@@ -265,6 +325,7 @@ fn secret_of<'a>(request: &'a ConnectionRequest, name: &str) -> Option<&'a str> 
         "consumer_secret" => request.consumer_secret.as_deref(),
         "token_id" => request.token_id.as_deref(),
         "token_secret" => request.token_secret.as_deref(),
+        "webhook_secret" => request.webhook_secret.as_deref(),
         _ => None,
     }
 }
@@ -314,4 +375,164 @@ fn parse_request(platform: Platform, http: &HttpRequest) -> Result<ConnectionReq
     }
     serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::bad_request(format!("the body at `{}`: {}", e.path(), e.inner())))
+}
+
+/// The key, or 503 naming the setting.
+fn credentials_key(state: &AppState) -> Result<&CredentialsKey, ApiError> {
+    state.credentials.as_deref().map_err(|reason| {
+        ApiError::service_unavailable(format!(
+            "platform connections are off on this deployment: {reason} ({ADVISOR_CREDENTIALS_KEY})"
+        ))
+    })
+}
+
+/// The tenant's connection to `platform`, opened.
+async fn open_connection(
+    state: &AppState,
+    tenant: &TenantId,
+    platform: Platform,
+) -> Result<Connection, ApiError> {
+    let key = credentials_key(state)?;
+    let record = state
+        .store
+        .get_connection(tenant, platform)
+        .await?
+        .ok_or_else(|| no_connection(platform))?;
+    let secrets = open_stored(key, &record)?;
+    let settings = view(record)?.settings;
+    Ok(Connection {
+        platform,
+        settings,
+        secrets,
+    })
+}
+
+/// What a credentials check found.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ConnectionTest")]
+struct TestBody {
+    /// The platform accepted the credentials.
+    ok: bool,
+    /// What the platform answered, or why the check failed.
+    message: String,
+    /// The platform refused the credentials (fix them); `false` when it failed otherwise.
+    credentials_refused: bool,
+}
+
+async fn test(
+    state: &AppState,
+    tenant: &TenantId,
+    platform: Platform,
+) -> Result<HttpResponse, ApiError> {
+    let connection = open_connection(state, tenant, platform).await?;
+    let checked = match Remote::connect(&connection) {
+        Ok(remote) => remote.check().await,
+        Err(e) => Err(e),
+    };
+    let body = match checked {
+        Ok(message) => TestBody {
+            ok: true,
+            message,
+            credentials_refused: false,
+        },
+        Err(e) => TestBody {
+            ok: false,
+            credentials_refused: matches!(e, SyncError::Platform { auth: true, .. }),
+            message: e.to_string(),
+        },
+    };
+    tracing::info!(%tenant, %platform, ok = body.ok, "connection tested");
+    json(200, &body)
+}
+
+/// `POST /api/connections/{platform}/sync`: which kinds to sync now.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "SyncRequest")]
+struct SyncRequest {
+    /// The object kinds; every kind the connection does not turn off when absent.
+    kinds: Option<Vec<ObjectKind>>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "SyncJobsStarted")]
+struct StartedBody<'a> {
+    items: Vec<JobBody<'a>>,
+}
+
+async fn start_sync(
+    state: &AppState,
+    tenant: &TenantId,
+    platform: Platform,
+    http: &HttpRequest,
+) -> Result<Answer, ApiError> {
+    let request: SyncRequest =
+        match optional_body(http, MAX_BODY_BYTES, "a sync request is at most 16 KiB")? {
+            Some(bytes) => parse_json(&bytes)?,
+            None => SyncRequest::default(),
+        };
+    let key = idempotency_key(http)?;
+    let connection = open_connection(state, tenant, platform).await?;
+    let objects = connection.settings.objects;
+    let kinds: Vec<ObjectKind> = match request.kinds {
+        Some(kinds) if kinds.is_empty() => {
+            return Err(ApiError::bad_request("kinds must name at least one kind"));
+        }
+        Some(kinds) => {
+            if let Some(off) = kinds
+                .iter()
+                .find(|k| objects.get(**k).direction == Direction::Off)
+            {
+                return Err(ApiError::conflict(format!(
+                    "{} sync is off for this connection: turn it on with PUT first",
+                    off.as_str()
+                )));
+            }
+            let mut kinds = kinds;
+            kinds.sort();
+            kinds.dedup();
+            kinds
+        }
+        None => ObjectKind::ALL
+            .into_iter()
+            .filter(|k| objects.get(*k).direction != Direction::Off)
+            .collect(),
+    };
+    if kinds.is_empty() {
+        return Err(ApiError::conflict(
+            "every object kind is off for this connection",
+        ));
+    }
+    let now = Utc::now();
+    let mut jobs = Vec::new();
+    for kind in kinds {
+        let id = match &key {
+            Some(key) => idempotent_id(&format!("sync-{platform}-{}", kind.as_str()), tenant, key),
+            None => Uuid::new_v4(),
+        };
+        let job = SyncJob::queued(
+            tenant.clone(),
+            format!("m-{id}"),
+            platform,
+            kind,
+            SyncTrigger::Manual,
+            None,
+            now,
+        );
+        let (job, _) = state.store.create_sync_job(&job).await?;
+        jobs.push(job);
+    }
+    tracing::info!(%tenant, %platform, jobs = jobs.len(), "sync started by request");
+    let messages = jobs
+        .iter()
+        .filter(|job| !job.status.is_final())
+        .map(|job| SyncMessage {
+            tenant: tenant.clone(),
+            job_id: job.id.clone(),
+        })
+        .collect();
+    let items = jobs.iter().map(JobBody::from).collect();
+    let location = format!("/api/sync/jobs/{}", jobs[0].id);
+    let response = json(202, &StartedBody { items })?.with_header("Location", location);
+    Ok((response, messages))
 }

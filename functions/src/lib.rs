@@ -29,5 +29,8 @@ mod product_enrichment;
 mod products;
 mod resume_enrichment;
 mod rollup_analytics;
+mod schedule_sync;
+mod sync_jobs;
+mod sync_platform;
 mod tenant_settings;
 mod uploads;

@@ -57,6 +57,7 @@ fn build() -> Value {
     crate::analytics::describe(&mut api);
     crate::ask::describe(&mut api);
     crate::connections::describe(&mut api);
+    crate::sync_jobs::describe(&mut api);
     describe(&mut api);
     api.finish()
 }

@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use advisor::app::{AppState, HandlerServer};
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use shared::analytics::{
     LowStockQuery, RollupOutcome, SalesData, SalesQuery, SalesReport, StockAlert, TenantView,
     TopItem, TopQuery, Tz,
 };
-use shared::connections::Platform;
+use shared::connections::{ObjectKind, Platform};
 use shared::domain::{Sku, TenantId};
 use shared::protocol::HttpRequest;
 use shared::protocol::host::{self, ServiceBusDelivery, Sys};

@@ -42,6 +42,7 @@ pub fn check_request(
         max_concurrency: None,
         base_url,
         objects: objects(platform, request.objects.unwrap_or_default())?,
+        webhooks: false,
     };
     let given = [
         ("access_token", request.access_token),
@@ -49,6 +50,7 @@ pub fn check_request(
         ("consumer_secret", request.consumer_secret),
         ("token_id", request.token_id),
         ("token_secret", request.token_secret),
+        ("webhook_secret", request.webhook_secret),
     ];
     match platform {
         Platform::Shopify => {
@@ -73,15 +75,17 @@ pub fn check_request(
         }
     }
     let mut secrets = stored.cloned().unwrap_or_default();
-    secrets
-        .0
-        .retain(|k, _| secret_fields(platform).contains(&k.as_str()));
+    secrets.0.retain(|k, _| {
+        secret_fields(platform).contains(&k.as_str())
+            || optional_secret_fields(platform).contains(&k.as_str())
+    });
     for (name, value) in given {
         if let Some(value) = value {
             check_secret(platform, name, &value)?;
             secrets.0.insert(name.to_owned(), value);
         }
     }
+    settings.webhooks = secrets.0.contains_key("webhook_secret");
     let missing: Vec<&str> = secret_fields(platform)
         .iter()
         .copied()

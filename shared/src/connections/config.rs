@@ -189,6 +189,9 @@ pub struct ConnectionRequest {
     /// NetSuite: the account's concurrency limit, 1 to 50 (default 5).
     #[schemars(range(min = 1, max = 50))]
     pub max_concurrency: Option<u32>,
+    /// Shopify: the app's client secret; WooCommerce: the webhooks' secret. Optional: the
+    /// webhook endpoints verify deliveries with it and refuse them without it.
+    pub webhook_secret: Option<String>,
     /// Overrides the platform's API base URL (a local mock can stand in).
     pub base_url: Option<String>,
     /// Directions and schedules per object kind.
@@ -215,6 +218,9 @@ pub struct ConnectionSettings {
     pub base_url: Option<String>,
     /// Directions and schedules.
     pub objects: Objects,
+    /// A webhook secret is stored: the platform's webhooks are accepted.
+    #[serde(default)]
+    pub webhooks: bool,
 }
 
 /// A connection's credentials by field name. `Debug` never prints the values.
@@ -237,13 +243,20 @@ impl ConnectionSecrets {
 /// The fields `platform` accepts in a request, secrets last.
 pub fn allowed_fields(platform: Platform) -> &'static [&'static str] {
     match platform {
-        Platform::Shopify => &["shop_domain", "base_url", "objects", "access_token"],
+        Platform::Shopify => &[
+            "shop_domain",
+            "base_url",
+            "objects",
+            "access_token",
+            "webhook_secret",
+        ],
         Platform::WooCommerce => &[
             "site_url",
             "base_url",
             "objects",
             "consumer_key",
             "consumer_secret",
+            "webhook_secret",
         ],
         Platform::NetSuite => &[
             "account_id",
@@ -258,7 +271,15 @@ pub fn allowed_fields(platform: Platform) -> &'static [&'static str] {
     }
 }
 
-/// The secret fields of `platform`.
+/// The secrets `platform` may be given but does not need: the webhook secret.
+pub fn optional_secret_fields(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::Shopify | Platform::WooCommerce => &["webhook_secret"],
+        Platform::NetSuite => &[],
+    }
+}
+
+/// The secret fields `platform` needs.
 pub fn secret_fields(platform: Platform) -> &'static [&'static str] {
     match platform {
         Platform::Shopify => &["access_token"],

@@ -521,7 +521,7 @@ async fn apply(
 /// One enrichment message per [`RUN_CHANGES_FANOUT`] products `run` changed, and how many it inserted
 /// and updated (across all its attempts). Reads the changes a page at a time, so a run of
 /// millions needs no more memory than the messages.
-async fn enrichment_pages(
+pub(crate) async fn enrichment_pages(
     store: &dyn Store,
     run: &IngestRun,
 ) -> Result<(Vec<EnrichRequest>, u64, u64), IngestError> {

@@ -38,6 +38,7 @@ use serde_json::{Map, Value, json};
 pub use error::WooError;
 pub use types::{WooAttribute, WooCategory, WooImage, WooProduct, WooVariation};
 
+use crate::domain::Currency;
 use crate::settings::Secret;
 use crate::sync::retry::{Clock, RetryPolicy, TokioClock};
 use transport::{Answer, Transport};
@@ -265,6 +266,32 @@ impl WooClient {
             }
             page += 1;
         }
+    }
+
+    /// Product `product_id`; `None` when the site has no such product (deleted, or trashed
+    /// and emptied).
+    pub async fn product(&self, product_id: u64) -> Result<Option<WooProduct>, WooError> {
+        let path = format!("products/{product_id}");
+        match self.transport.send(Method::GET, &path, &[], None).await {
+            Ok(answer) => decode(answer.body).map(Some),
+            Err(WooError::Api { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The store's currency (`GET /data/currencies/current`): every price is in it.
+    pub async fn currency(&self) -> Result<Currency, WooError> {
+        #[derive(serde::Deserialize)]
+        struct Current {
+            code: String,
+        }
+        let answer = self
+            .transport
+            .send(Method::GET, "data/currencies/current", &[], None)
+            .await?;
+        let current: Current = decode(answer.body)?;
+        Currency::parse(&current.code)
+            .map_err(|e| WooError::Decode(format!("store currency {:?}: {e}", current.code)))
     }
 
     /// `PUT /products/{id}` with only the changed fields; returns the updated product.

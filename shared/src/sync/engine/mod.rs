@@ -1,0 +1,394 @@
+//! The sync engine: runs one [`SyncJob`] against one platform, a time slice at a time.
+//!
+//! A job is made (and its id chosen) by whoever starts it — the schedule, a person, a webhook
+//! or an inbox retry — and a [`SyncMessage`] naming it goes to the `sync` queue. A delivery
+//! claims the job by compare-and-set on its version and holds a lease while it works; a
+//! second delivery of the same message finds the job held, running elsewhere, or finished, and
+//! does nothing (a finished products job hands its enrichment messages out again, because the
+//! first delivery's may never have left the host).
+//!
+//! Work goes page by page. A page's records are stored (one transaction, through the same
+//! batch upsert feeds use, into an ingestion run per job) before the job's resume point and the
+//! connection's cursor move, so a crash re-reads at most one page and the upserts make that a
+//! no-op. After [`SLICE`] the job saves where it is and hands itself on to the queue, well
+//! inside the host's message lock.
+
+mod products;
+mod remote;
+mod schedule;
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use products::{OwnedFields, RemoteProduct};
+pub use remote::Remote;
+pub use schedule::{ScheduleOutcome, schedule, scheduled_job_id};
+
+use crate::connections::{Connection, ConnectionError, CredentialsKey, ObjectKind, Platform};
+use crate::domain::TenantId;
+use crate::enrich::EnrichRequest;
+use crate::ingest::record::FeedKind;
+use crate::store::{
+    IngestRun, IngestRunFinish, IngestRunStart, RunStatus, Store, StoreError, SyncJob, SyncProblem,
+    SyncStatus,
+};
+
+/// How long one delivery works on a job before handing it on: well inside the Functions
+/// host's five-minute message lock.
+pub const SLICE: Duration = Duration::from_secs(150);
+
+/// How long a claim holds a job: a slice and its last page, with room to spare. A delivery
+/// that finds a job held longer than this ago takes it over (its runner died).
+pub const LEASE: Duration = Duration::from_secs(240);
+
+/// A message on the `sync` queue: run (or go on with) this job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncMessage {
+    /// The job's tenant.
+    pub tenant: TenantId,
+    /// The job.
+    pub job_id: String,
+}
+
+/// A failed sync step.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The connection cannot be opened (its key, its settings).
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    /// The platform failed. `auth`: it refused the credentials; `retriable`: later may work.
+    #[error("{platform}: {message}")]
+    Platform {
+        /// Which.
+        platform: Platform,
+        /// What it said.
+        message: String,
+        /// The credentials were refused.
+        auth: bool,
+        /// Trying again later may succeed.
+        retriable: bool,
+    },
+    /// Reading the job's changes for enrichment failed.
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    /// The job cannot run as asked (no connection, the kind is off, a platform without it).
+    #[error("{0}")]
+    Unrunnable(String),
+}
+
+impl SyncError {
+    /// Whether the host should deliver the message again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Store(e) => e.is_transient(),
+            SyncError::Ingest(e) => e.is_transient(),
+            SyncError::Platform { retriable, .. } => *retriable,
+            SyncError::Connection(_) | SyncError::Unrunnable(_) => false,
+        }
+    }
+}
+
+/// What a delivery leaves for the host to send.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Enrichment messages for the products the job inserted or changed.
+    pub enrich: Vec<EnrichRequest>,
+    /// The job goes on in another delivery.
+    pub next: Option<SyncMessage>,
+    /// One line for the log.
+    pub summary: String,
+}
+
+/// Runs job `message.job_id` for one slice, or recognises it as done or held.
+pub async fn run(
+    store: &dyn Store,
+    key: &CredentialsKey,
+    message: &SyncMessage,
+    now: DateTime<Utc>,
+) -> Result<Outcome, SyncError> {
+    let Some(mut job) = store.get_sync_job(&message.tenant, &message.job_id).await? else {
+        return Ok(Outcome {
+            summary: format!("sync job {} is unknown; nothing to do", message.job_id),
+            ..Outcome::default()
+        });
+    };
+    match job.status {
+        SyncStatus::Succeeded | SyncStatus::Failed => {
+            let enrich = if job.status == SyncStatus::Succeeded && job.kind == ObjectKind::Products
+            {
+                let run = begin_run(store, &job).await?;
+                crate::ingest::enrichment_pages(store, &run).await?.0
+            } else {
+                Vec::new()
+            };
+            return Ok(Outcome {
+                summary: format!("sync job {} already {:?}", job.id, job.status),
+                enrich,
+                next: None,
+            });
+        }
+        SyncStatus::Running if job.lease_until.is_some_and(|until| until > now) => {
+            return Ok(Outcome {
+                summary: format!("sync job {} is held by another delivery", job.id),
+                ..Outcome::default()
+            });
+        }
+        SyncStatus::Queued | SyncStatus::Running => {}
+    }
+    job.status = SyncStatus::Running;
+    job.started_at.get_or_insert(now);
+    job.lease_until = Some(now + chrono::Duration::from_std(LEASE).unwrap_or_default());
+    if !store.save_sync_job(&job).await? {
+        return Ok(Outcome {
+            summary: format!("sync job {} was claimed by another delivery", job.id),
+            ..Outcome::default()
+        });
+    }
+    job.version += 1;
+
+    let record = store.get_connection(&job.tenant, job.platform).await?;
+    let Some(record) = record else {
+        return fail(store, job, "the connection was deleted".into(), now).await;
+    };
+    let connection = match Connection::open(key, &record) {
+        Ok(connection) => connection,
+        Err(e) => return fail(store, job, e.to_string(), now).await,
+    };
+    let run = begin_run(store, &job).await?;
+    let mut work = Work {
+        store,
+        connection,
+        job,
+        run,
+        deadline: Instant::now() + SLICE,
+        problems: Vec::new(),
+    };
+    let step = match work.step().await {
+        Ok(step) => step,
+        Err(e) if e.is_transient() => {
+            // Keep what was stored; the host redelivers and the next delivery resumes.
+            work.flush_problems().await?;
+            work.job.lease_until = None;
+            store.save_sync_job(&work.job).await?;
+            return Err(e);
+        }
+        Err(e) => {
+            work.flush_problems().await?;
+            let Work { job, .. } = work;
+            return fail(store, job, e.to_string(), Utc::now()).await;
+        }
+    };
+    work.flush_problems().await?;
+    let mut job = work.job;
+    match step {
+        Step::More => {
+            job.lease_until = None;
+            store.save_sync_job(&job).await?;
+            Ok(Outcome {
+                summary: format!(
+                    "sync job {} paused after {} pages; handed on",
+                    job.id, job.progress.pages
+                ),
+                enrich: Vec::new(),
+                next: Some(message.clone()),
+            })
+        }
+        Step::Done => {
+            let run = store
+                .finish_ingest_run(&work.run, &run_finish(&job))
+                .await?;
+            let enrich = if job.kind == ObjectKind::Products {
+                crate::ingest::enrichment_pages(store, &run).await?.0
+            } else {
+                Vec::new()
+            };
+            job.status = SyncStatus::Succeeded;
+            job.finished_at = Some(Utc::now());
+            job.lease_until = None;
+            job.progress.resume = None;
+            job.progress.stage = None;
+            store.save_sync_job(&job).await?;
+            let p = &job.progress;
+            Ok(Outcome {
+                summary: format!(
+                    "sync job {} ({} {}) done: {} pages, {} read, {} new, {} changed, {} archived, {} pushed, {} conflicts, {} problems",
+                    job.id,
+                    job.platform,
+                    job.kind.as_str(),
+                    p.pages,
+                    p.read,
+                    p.inserted,
+                    p.updated,
+                    p.archived,
+                    p.pushed,
+                    p.conflicts,
+                    p.problems
+                ),
+                enrich,
+                next: None,
+            })
+        }
+    }
+}
+
+/// Marks `job` failed with `error`.
+async fn fail(
+    store: &dyn Store,
+    mut job: SyncJob,
+    error: String,
+    now: DateTime<Utc>,
+) -> Result<Outcome, SyncError> {
+    job.status = SyncStatus::Failed;
+    job.finished_at = Some(now);
+    job.lease_until = None;
+    job.progress.error = Some(error.clone());
+    store.save_sync_job(&job).await?;
+    Ok(Outcome {
+        summary: format!("sync job {} failed: {error}", job.id),
+        ..Outcome::default()
+    })
+}
+
+/// The ingestion run that records what job `job` stored.
+async fn begin_run(store: &dyn Store, job: &SyncJob) -> Result<IngestRun, StoreError> {
+    store
+        .begin_ingest_run(&IngestRunStart {
+            tenant: job.tenant.clone(),
+            run_key: format!("sync:{}", job.id),
+            blob_name: format!("sync/{}/{}/{}", job.platform, job.kind.as_str(), job.id),
+            kind: feed_kind(job.kind),
+        })
+        .await
+}
+
+fn feed_kind(kind: ObjectKind) -> FeedKind {
+    match kind {
+        ObjectKind::Products => FeedKind::Products,
+        ObjectKind::Inventory => FeedKind::Inventory,
+        ObjectKind::Orders => FeedKind::Orders,
+    }
+}
+
+fn run_finish(job: &SyncJob) -> IngestRunFinish {
+    let p = &job.progress;
+    IngestRunFinish {
+        status: RunStatus::Succeeded,
+        kind: feed_kind(job.kind),
+        format: Some(format!("{} api", job.platform)),
+        rows_total: p.read,
+        rejected: p.problems,
+        inserted: p.inserted,
+        updated: p.updated,
+        unchanged: p.unchanged,
+        error: None,
+        report_blob: String::new(),
+    }
+}
+
+/// Whether a job has more to do after this delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Out of time: hand on.
+    More,
+    /// Finished.
+    Done,
+}
+
+/// One delivery's work on a claimed job.
+struct Work<'a> {
+    store: &'a dyn Store,
+    connection: Connection,
+    job: SyncJob,
+    run: IngestRun,
+    deadline: Instant,
+    problems: Vec<SyncProblem>,
+}
+
+impl Work<'_> {
+    async fn step(&mut self) -> Result<Step, SyncError> {
+        let direction = self
+            .connection
+            .settings
+            .objects
+            .get(self.job.kind)
+            .direction;
+        let remote = Remote::connect(&self.connection)?;
+        match self.job.kind {
+            ObjectKind::Products => self.products(&remote, direction).await,
+            ObjectKind::Inventory | ObjectKind::Orders => Err(SyncError::Unrunnable(format!(
+                "{} {} sync is not available yet",
+                self.job.platform,
+                self.job.kind.as_str()
+            ))),
+        }
+    }
+
+    /// Whether this delivery's slice is over.
+    fn out_of_time(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Saves the job's progress (resume point, counters) and renews its lease.
+    async fn checkpoint(&mut self) -> Result<(), SyncError> {
+        self.flush_problems().await?;
+        self.job.lease_until =
+            Some(Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default());
+        if !self.store.save_sync_job(&self.job).await? {
+            return Err(SyncError::Store(StoreError::Unavailable(format!(
+                "sync job {} was taken over by another delivery",
+                self.job.id
+            ))));
+        }
+        self.job.version += 1;
+        Ok(())
+    }
+
+    /// Moves the connection's cursor (after the page it follows is stored).
+    async fn move_cursor(&mut self, cursor: String) -> Result<(), SyncError> {
+        self.store
+            .put_sync_cursor(
+                &self.job.tenant,
+                self.job.platform,
+                self.job.kind,
+                &cursor,
+                Utc::now(),
+            )
+            .await?;
+        self.job.progress.cursor_to = Some(cursor);
+        Ok(())
+    }
+
+    fn problem(&mut self, record: String, code: &str, message: String, detail: serde_json::Value) {
+        self.job.progress.problems += 1;
+        self.problems.push(SyncProblem {
+            kind: self.job.kind,
+            record,
+            code: code.to_owned(),
+            message,
+            detail,
+        });
+    }
+
+    async fn flush_problems(&mut self) -> Result<(), SyncError> {
+        if self.problems.is_empty() {
+            return Ok(());
+        }
+        let problems = std::mem::take(&mut self.problems);
+        self.store
+            .record_sync_problems(
+                &self.job.tenant,
+                self.job.platform,
+                &self.job.id,
+                &problems,
+                Utc::now(),
+            )
+            .await?;
+        Ok(())
+    }
+}
