@@ -37,7 +37,7 @@ use crate::{
     analytics, api_keys, ask, connections, enrich_product, enrichment_budget, enrichment_runs,
     health, ingest, ingest_mappings, ingest_partner_file, ingest_runs, openapi, product_enrichment,
     products, resume_enrichment, rollup_analytics, schedule_sync, sync_jobs, sync_platform,
-    tenant_settings, uploads,
+    tenant_settings, uploads, webhooks,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -64,6 +64,8 @@ pub const FUNCTIONS: &[&str] = &[
     "SyncPlatform",
     "ScheduleSync",
     "SyncJobs",
+    "ShopifyWebhook",
+    "WooCommerceWebhook",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -436,6 +438,8 @@ async fn dispatch(
         "SyncPlatform" => sync_platform::run(state, request).await,
         "ScheduleSync" => schedule_sync::run(state, request).await,
         "SyncJobs" => sync_jobs::run(state, request).await,
+        "ShopifyWebhook" => webhooks::run_shopify(state, request).await,
+        "WooCommerceWebhook" => webhooks::run_woocommerce(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

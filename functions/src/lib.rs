@@ -34,3 +34,4 @@ mod sync_jobs;
 mod sync_platform;
 mod tenant_settings;
 mod uploads;
+mod webhooks;

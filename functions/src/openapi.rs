@@ -58,6 +58,7 @@ fn build() -> Value {
     crate::ask::describe(&mut api);
     crate::connections::describe(&mut api);
     crate::sync_jobs::describe(&mut api);
+    crate::webhooks::describe(&mut api);
     describe(&mut api);
     api.finish()
 }

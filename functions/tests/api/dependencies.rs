@@ -299,6 +299,14 @@ impl Store for DownStore {
     async fn delete_connection(&self, _: &TenantId, _: Platform) -> Result<bool, StoreError> {
         self.fail().await
     }
+    async fn orders_changed_since(
+        &self,
+        _: &TenantId,
+        _: Option<&OrderCursor>,
+        _: u32,
+    ) -> Result<Vec<ChangedOrder>, StoreError> {
+        self.fail().await
+    }
     async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
         self.fail().await
     }

@@ -82,3 +82,6 @@ GO
 
 CREATE INDEX ix_sync_issues_newest ON sync_issues (tenant_id, last_seen DESC, id DESC);
 GO
+
+CREATE INDEX ix_orders_by_change ON orders (tenant_id, updated_at, order_id);
+GO

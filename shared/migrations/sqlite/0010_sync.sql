@@ -78,3 +78,6 @@ CREATE TABLE sync_issues (
 ) WITHOUT ROWID;
 
 CREATE INDEX sync_issues_newest ON sync_issues (tenant_id, last_seen DESC, id DESC);
+
+-- An ERP push reads orders by their last change.
+CREATE INDEX orders_by_change ON orders (tenant_id, updated_at, order_id);

@@ -157,6 +157,7 @@ mod tests {
             max_concurrency: None,
             base_url: None,
             objects: Objects::defaults(Platform::Shopify),
+            webhooks: false,
         };
         let now = chrono::Utc::now();
         let record = ConnectionRecord {

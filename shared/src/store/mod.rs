@@ -471,6 +471,15 @@ pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
         at: DateTime<Utc>,
     ) -> Result<Option<SyncIssue>, StoreError>;
 
+    /// One page of the tenant's orders by last change (then id), after `after`, with their
+    /// lines: what an ERP push reads.
+    async fn orders_changed_since(
+        &self,
+        tenant: &TenantId,
+        after: Option<&OrderCursor>,
+        limit: u32,
+    ) -> Result<Vec<ChangedOrder>, StoreError>;
+
     /// Upserts a batch of stock levels for `run` in one transaction. A level older than the
     /// stored one (both `as_of` given) is ignored, and one with the stored quantity and `as_of`
     /// is not written: both count as unchanged. Rejected rows are recorded with it.

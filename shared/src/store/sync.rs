@@ -80,6 +80,8 @@ pub struct SyncProgress {
     pub conflicts: u64,
     /// Records that could not be synced (each is in the error inbox).
     pub problems: u64,
+    /// Records left out on purpose: orders that are not sales (pending, cancelled, test).
+    pub skipped: u64,
     /// The platform's cursor the job started from (UTC).
     pub cursor_from: Option<String>,
     /// The cursor the job stored last.
@@ -89,6 +91,8 @@ pub struct SyncProgress {
     pub resume: Option<String>,
     /// The pass the job is in (`pull`, `deletions`, `push`), so a crash resumes in it.
     pub stage: Option<String>,
+    /// Why the job did less than its kind suggests (e.g. the ERP owns stock).
+    pub note: Option<String>,
     /// Why the job failed.
     pub error: Option<String>,
 }
@@ -284,3 +288,15 @@ pub struct IssueQuery {
     /// At most this many.
     pub limit: u32,
 }
+
+/// An order as stored, with when it last changed: what an ERP push reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedOrder {
+    /// The order and its lines.
+    pub order: crate::store::OrderUpsert,
+    /// When it was last written.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where a listing of changed orders goes on from: the last one's change and id.
+pub type OrderCursor = (DateTime<Utc>, String);

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod oauth1;
 pub mod retry;
 pub mod shopify;
+pub mod webhooks;
 pub mod woocommerce;
 
 /// `text` trimmed, or `None` when absent or blank: platforms send `""` and `null` alike.

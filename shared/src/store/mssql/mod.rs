@@ -567,6 +567,17 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| connections::delete(c, tenant, platform))
     }
 
+    async fn orders_changed_since(
+        &self,
+        _tenant: &TenantId,
+        _after: Option<&OrderCursor>,
+        _limit: u32,
+    ) -> Result<Vec<ChangedOrder>, StoreError> {
+        Err(StoreError::Database(
+            "the Azure SQL sync store is being written".into(),
+        ))
+    }
+
     async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
         Err(StoreError::Database(
             "the Azure SQL sync store is being written".into(),

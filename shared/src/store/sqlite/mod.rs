@@ -654,6 +654,18 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn orders_changed_since(
+        &self,
+        tenant: &TenantId,
+        after: Option<&OrderCursor>,
+        limit: u32,
+    ) -> Result<Vec<ChangedOrder>, StoreError> {
+        let (tenant, after) = (tenant.clone(), after.cloned());
+        self.pool
+            .run(move |c| sync::orders_changed(c, &tenant, after.as_ref(), limit))
+            .await
+    }
+
     async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
         self.pool.run(connections::all).await
     }

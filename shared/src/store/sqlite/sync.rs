@@ -589,3 +589,93 @@ fn issue(raw: RawIssue) -> Result<SyncIssue, StoreError> {
         resolved_at: optional_time(resolved)?,
     })
 }
+
+/// One page of the tenant's orders by last change, with their lines.
+pub(super) fn orders_changed(
+    c: &mut Connection,
+    tenant: &TenantId,
+    after: Option<&OrderCursor>,
+    limit: u32,
+) -> Result<Vec<ChangedOrder>, StoreError> {
+    let table = "orders";
+    let mut statement = c
+        .prepare_cached(
+            "SELECT order_id, placed_at, currency, total_minor, tax_minor, shipping_minor,
+                 customer_ref, channel, updated_at
+             FROM orders
+             WHERE tenant_id = ?1
+               AND (?2 IS NULL OR updated_at > ?2 OR (updated_at = ?2 AND order_id > ?3))
+             ORDER BY updated_at, order_id LIMIT ?4",
+        )
+        .map_err(map_error)?;
+    let rows = statement
+        .query_map(
+            params![
+                tenant.as_str(),
+                after.map(|(at, _)| to_db_time(at)),
+                after.map(|(_, id)| id.as_str()),
+                limit
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, Option<i64>>(4)?,
+                    row.get::<_, Option<i64>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, Option<String>>(7)?,
+                    row.get::<_, String>(8)?,
+                ))
+            },
+        )
+        .map_err(map_error)?;
+    let mut orders = Vec::new();
+    for row in rows {
+        let (order_id, placed_at, currency, total, tax, shipping, customer, channel, updated) =
+            row.map_err(map_error)?;
+        orders.push(ChangedOrder {
+            order: OrderUpsert {
+                order_id,
+                placed_at: from_db_time(&placed_at)?,
+                currency: crate::domain::Currency::parse(&currency)
+                    .map_err(|e| corrupt(table, e))?,
+                total_minor: total,
+                tax_minor: tax,
+                shipping_minor: shipping,
+                customer_ref: customer,
+                channel,
+                lines: Vec::new(),
+            },
+            updated_at: from_db_time(&updated)?,
+        });
+    }
+    drop(statement);
+    let mut lines = c
+        .prepare_cached(
+            "SELECT sku, quantity, unit_price_minor FROM order_lines
+             WHERE tenant_id = ?1 AND order_id = ?2 ORDER BY line_no",
+        )
+        .map_err(map_error)?;
+    for changed in &mut orders {
+        let rows = lines
+            .query_map(params![tenant.as_str(), changed.order.order_id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(map_error)?;
+        for row in rows {
+            let (sku, quantity, unit_price_minor) = row.map_err(map_error)?;
+            changed.order.lines.push(OrderLineUpsert {
+                sku: Sku::parse(&sku).map_err(|e| corrupt("order_lines", e))?,
+                quantity,
+                unit_price_minor,
+            });
+        }
+    }
+    Ok(orders)
+}

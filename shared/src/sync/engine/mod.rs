@@ -13,6 +13,7 @@
 //! no-op. After [`SLICE`] the job saves where it is and hands itself on to the queue, well
 //! inside the host's message lock.
 
+mod commerce;
 mod products;
 mod remote;
 mod schedule;
@@ -26,7 +27,9 @@ pub use products::{OwnedFields, RemoteProduct};
 pub use remote::Remote;
 pub use schedule::{ScheduleOutcome, schedule, scheduled_job_id};
 
-use crate::connections::{Connection, ConnectionError, CredentialsKey, ObjectKind, Platform};
+use crate::connections::{
+    Connection, ConnectionError, CredentialsKey, Direction, ObjectKind, Platform,
+};
 use crate::domain::TenantId;
 use crate::enrich::EnrichRequest;
 use crate::ingest::record::FeedKind;
@@ -291,6 +294,41 @@ fn run_finish(job: &SyncJob) -> IngestRunFinish {
     }
 }
 
+/// A cursor by time: the newest change stored (and, for Shopify products, the newest deletion
+/// handled), in UTC.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct TimeCursor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    updated_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+impl TimeCursor {
+    /// Moves `updated_at` to `newest` if that is later; whether it moved.
+    fn advance(&mut self, newest: Option<DateTime<Utc>>) -> bool {
+        match newest {
+            Some(newest) if self.updated_at.is_none_or(|c| c < newest) => {
+                self.updated_at = Some(newest);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Which fields the ERP owns for a tenant: price when it pulls products from NetSuite, stock
+/// when it pulls stock from it. A shop's pull then keeps the stored values.
+#[derive(Debug, Clone, Copy, Default)]
+struct ErpOwns {
+    price: bool,
+    stock: bool,
+}
+
 /// Whether a job has more to do after this delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -318,15 +356,70 @@ impl Work<'_> {
             .objects
             .get(self.job.kind)
             .direction;
+        if direction == Direction::Off {
+            return Err(SyncError::Unrunnable(format!(
+                "{} sync is off for this connection",
+                self.job.kind.as_str()
+            )));
+        }
+        // The cursor the job starts from is fixed by its first stored page: the pages of one
+        // pull all belong to the query that filter made.
+        if self.job.progress.pages == 0 {
+            self.job.progress.cursor_from = self
+                .store
+                .sync_cursor(&self.job.tenant, self.job.platform, self.job.kind)
+                .await?;
+        }
         let remote = Remote::connect(&self.connection)?;
         match self.job.kind {
             ObjectKind::Products => self.products(&remote, direction).await,
-            ObjectKind::Inventory | ObjectKind::Orders => Err(SyncError::Unrunnable(format!(
-                "{} {} sync is not available yet",
-                self.job.platform,
-                self.job.kind.as_str()
-            ))),
+            ObjectKind::Orders => self.orders(&remote, direction).await,
+            ObjectKind::Inventory => self.inventory(&remote, direction).await,
         }
+    }
+
+    /// What the tenant's ERP connection owns (nothing for the ERP's own jobs).
+    async fn erp_owns(&self) -> Result<ErpOwns, SyncError> {
+        if self.job.platform == Platform::NetSuite {
+            return Ok(ErpOwns::default());
+        }
+        let Some(record) = self
+            .store
+            .get_connection(&self.job.tenant, Platform::NetSuite)
+            .await?
+        else {
+            return Ok(ErpOwns::default());
+        };
+        let settings: crate::connections::ConnectionSettings =
+            serde_json::from_value(record.settings).map_err(|e| {
+                SyncError::Unrunnable(format!("the NetSuite connection's settings: {e}"))
+            })?;
+        Ok(ErpOwns {
+            price: settings.objects.products.direction.pulls(),
+            stock: settings.objects.inventory.direction.pulls(),
+        })
+    }
+
+    /// The cursor the job started from, parsed (the default when there was none).
+    fn starting_cursor<T: serde::de::DeserializeOwned + Default>(&self) -> T {
+        self.job
+            .progress
+            .cursor_from
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
+    /// The connection's cursor as stored now (moved by this job's earlier pages).
+    async fn stored_cursor<T: serde::de::DeserializeOwned + Default>(
+        &self,
+    ) -> Result<T, SyncError> {
+        Ok(self
+            .store
+            .sync_cursor(&self.job.tenant, self.job.platform, self.job.kind)
+            .await?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
     }
 
     /// Whether this delivery's slice is over.

@@ -14,11 +14,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::remote::{shopify_error, woo_error};
-use super::{Remote, Step, SyncError, Work};
+use super::to_json;
+use super::{ErpOwns, Remote, Step, SyncError, TimeCursor, Work};
 use crate::connections::{Direction, ObjectKind, Platform};
 use crate::domain::{Currency, ProductContent, Sku};
 use crate::store::{ProductUpsert, ProductView, SyncLink, SyncTargets, owned_fields_hash};
@@ -181,24 +181,10 @@ impl RemoteProduct {
     }
 }
 
-/// Shopify's products cursor: the newest change stored, and the newest deletion handled.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct ShopifyCursor {
-    updated_at: Option<DateTime<Utc>>,
-    deleted_at: Option<DateTime<Utc>>,
-}
-
 /// The stages of an incremental products job, in order.
 const PULL: &str = "pull";
 const DELETIONS: &str = "deletions";
 const PUSH: &str = "push";
-
-/// Which fields the ERP owns for this tenant.
-#[derive(Debug, Clone, Copy, Default)]
-struct ErpOwns {
-    price: bool,
-    stock: bool,
-}
 
 /// A platform client for the products passes.
 enum Shop<'a> {
@@ -264,44 +250,6 @@ impl Work<'_> {
         }
     }
 
-    /// The ERP owns price when the tenant pulls products from NetSuite, stock when it pulls
-    /// stock from it.
-    async fn erp_owns(&self) -> Result<ErpOwns, SyncError> {
-        if self.job.platform == Platform::NetSuite {
-            return Ok(ErpOwns::default());
-        }
-        let Some(record) = self
-            .store
-            .get_connection(&self.job.tenant, Platform::NetSuite)
-            .await?
-        else {
-            return Ok(ErpOwns::default());
-        };
-        let settings: crate::connections::ConnectionSettings =
-            serde_json::from_value(record.settings).map_err(|e| {
-                SyncError::Unrunnable(format!("the NetSuite connection's settings: {e}"))
-            })?;
-        Ok(ErpOwns {
-            price: settings.objects.products.direction.pulls(),
-            stock: settings.objects.inventory.direction.pulls(),
-        })
-    }
-
-    async fn stored_cursor<T: serde::de::DeserializeOwned + Default>(
-        &mut self,
-    ) -> Result<T, SyncError> {
-        let text = self
-            .store
-            .sync_cursor(&self.job.tenant, self.job.platform, self.job.kind)
-            .await?;
-        if self.job.progress.cursor_from.is_none() {
-            self.job.progress.cursor_from = text.clone();
-        }
-        Ok(text
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default())
-    }
-
     async fn shopify_pull(
         &mut self,
         client: &ShopifyClient,
@@ -310,19 +258,8 @@ impl Work<'_> {
     ) -> Result<Step, SyncError> {
         // Every page of one pull uses the filter it started with: a page cursor is only valid
         // for the query that made it.
-        let since: Option<DateTime<Utc>> = self
-            .job
-            .progress
-            .cursor_from
-            .as_deref()
-            .and_then(|t| serde_json::from_str::<ShopifyCursor>(t).ok())
-            .and_then(|c| c.updated_at);
-        let mut cursor: ShopifyCursor = self.stored_cursor().await?;
-        let since = since.or(if self.job.progress.resume.is_none() {
-            cursor.updated_at
-        } else {
-            None
-        });
+        let since = self.starting_cursor::<TimeCursor>().updated_at;
+        let mut cursor: TimeCursor = self.stored_cursor().await?;
         loop {
             let page = client
                 .products_page(since, self.job.progress.resume.as_deref())
@@ -334,11 +271,8 @@ impl Work<'_> {
                 .map(|p| RemoteProduct::from_shopify(p, currency))
                 .collect();
             self.store_products(products, erp).await?;
-            if let Some(newest) = page.products.iter().map(|p| p.updated_at).max() {
-                if cursor.updated_at.is_none_or(|c| c < newest) {
-                    cursor.updated_at = Some(newest);
-                    self.move_cursor(to_json(&cursor)).await?;
-                }
+            if cursor.advance(page.products.iter().map(|p| p.updated_at).max()) {
+                self.move_cursor(to_json(&cursor)).await?;
             }
             self.job.progress.pages += 1;
             self.job.progress.resume = page.next.clone();
@@ -353,9 +287,12 @@ impl Work<'_> {
     }
 
     async fn shopify_deletions(&mut self, client: &ShopifyClient) -> Result<Step, SyncError> {
-        let mut cursor: ShopifyCursor = self.stored_cursor().await?;
-        // The first pull of a shop has nothing to archive: start deletions from now on.
-        let Some(since) = cursor.deleted_at.or(cursor.updated_at) else {
+        let from = self.starting_cursor::<TimeCursor>();
+        let mut cursor: TimeCursor = self.stored_cursor().await?;
+        // A shop's first pull has nothing to archive: deletions count from this job on.
+        let Some(since) = from.deleted_at.or(from.updated_at) else {
+            cursor.deleted_at = Some(self.job.created_at);
+            self.move_cursor(to_json(&cursor)).await?;
             return Ok(Step::Done);
         };
         loop {
@@ -390,7 +327,7 @@ impl Work<'_> {
         currency: Currency,
         erp: ErpOwns,
     ) -> Result<Step, SyncError> {
-        let since: Option<WooCursor> = self.stored_cursor().await?;
+        let since: Option<WooCursor> = self.starting_cursor();
         let mut pull = match self.job.progress.resume.as_deref() {
             Some(saved) => serde_json::from_str(saved).unwrap_or_else(|_| Pull::new(since)),
             None => Pull::new(since),
@@ -807,8 +744,4 @@ fn variant_problem(problem: &VariantProblem) -> (&'static str, String) {
             format!("{what} has more variants than one read takes; the rest are not synced"),
         ),
     }
-}
-
-fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
