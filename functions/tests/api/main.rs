@@ -30,4 +30,5 @@ mod openapi;
 mod product_enrichment;
 mod product_writes;
 mod products;
+mod sync;
 mod uploads;
