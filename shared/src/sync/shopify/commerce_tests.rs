@@ -77,7 +77,7 @@ async fn orders_are_pulled_across_pages_in_utc_and_cancelled_test_and_skuless_on
     orders.push(old);
     shop.seed_orders(orders);
     // The shop renders times in its own offset (New York, EST): read as UTC all the same.
-    shop.state().offset = FixedOffset::west_opt(5 * 3600);
+    shop.render_times_in(FixedOffset::west_opt(5 * 3600).unwrap());
     let client = client(&shop);
 
     let pulled = all_orders(&client, None).await;

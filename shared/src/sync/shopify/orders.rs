@@ -245,52 +245,20 @@ pub fn order_upsert(
     if order.line_items.truncated {
         return Err(OrderProblem::LinesTruncated(name()));
     }
-    let bad = |e: &dyn std::fmt::Display| OrderProblem::BadAmount(name(), e.to_string());
-    let currency = Currency::parse(&order.currency_code).map_err(|e| bad(&e))?;
-    let minor = |bag: &MoneyBag| -> Result<i64, OrderProblem> {
-        Money::parse(bag.shop_money.amount.trim(), currency)
-            .map(|m| m.minor())
-            .map_err(|e| bad(&e))
-    };
-    let optional = |bag: &Option<MoneyBag>| bag.as_ref().map(minor).transpose();
+    let currency = Currency::parse(&order.currency_code)
+        .map_err(|e| OrderProblem::BadAmount(name(), e.to_string()))?;
+    let amount = |bag: &MoneyBag| minor(order, bag, currency);
+    let optional = |bag: &Option<MoneyBag>| bag.as_ref().map(amount).transpose();
     let mut problems = Vec::new();
     let mut lines = Vec::new();
     for item in &order.line_items.nodes {
-        let left_out = |why: String| OrderProblem::LineLeftOut(name(), why);
-        let sku = match item.sku.as_deref().map(str::trim) {
-            None | Some("") => {
-                problems.push(left_out(format!("line {} has no SKU", item.id)));
-                continue;
-            }
-            Some(text) => match Sku::parse(text) {
-                Ok(sku) => sku,
-                Err(e) => {
-                    problems.push(left_out(format!("SKU {text:?}: {e}")));
-                    continue;
-                }
-            },
-        };
-        if item.current_quantity <= 0 || item.quantity <= 0 {
-            problems.push(left_out(format!(
-                "{}: removed from the order",
-                sku.as_str()
-            )));
-            continue;
-        }
-        // The paid unit price: the discounted total over the units ordered, to the cent.
-        let line_minor = minor(&item.discounted_total_set)?;
-        let unit_price_minor = (line_minor + item.quantity / 2) / item.quantity;
-        lines.push(OrderLineUpsert {
-            sku,
-            quantity: item.current_quantity,
-            unit_price_minor,
-        });
+        lines.extend(line_upsert(order, item, currency, &mut problems)?);
     }
     let upsert = OrderUpsert {
         order_id: order.name.trim().to_owned(),
         placed_at: order.processed_at,
         currency,
-        total_minor: minor(&order.current_total_price_set)?,
+        total_minor: amount(&order.current_total_price_set)?,
         tax_minor: optional(&order.current_total_tax_set)?,
         shipping_minor: optional(&order.total_shipping_price_set)?,
         customer_ref: None,
@@ -298,4 +266,42 @@ pub fn order_upsert(
         lines,
     };
     Ok((upsert, problems))
+}
+
+/// The line for `item`, or `None` with the reason added to `problems`; `Err` when its amount
+/// does not parse (the whole order is then unreadable).
+fn line_upsert(
+    order: &ShopifyOrder,
+    item: &ShopifyLineItem,
+    currency: Currency,
+    problems: &mut Vec<OrderProblem>,
+) -> Result<Option<OrderLineUpsert>, OrderProblem> {
+    let mut left_out = |why: String| {
+        problems.push(OrderProblem::LineLeftOut(order.name.clone(), why));
+        Ok(None)
+    };
+    let sku = match item.sku.as_deref().map(str::trim) {
+        None | Some("") => return left_out(format!("line {} has no SKU", item.id)),
+        Some(text) => match Sku::parse(text) {
+            Ok(sku) => sku,
+            Err(e) => return left_out(format!("SKU {text:?}: {e}")),
+        },
+    };
+    if item.current_quantity <= 0 || item.quantity <= 0 {
+        return left_out(format!("{}: removed from the order", sku.as_str()));
+    }
+    // The paid unit price: the discounted total over the units ordered, to the cent.
+    let line_minor = minor(order, &item.discounted_total_set, currency)?;
+    Ok(Some(OrderLineUpsert {
+        sku,
+        quantity: item.current_quantity,
+        unit_price_minor: (line_minor + item.quantity / 2) / item.quantity,
+    }))
+}
+
+/// `bag`'s shop-currency amount in minor units.
+fn minor(order: &ShopifyOrder, bag: &MoneyBag, currency: Currency) -> Result<i64, OrderProblem> {
+    Money::parse(bag.shop_money.amount.trim(), currency)
+        .map(|m| m.minor())
+        .map_err(|e| OrderProblem::BadAmount(order.name.clone(), e.to_string()))
 }

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, MutexGuard};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::Value;
 
 use super::{MockLevel, MockProduct, MockShopify, MockVariant, ShopState, Storm};
@@ -297,6 +297,13 @@ impl MockShopify {
             None => shop.levels.push(level),
         }
         at
+    }
+
+    /// Renders every timestamp in `offset` (`2026-03-08T01:00:00-05:00`) instead of UTC with
+    /// `Z`, as REST and some webhook payloads do, to check a client reads them as the same
+    /// instants.
+    pub fn render_times_in(&self, offset: FixedOffset) {
+        self.lock().offset = Some(offset);
     }
 
     /// Queues forced answers for the next requests, in order.

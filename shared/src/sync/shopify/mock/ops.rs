@@ -80,7 +80,7 @@ impl ShopState {
     fn product_json(&self, p: &MockProduct, variants_first: usize) -> Value {
         let variants: Vec<Value> = p.variants.iter().take(variants_first).map(|v| json!({
             "id": format!("gid://shopify/ProductVariant/{}", v.id),
-            "sku": v.sku, "barcode": null, "price": v.price, "inventoryQuantity": 3,
+            "sku": v.sku, "barcode": null, "price": v.price, "inventoryQuantity": self.stock(v.sku.as_deref()),
             "selectedOptions": v.options.iter().map(|(n, val)| json!({"name": n, "value": val})).collect::<Vec<_>>(),
         })).collect();
         json!({
@@ -93,6 +93,21 @@ impl ShopState {
             "featuredMedia": {"preview": {"image": {"url": format!("https://cdn.shopify.com/s/files/{}.jpg", p.id)}}},
             "variants": {"nodes": variants, "pageInfo": {"hasNextPage": p.variants.len() > variants_first}},
         })
+    }
+
+    /// A variant's stock across locations: the sum of its levels, or 3 when none was set.
+    fn stock(&self, sku: Option<&str>) -> i64 {
+        let levels: Vec<i64> = self
+            .levels
+            .iter()
+            .filter(|l| sku.is_some() && l.sku.as_deref() == sku)
+            .map(|l| l.available)
+            .collect();
+        if levels.is_empty() {
+            3
+        } else {
+            levels.iter().sum()
+        }
     }
 
     fn product_update(&mut self, vars: &Value, now: Duration) -> Value {
