@@ -187,6 +187,15 @@ async fn a_product_is_read_by_id_and_an_unknown_id_is_none() {
         client.product("gid://shopify/Product/42").await.unwrap(),
         None
     );
+    // A variant's inventoryQuantity is its levels' sum across locations.
+    let sku = wanted.variants.nodes[0].sku.clone().unwrap();
+    shop.set_inventory(&sku, "Main warehouse", 5);
+    shop.set_inventory(&sku, "Shop floor", -1);
+    let again = client.product(&wanted.id).await.unwrap().unwrap();
+    assert_eq!(again.variants.nodes[0].inventory_quantity, Some(4), "5 − 1");
+    shop.set_inventory(&sku, "Shop floor", 6);
+    let again = client.product(&wanted.id).await.unwrap().unwrap();
+    assert_eq!(again.variants.nodes[0].inventory_quantity, Some(11));
 }
 
 #[tokio::test]
