@@ -15,6 +15,19 @@
 //!   advance it and the bucket refills from it, so throttled pulls finish at once and
 //!   deterministically.
 //!
+//! From a test in `functions/tests/` (which gets the feature as a dev-dependency):
+//!
+//! ```text
+//! let shop = MockShopify::start(MockShopifyOptions::default()).await;
+//! let ids = shop.seed_products(2000, 2);          // SKUs SHP-1-1 … SHP-2000-2
+//! shop.queue_storm([Storm::Throttled, Storm::TooMany("0.05")]);
+//! // connect the tenant: shop_domain(), token(), base_url = base_url(); sync; then
+//! shop.edit_product(&ids[7], ProductEdit { title: Some("New".into()), ..Default::default() });
+//! shop.delete_product(&ids[8]);
+//! assert!(shop.throttled() >= 1);
+//! assert_eq!(shop.updates(), [json!({"id": ids[3], "descriptionHtml": "…"})]);
+//! ```
+//!
 //! This is test support: a request it cannot make sense of panics the request's task (the
 //! client sees a dropped connection), which fails the test that sent it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

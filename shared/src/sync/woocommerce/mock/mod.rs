@@ -8,6 +8,17 @@
 //! on a real listener with wall-clock modification times; this crate's own tests start it
 //! with a virtual clock for the client's waits.
 //!
+//! From a test in `functions/tests/`:
+//!
+//! ```text
+//! let store = MockWoo::start(MockWooOptions::default()).await;
+//! let ids = store.seed_products(1500, 0);          // simple products WOO-1 … WOO-1500
+//! // connect: site_url(), consumer_key(), consumer_secret(), base_url = base_url(); sync; then
+//! store.edit_product(ids[4], "<p>Merchant's words</p>");
+//! store.delete_product(ids[5]);
+//! assert_eq!(store.updates(), [(ids[2], json!({"description": "…"}))]);
+//! ```
+//!
 //! This is test support: a request it cannot make sense of panics the request's task, which
 //! fails the test that sent it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
