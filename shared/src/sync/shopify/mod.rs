@@ -11,21 +11,32 @@
 //! - [`ShopifyClient::update_product`] pushes an enriched description and SEO fields through
 //!   `productUpdate`, sending only what [`ProductChanges::between`] found changed and never
 //!   variants (before 2024-04, a partial variants list deleted the rest).
+//! - [`ShopifyClient::product`] reads one product by GID, for webhooks that name one.
+//! - [`ShopifyClient::orders_page`] and [`ShopifyClient::order`] read orders the same way
+//!   ([`orders`]), [`ShopifyClient::inventory_levels_page`] the available stock per SKU and
+//!   location ([`inventory`]).
 //! - [`ShopifyClient::deletion_events_page`] reads product deletions. `deletionEvents` is
 //!   marked deprecated in the pinned version's reference but still served; `products/delete`
 //!   webhooks are the primary signal, this is the catch-up for missed deliveries.
 //!
 //! Throttling (both kinds), retries and typed errors are in the transport: see
 //! [`throttle`] and [`ShopifyError`]. [`map`] turns a product into our `ProductContent` rows.
+//!
+//! With the `mock-platforms` feature (and in this crate's tests), [`mock`] is a local
+//! Shopify serving all of the above from an in-memory shop.
 
 mod client;
 mod error;
+pub mod inventory;
 pub mod map;
+#[cfg(any(test, feature = "mock-platforms"))]
+pub mod mock;
+pub mod orders;
 pub mod queries;
 pub mod throttle;
 
 #[cfg(test)]
-mod mock;
+mod commerce_tests;
 #[cfg(test)]
 mod tests;
 
@@ -242,6 +253,17 @@ impl ShopifyClient {
             products: page.nodes,
             cost,
         })
+    }
+
+    /// One product by GID (`gid://shopify/Product/…`), with the same fields as a products
+    /// page, for a webhook that names one product; `None` when Shopify has no such product.
+    pub async fn product(&self, id: &str) -> Result<Option<ShopifyProduct>, ShopifyError> {
+        let variables = json!({ "id": id, "variantsFirst": queries::VARIANTS_PER_PRODUCT });
+        let (data, _): (queries::ProductData, _) = self
+            .transport
+            .execute("SyncProduct", queries::PRODUCT, variables)
+            .await?;
+        Ok(data.product)
     }
 
     /// Pushes `changes` through `productUpdate` and returns the product's new `updatedAt`,

@@ -15,24 +15,46 @@ pub const VARIANTS_PER_PRODUCT: u32 = 50;
 /// The shop's currency and time zone, read once per sync.
 pub(super) const SHOP: &str = "query SyncShop { shop { currencyCode ianaTimezone } }";
 
-/// One page of products, oldest change first, `id` breaking ties (Shopify's order for
-/// `sortKey: UPDATED_AT`).
-pub(super) const PRODUCTS: &str =
-    "query SyncProducts($first: Int!, $after: String, $query: String, $variantsFirst: Int!) {
-  products(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    nodes {
-      id title handle descriptionHtml vendor productType status tags updatedAt
+/// The product fields every product read asks for (a macro so `concat!` can share them).
+macro_rules! product_fields {
+    () => {
+        "id title handle descriptionHtml vendor productType status tags updatedAt
       category { fullName }
       seo { title description }
       featuredMedia { preview { image { url } } }
       variants(first: $variantsFirst) {
         nodes { id sku barcode price inventoryQuantity selectedOptions { name value } }
         pageInfo { hasNextPage }
-      }
+      }"
+    };
+}
+
+/// One page of products, oldest change first, `id` breaking ties (Shopify's order for
+/// `sortKey: UPDATED_AT`).
+pub(super) const PRODUCTS: &str = concat!(
+    "query SyncProducts($first: Int!, $after: String, $query: String, $variantsFirst: Int!) {
+  products(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
+    nodes {
+      ",
+    product_fields!(),
+    "
     }
     pageInfo { hasNextPage endCursor }
   }
-}";
+}"
+);
+
+/// One product by GID, with the same fields as a products page; `product` is `null` when no
+/// product has that id (deleted, or never existed).
+pub(super) const PRODUCT: &str = concat!(
+    "query SyncProduct($id: ID!, $variantsFirst: Int!) {
+  product(id: $id) {
+    ",
+    product_fields!(),
+    "
+  }
+}"
+);
 
 /// Updates description and SEO of one product; only the fields present in `$product` change.
 pub(super) const PRODUCT_UPDATE: &str =
@@ -69,6 +91,12 @@ pub(super) struct ShopFields {
 #[derive(Debug, Deserialize)]
 pub(super) struct ProductsData {
     pub(super) products: Connection<ShopifyProduct>,
+}
+
+/// `data` of [`PRODUCT`].
+#[derive(Debug, Deserialize)]
+pub(super) struct ProductData {
+    pub(super) product: Option<ShopifyProduct>,
 }
 
 /// `data` of [`DELETION_EVENTS`].
@@ -214,7 +242,7 @@ pub struct Variants {
     pub truncated: bool,
 }
 
-fn has_next<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(super) fn has_next<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct HasNext {

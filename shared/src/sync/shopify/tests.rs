@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 
 use super::map::{ProblemKind, product_rows};
-use super::mock::{MockShop, Storm, catalogue};
+use super::mock::{MockShopify, Storm, catalogue};
 use super::*;
 
 const TOKEN: &str = "shpat_test_token";
@@ -15,12 +15,12 @@ fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 8, 6, 0, 0).unwrap()
 }
 
-fn client(shop: &MockShop, token: &str) -> ShopifyClient {
+fn client(shop: &MockShopify, token: &str) -> ShopifyClient {
     ShopifyClient::with_clock(
         "acme.myshopify.com",
         Secret::new(token),
         API_VERSION,
-        Some(&shop.url),
+        Some(shop.base_url()),
         shop.clock.clone(),
         RetryPolicy::default(),
     )
@@ -50,7 +50,7 @@ fn assert_each_once(products: &[ShopifyProduct], expected: usize) {
 
 #[tokio::test]
 async fn a_full_pull_of_a_throttling_2000_product_shop_returns_every_product_once() {
-    let shop = MockShop::start(TOKEN, catalogue(2000, 7, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(2000, 7, start())).await;
     let client = client(&shop, TOKEN);
     let info = client.shop().await.unwrap();
     let products = pull(&client, None).await;
@@ -77,7 +77,7 @@ async fn a_full_pull_of_a_throttling_2000_product_shop_returns_every_product_onc
 
 #[tokio::test]
 async fn a_second_pull_returns_only_the_changes_and_the_overlap_window_each_once() {
-    let shop = MockShop::start(TOKEN, catalogue(2000, 7, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(2000, 7, start())).await;
     let client = client(&shop, TOKEN);
     let first = pull(&client, None).await;
     let cursor = first.iter().map(|p| p.updated_at).max().unwrap();
@@ -117,7 +117,7 @@ async fn a_second_pull_returns_only_the_changes_and_the_overlap_window_each_once
 
 #[tokio::test]
 async fn a_throttling_storm_of_throttled_bodies_429s_and_503s_completes() {
-    let shop = MockShop::start(TOKEN, catalogue(300, 4, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(300, 4, start())).await;
     shop.state().storm.extend([
         Storm::TooMany("0.5"),
         Storm::Throttled,
@@ -145,7 +145,7 @@ async fn a_throttling_storm_of_throttled_bodies_429s_and_503s_completes() {
 
 #[tokio::test]
 async fn server_errors_are_retried_with_growing_back_off_then_reported_as_retriable() {
-    let shop = MockShop::start(TOKEN, catalogue(10, 1, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(10, 1, start())).await;
     shop.state().storm.extend([Storm::Unavailable; 20]);
     let err = client(&shop, TOKEN).shop().await.unwrap_err();
     assert!(
@@ -159,7 +159,7 @@ async fn server_errors_are_retried_with_growing_back_off_then_reported_as_retria
 
 #[tokio::test]
 async fn a_request_that_times_out_is_retried() {
-    let shop = MockShop::start(TOKEN, catalogue(5, 1, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(5, 1, start())).await;
     shop.state().storm.push_back(Storm::Stall);
     let retry = RetryPolicy {
         attempt_timeout: std::time::Duration::from_millis(200),
@@ -169,7 +169,7 @@ async fn a_request_that_times_out_is_retried() {
         "acme.myshopify.com",
         Secret::new(TOKEN),
         API_VERSION,
-        Some(&shop.url),
+        Some(shop.base_url()),
         shop.clock.clone(),
         retry,
     )
@@ -183,7 +183,7 @@ async fn a_request_that_times_out_is_retried() {
 
 #[tokio::test]
 async fn a_storm_that_outlasts_the_retry_bounds_is_a_retriable_throttled_error() {
-    let shop = MockShop::start(TOKEN, catalogue(10, 1, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(10, 1, start())).await;
     shop.state().storm.extend([Storm::TooMany("1.5"); 20]);
     let err = client(&shop, TOKEN)
         .products_page(None, None)
@@ -199,7 +199,7 @@ async fn a_storm_that_outlasts_the_retry_bounds_is_a_retriable_throttled_error()
 
 #[tokio::test]
 async fn a_wrong_token_is_an_auth_error_without_retries() {
-    let shop = MockShop::start(TOKEN, catalogue(10, 1, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(10, 1, start())).await;
     let err = client(&shop, "shpat_wrong")
         .products_page(None, None)
         .await
@@ -217,7 +217,7 @@ async fn product_update_sends_only_the_changed_fields_and_never_variants() {
     let mut products = catalogue(3, 1, start());
     products[0].description_html = "<p>old</p>".into();
     products[0].seo_title = Some("Mug".into());
-    let shop = MockShop::start(TOKEN, products).await;
+    let shop = MockShopify::start_virtual(TOKEN, products).await;
     let client = client(&shop, TOKEN);
     let current = pull(&client, None).await;
     let mug = current
@@ -250,7 +250,7 @@ async fn product_update_sends_only_the_changed_fields_and_never_variants() {
 
 #[tokio::test]
 async fn product_update_user_errors_are_typed() {
-    let shop = MockShop::start(TOKEN, catalogue(1, 1, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(1, 1, start())).await;
     let changes = ProductChanges {
         id: "gid://shopify/Product/42".into(),
         description_html: Some("<p>x</p>".into()),
@@ -272,7 +272,7 @@ async fn product_update_user_errors_are_typed() {
 async fn a_variant_without_a_sku_is_reported_not_invented() {
     let mut products = catalogue(1, 1, start());
     products[0].variants[1].sku = None;
-    let shop = MockShop::start(TOKEN, products).await;
+    let shop = MockShopify::start_virtual(TOKEN, products).await;
     let client = client(&shop, TOKEN);
     let currency = client.shop().await.unwrap().currency;
     let pulled = pull(&client, None).await;
@@ -291,7 +291,7 @@ async fn a_variant_without_a_sku_is_reported_not_invented() {
 
 #[tokio::test]
 async fn timestamps_in_the_shop_offset_are_read_as_utc() {
-    let shop = MockShop::start(TOKEN, catalogue(4, 1, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(4, 1, start())).await;
     shop.state().offset = FixedOffset::west_opt(5 * 3600);
     let pulled = pull(&client(&shop, TOKEN), None).await;
     let times: Vec<DateTime<Utc>> = pulled.iter().map(|p| p.updated_at).collect();
@@ -303,7 +303,7 @@ async fn timestamps_in_the_shop_offset_are_read_as_utc() {
 
 #[tokio::test]
 async fn deletion_events_are_paged_and_filtered_by_time() {
-    let shop = MockShop::start(TOKEN, catalogue(1, 1, start())).await;
+    let shop = MockShopify::start_virtual(TOKEN, catalogue(1, 1, start())).await;
     shop.state().deletions = (0..150)
         .map(|n| {
             (

@@ -23,8 +23,8 @@ pub mod orders;
 mod transport;
 mod types;
 
-#[cfg(test)]
-mod mock;
+#[cfg(any(test, feature = "mock-platforms"))]
+pub mod mock;
 #[cfg(test)]
 mod tests;
 

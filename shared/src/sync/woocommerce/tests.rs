@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::map::product_rows;
-use super::mock::{MockStore, Storm, catalogue};
+use super::mock::{MockWoo, Storm, catalogue};
 use super::*;
 use crate::domain::Currency;
 
@@ -21,12 +21,12 @@ fn start() -> NaiveDateTime {
 }
 
 /// A client for `site` (its scheme picks the auth) sending to the mock.
-fn client(store: &MockStore, site: &str, secret: &str) -> WooClient {
+fn client(store: &MockWoo, site: &str, secret: &str) -> WooClient {
     WooClient::with_clock(
         site,
         KEY,
         Secret::new(secret),
-        Some(&store.url),
+        Some(store.base_url()),
         store.clock.clone(),
         RetryPolicy::default(),
     )
@@ -54,7 +54,7 @@ fn ids(products: &[WooProduct]) -> Vec<u64> {
 
 #[tokio::test]
 async fn a_full_pull_of_1000_products_maps_every_product_and_variation_exactly_once() {
-    let store = MockStore::start(KEY, SECRET, catalogue(1000, 7, start())).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(1000, 7, start())).await;
     let client = client(&store, "https://shop.example", SECRET);
     let (products, cursor) = pull(&client, None).await;
     let distinct: HashSet<u64> = ids(&products).into_iter().collect();
@@ -91,7 +91,7 @@ async fn a_full_pull_of_1000_products_maps_every_product_and_variation_exactly_o
 
 #[tokio::test]
 async fn a_second_pull_transfers_only_what_changed_since_the_cursor() {
-    let store = MockStore::start(KEY, SECRET, catalogue(300, 1, start())).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(300, 1, start())).await;
     let client = client(&store, "https://shop.example", SECRET);
     let (_, cursor) = pull(&client, None).await;
     let (again, unchanged) = pull(&client, cursor).await;
@@ -120,7 +120,7 @@ async fn a_second_pull_transfers_only_what_changed_since_the_cursor() {
 async fn products_sharing_the_cursor_timestamp_across_a_page_boundary_are_neither_lost_nor_doubled()
 {
     // 250 products changed in the same second: three pages of one timestamp.
-    let store = MockStore::start(KEY, SECRET, catalogue(250, 1000, start())).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(250, 1000, start())).await;
     let client = client(&store, "https://shop.example", SECRET);
     let (all, cursor) = pull(&client, None).await;
     assert_eq!(all.len(), 250);
@@ -143,7 +143,7 @@ async fn products_sharing_the_cursor_timestamp_across_a_page_boundary_are_neithe
 
 #[tokio::test]
 async fn plain_http_signs_with_oauth_in_the_query_and_a_wrong_secret_fails_after_one_request() {
-    let store = MockStore::start(KEY, SECRET, catalogue(150, 3, start())).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(150, 3, start())).await;
     let (products, _) = pull(&client(&store, "http://shop.example", SECRET), None).await;
     assert_eq!(products.len(), 150);
     assert!(store.state().auth_seen.iter().all(|a| *a == "oauth"));
@@ -167,7 +167,7 @@ async fn plain_http_signs_with_oauth_in_the_query_and_a_wrong_secret_fails_after
 
 #[tokio::test]
 async fn an_update_sends_only_the_changed_fields_and_a_missing_product_is_a_typed_error() {
-    let store = MockStore::start(KEY, SECRET, catalogue(3, 1, start())).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(3, 1, start())).await;
     let client = client(&store, "https://shop.example", SECRET);
     let (products, _) = pull(&client, None).await;
     let current = &products[1];
@@ -200,7 +200,7 @@ async fn an_update_sends_only_the_changed_fields_and_a_missing_product_is_a_type
 
 #[tokio::test]
 async fn storms_of_429_and_503_are_waited_out_honouring_retry_after() {
-    let store = MockStore::start(KEY, SECRET, catalogue(250, 2, start())).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(250, 2, start())).await;
     store.state().storm.extend([
         Storm::TooMany("2"),
         Storm::Unavailable,
@@ -233,11 +233,11 @@ async fn orders_are_pulled_incrementally_and_sales_map_with_the_woocommerce_chan
     use super::mock::MockOrder;
     use super::orders::{OrderProblem, order_upsert};
 
-    let store = MockStore::start(KEY, SECRET, Vec::new()).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, Vec::new()).await;
     store.state().orders = (0..150)
         .map(|n| MockOrder {
             id: 1000 + n,
-            status: if n == 7 { "cancelled" } else { "completed" },
+            status: if n == 7 { "cancelled" } else { "completed" }.into(),
             modified_gmt: start() + chrono::Duration::seconds(i64::try_from(n / 60).unwrap()),
             sku: format!("SKU-{n}"),
         })
@@ -289,7 +289,7 @@ async fn orders_are_pulled_incrementally_and_sales_map_with_the_woocommerce_chan
 async fn a_product_with_more_variations_than_a_page_gets_them_all() {
     let mut products = catalogue(1, 1, start());
     products[0].variations = (0..150).map(|n| (70_000 + n, format!("BIG-{n}"))).collect();
-    let store = MockStore::start(KEY, SECRET, products).await;
+    let store = MockWoo::start_virtual(KEY, SECRET, products).await;
     let variations = client(&store, "http://shop.example", SECRET)
         .variations(100)
         .await
@@ -297,4 +297,48 @@ async fn a_product_with_more_variations_than_a_page_gets_them_all() {
     let distinct: HashSet<u64> = variations.iter().map(|v| v.id).collect();
     assert_eq!((variations.len(), distinct.len()), (150, 150));
     assert_eq!(store.state().requests, 2);
+}
+
+#[tokio::test]
+async fn the_public_mock_serves_seeded_products_merchant_edits_trash_and_records_puts() {
+    use super::mock::{MockWoo, MockWooOptions};
+
+    let store = MockWoo::start(MockWooOptions::default()).await;
+    let simple = store.seed_products(5, 0);
+    let variable = store.seed_products(2, 3);
+    let client = store.client();
+    let (products, cursor) = pull(&client, None).await;
+    assert_eq!(ids(&products), [simple.clone(), variable.clone()].concat());
+    let variations = client.variations(variable[1]).await.unwrap();
+    let skus: Vec<&str> = variations.iter().map(|v| v.sku.as_str()).collect();
+    assert_eq!(skus, ["WOO-7-1", "WOO-7-2", "WOO-7-3"]);
+    assert_eq!(products[0].sku, "WOO-1");
+
+    let edited_at = store
+        .edit_product(simple[2], "<p>Merchant's words</p>")
+        .unwrap();
+    let (changed, next) = pull(&client, cursor).await;
+    assert_eq!(ids(&changed), vec![simple[2]]);
+    assert_eq!(next.unwrap().modified_gmt, edited_at);
+
+    let wanted = EnrichedFields {
+        description: Some("<p>Enriched</p>".into()),
+        short_description: None,
+    };
+    let changes = ProductChanges::between(&changed[0], &wanted).unwrap();
+    let updated = client.update_product(simple[2], &changes).await.unwrap();
+    assert!(updated.date_modified_gmt > edited_at);
+    assert_eq!(
+        store.updates(),
+        vec![(
+            simple[2],
+            serde_json::json!({"description": "<p>Enriched</p>"})
+        )]
+    );
+
+    assert!(store.delete_product(simple[0]));
+    let (after_delete, _) = pull(&client, None).await;
+    assert_eq!(after_delete.len(), 6);
+    assert_eq!(store.trashed(), vec![simple[0]]);
+    assert_eq!(store.product_ids().len(), 6);
 }

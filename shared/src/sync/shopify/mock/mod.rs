@@ -1,33 +1,61 @@
-//! A local Shopify for the client's tests: the GraphQL Admin endpoint with the documented
-//! request and response shapes, over an in-memory shop, with the cost-based leaky bucket,
+//! A local Shopify: the GraphQL Admin endpoint with the documented request and response
+//! shapes over an in-memory shop — products, one product by id, `productUpdate`, deletion
+//! events, orders, locations and inventory levels — with the cost-based leaky bucket,
 //! `THROTTLED` in a 200, 429s with fractional `Retry-After`, 503s and 401s.
 //!
-//! Time is a [`VirtualClock`] shared with the client: the client's waits advance it, and the
-//! bucket refills from it, so throttled pulls finish at once and deterministically.
+//! Two ways to run it:
+//! - [`MockShopify::start`] (with the `mock-platforms` feature, for the function app's
+//!   tests): a real listener on `127.0.0.1:0` and the real clock, so the app under test
+//!   talks to it over HTTP exactly as it would to Shopify. Throttling is real but fast: the
+//!   defaults ([`MockShopifyOptions::default`]) are a 1,000-point bucket refilling at 4,000
+//!   points a second, so a 2,000-product pull (134 pages of 797 requested points) waits on
+//!   the bucket about 2.6 s in all; [`Storm`]s add `THROTTLED` answers (each drains the
+//!   bucket: a 0.2 s wait) and 429s (`Retry-After: "0.05"` keeps them fast too).
+//! - A virtual clock shared with the client (this crate's own tests): the client's waits
+//!   advance it and the bucket refills from it, so throttled pulls finish at once and
+//!   deterministically.
+//!
+//! From a test in `functions/tests/` (which gets the feature as a dev-dependency):
+//!
+//! ```text
+//! let shop = MockShopify::start(MockShopifyOptions::default()).await;
+//! let ids = shop.seed_products(2000, 2);          // SKUs SHP-1-1 … SHP-2000-2
+//! shop.queue_storm([Storm::Throttled, Storm::TooMany("0.05")]);
+//! // connect the tenant: shop_domain(), token(), base_url = base_url(); sync; then
+//! shop.edit_product(&ids[7], ProductEdit { title: Some("New".into()), ..Default::default() });
+//! shop.delete_product(&ids[8]);
+//! assert!(shop.throttled() >= 1);
+//! assert_eq!(shop.updates(), [json!({"id": ids[3], "descriptionHtml": "…"})]);
+//! ```
+//!
+//! This is test support: a request it cannot make sense of panics the request's task (the
+//! client sees a dropped connection), which fails the test that sent it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod api;
+mod commerce;
 mod ops;
+mod server;
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+pub use api::{MockLineItem, MockOrder, MockShopifyOptions, ProductEdit};
 
 use crate::sync::retry::Clock;
+#[cfg(test)]
 pub(super) use crate::sync::retry::VirtualClock;
 
-/// A forced answer, for throttling storms.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Storm {
+/// A forced answer to the next request, for throttling storms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storm {
     /// Drain the bucket (another app spent it) and answer `THROTTLED` in a 200.
     Throttled,
-    /// HTTP 429 with this `Retry-After`.
+    /// HTTP 429 with this `Retry-After` (seconds, fractional allowed).
     TooMany(&'static str),
     /// HTTP 503.
     Unavailable,
@@ -58,13 +86,29 @@ pub(super) struct MockVariant {
     pub(super) options: Vec<(String, String)>,
 }
 
+/// A location and its inventory levels.
+#[derive(Debug, Clone)]
+pub(super) struct MockLevel {
+    pub(super) location: u64,
+    pub(super) item: u64,
+    pub(super) sku: Option<String>,
+    pub(super) available: i64,
+    pub(super) updated_at: DateTime<Utc>,
+}
+
 /// Everything the mock knows and records.
 #[derive(Debug)]
 pub(super) struct ShopState {
     pub(super) token: String,
     pub(super) products: Vec<MockProduct>,
     pub(super) deletions: Vec<(u64, DateTime<Utc>)>,
-    /// Points per second restored; the Standard plan's 50 unless a test says otherwise.
+    pub(super) orders: Vec<MockOrder>,
+    /// `(id, name)` of each location.
+    pub(super) locations: Vec<(u64, String)>,
+    pub(super) levels: Vec<MockLevel>,
+    /// The bucket's size in points.
+    pub(super) bucket: f64,
+    /// Points per second restored.
     pub(super) restore_rate: f64,
     available: f64,
     refilled_at: Duration,
@@ -76,61 +120,150 @@ pub(super) struct ShopState {
     pub(super) requests: u32,
     /// `THROTTLED` answers given because the bucket really was short (not forced).
     pub(super) natural_throttles: u32,
+    /// `THROTTLED` answers given by a [`Storm::Throttled`].
+    pub(super) forced_throttles: u32,
+    /// 429s given.
+    pub(super) too_many: u32,
     /// Every `productUpdate` input, as sent.
     pub(super) updates: Vec<Value>,
     /// Render timestamps in this offset (REST-style) instead of `Z`.
     pub(super) offset: Option<FixedOffset>,
+    /// Shop time is the wall clock; else `epoch` plus the virtual clock.
+    wall_clock: bool,
+    epoch: DateTime<Utc>,
+    /// Whether orders older than 60 days are visible (the `read_all_orders` scope).
+    pub(super) read_all_orders: bool,
+    /// The number the next seeded product gets.
+    next_product: u64,
 }
 
-/// The bucket size (Standard plan) and the single-query limit.
-const BUCKET: f64 = 1000.0;
+/// The single-query cost limit.
+const MAX_COST: f64 = 1000.0;
 
 /// A running mock shop.
-pub(super) struct MockShop {
-    pub(super) url: String,
-    pub(super) clock: Arc<VirtualClock>,
+pub struct MockShopify {
+    url: String,
+    token: String,
+    pub(super) clock: Arc<dyn Clock>,
     pub(super) state: Arc<Mutex<ShopState>>,
 }
 
-/// The version path the mock answers on.
-pub(super) const VERSION: &str = super::API_VERSION;
+impl std::fmt::Debug for MockShopify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockShopify")
+            .field("url", &self.url)
+            .finish()
+    }
+}
 
-impl MockShop {
-    /// Starts a shop holding `products`, accepting `token`.
-    pub(super) async fn start(token: &str, products: Vec<MockProduct>) -> Self {
-        let clock = Arc::new(VirtualClock::default());
-        let state = Arc::new(Mutex::new(ShopState {
+/// The version path the mock answers on.
+const VERSION: &str = super::API_VERSION;
+
+impl MockShopify {
+    /// Starts a shop on a virtual clock holding `products`, accepting `token`, with the
+    /// Standard plan's bucket (1,000 points, 50 a second as this crate's tests assume).
+    #[cfg(test)]
+    pub(super) async fn start_virtual(token: &str, products: Vec<MockProduct>) -> Self {
+        use chrono::TimeZone as _;
+        let epoch = products
+            .iter()
+            .map(|p| p.updated_at)
+            .max()
+            .unwrap_or_else(|| Utc.with_ymd_and_hms(2026, 3, 8, 6, 0, 0).unwrap())
+            + chrono::Duration::days(1);
+        let options = MockShopifyOptions {
             token: token.into(),
-            products,
-            deletions: Vec::new(),
+            bucket: 1000.0,
             restore_rate: 50.0,
-            available: BUCKET,
+            read_all_orders: false,
+        };
+        let mut state = ShopState::new(&options, false, epoch);
+        state.next_product = products.len() as u64;
+        state.products = products;
+        Self::serve(state, Arc::new(VirtualClock::default())).await
+    }
+
+    /// Binds `127.0.0.1:0` and serves `state` in the background on `clock`.
+    async fn serve(state: ShopState, clock: Arc<dyn Clock>) -> Self {
+        let token = state.token.clone();
+        let state = Arc::new(Mutex::new(state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = server::router(state.clone(), clock.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            url,
+            token,
+            clock,
+            state,
+        }
+    }
+
+    /// The state, for knobs and for reading what was recorded.
+    #[cfg(test)]
+    pub(super) fn state(&self) -> std::sync::MutexGuard<'_, ShopState> {
+        self.state.lock().unwrap()
+    }
+}
+
+impl ShopState {
+    fn new(options: &MockShopifyOptions, wall_clock: bool, epoch: DateTime<Utc>) -> Self {
+        Self {
+            token: options.token.clone(),
+            products: Vec::new(),
+            deletions: Vec::new(),
+            orders: Vec::new(),
+            locations: Vec::new(),
+            levels: Vec::new(),
+            bucket: options.bucket,
+            restore_rate: options.restore_rate,
+            available: options.bucket,
             refilled_at: Duration::ZERO,
             storm: VecDeque::new(),
             not_before: None,
             early_retries: 0,
             requests: 0,
             natural_throttles: 0,
+            forced_throttles: 0,
+            too_many: 0,
             updates: Vec::new(),
             offset: None,
-        }));
-        let app = Router::new()
-            .route("/admin/api/{version}/graphql.json", post(graphql))
-            .with_state((state.clone(), clock.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { url, clock, state }
+            wall_clock,
+            epoch,
+            read_all_orders: options.read_all_orders,
+            next_product: 0,
+        }
     }
 
-    /// The state, for knobs and for reading what was recorded.
-    pub(super) fn state(&self) -> std::sync::MutexGuard<'_, ShopState> {
-        self.state.lock().unwrap()
+    /// The shop's time at clock reading `now`, to the second (as Shopify renders it).
+    pub(super) fn shop_now(&self, now: Duration) -> DateTime<Utc> {
+        let at = if self.wall_clock {
+            Utc::now()
+        } else {
+            self.epoch + chrono::Duration::from_std(now).unwrap()
+        };
+        DateTime::from_timestamp(at.timestamp(), 0).unwrap()
+    }
+
+    /// A new `updated_at` for a record last changed at `previous`: now, and always later.
+    pub(super) fn touch(&self, previous: DateTime<Utc>, now: Duration) -> DateTime<Utc> {
+        self.shop_now(now)
+            .max(previous + chrono::Duration::seconds(1))
+    }
+
+    pub(super) fn time(&self, at: DateTime<Utc>) -> String {
+        match self.offset {
+            Some(offset) => at
+                .with_timezone(&offset)
+                .to_rfc3339_opts(SecondsFormat::Secs, false),
+            None => at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }
     }
 }
 
 /// `count` products; every `tie` consecutive products share one `updatedAt`, each has two
 /// sized variants `SKU-{n}-S` / `SKU-{n}-M`.
+#[cfg(test)]
 pub(super) fn catalogue(count: u64, tie: u64, start: DateTime<Utc>) -> Vec<MockProduct> {
     // Ids are not in updatedAt order, so a client paging by id would mix them up.
     (0..count)
@@ -153,150 +286,4 @@ pub(super) fn catalogue(count: u64, tie: u64, start: DateTime<Utc>) -> Vec<MockP
                 .collect(),
         })
         .collect()
-}
-
-type Shared = (Arc<Mutex<ShopState>>, Arc<VirtualClock>);
-
-async fn graphql(
-    State((state, clock)): State<Shared>,
-    Path(version): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let stall = {
-        let mut shop = state.lock().unwrap();
-        let stall = matches!(shop.storm.front(), Some(Storm::Stall));
-        if stall {
-            shop.storm.pop_front();
-            shop.requests += 1;
-        }
-        stall
-    };
-    if stall {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
-    answer(&state, &clock, &version, &headers, &body)
-}
-
-/// The answer to one request that is not stalled.
-fn answer(
-    state: &Mutex<ShopState>,
-    clock: &VirtualClock,
-    version: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let mut shop = state.lock().unwrap();
-    shop.requests += 1;
-    let token = headers
-        .get("X-Shopify-Access-Token")
-        .and_then(|v| v.to_str().ok());
-    if token != Some(shop.token.as_str()) {
-        let message =
-            "[API] Invalid API key or access token (unrecognized login or wrong password)";
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "errors": message })),
-        )
-            .into_response();
-    }
-    if version != VERSION {
-        return (StatusCode::NOT_FOUND, "Not Found").into_response();
-    }
-    let now = clock.now();
-    if let Some(not_before) = shop.not_before.take()
-        && now < not_before
-    {
-        shop.early_retries += 1;
-    }
-    shop.refill(now);
-    let Ok(request) = serde_json::from_slice::<Value>(body) else {
-        return (StatusCode::BAD_REQUEST, "bad json").into_response();
-    };
-    let query = request["query"].as_str().unwrap_or_default().to_owned();
-    let vars = request["variables"].clone();
-    let requested = requested_cost(&query, &vars);
-    match shop.storm.pop_front() {
-        Some(Storm::Throttled) => {
-            shop.available = 0.0;
-            return throttled(&shop, requested);
-        }
-        Some(Storm::TooMany(after)) => {
-            let wait = Duration::from_secs_f64(after.parse().unwrap());
-            shop.not_before = Some(now + wait);
-            let body = json!({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."});
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("Retry-After", after)],
-                axum::Json(body),
-            )
-                .into_response();
-        }
-        Some(Storm::Unavailable) => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response();
-        }
-        Some(Storm::Pass | Storm::Stall) | None => {}
-    }
-    if requested > BUCKET {
-        let message = format!(
-            "Query cost is {requested}, which exceeds the single query max cost limit (1000)."
-        );
-        return axum::Json(json!({"errors": [{"message": message, "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": 1000}}]})).into_response();
-    }
-    if shop.available + 1e-6 < requested {
-        shop.natural_throttles += 1;
-        return throttled(&shop, requested);
-    }
-    let (data, actual) = shop.run(&query, &vars, now);
-    shop.available -= actual;
-    axum::Json(json!({ "data": data, "extensions": shop.cost(requested, Some(actual)) }))
-        .into_response()
-}
-
-fn throttled(shop: &ShopState, requested: f64) -> Response {
-    axum::Json(json!({
-        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-        "extensions": shop.cost(requested, None),
-    }))
-    .into_response()
-}
-
-/// Shopify's rule of thumb: a connection costs 2 plus its page size times each node's cost.
-fn requested_cost(query: &str, vars: &Value) -> f64 {
-    let first = vars["first"].as_f64().unwrap_or(0.0);
-    if query.contains("SyncProducts(") {
-        2.0 + first * (3.0 + vars["variantsFirst"].as_f64().unwrap_or(0.0))
-    } else if query.contains("SyncDeletionEvents(") {
-        2.0 + first
-    } else if query.contains("SyncProductUpdate(") {
-        10.0
-    } else {
-        1.0
-    }
-}
-
-impl ShopState {
-    fn refill(&mut self, now: Duration) {
-        let elapsed = now.saturating_sub(self.refilled_at).as_secs_f64();
-        self.available = (self.available + self.restore_rate * elapsed).min(BUCKET);
-        self.refilled_at = now;
-    }
-
-    fn cost(&self, requested: f64, actual: Option<f64>) -> Value {
-        json!({"cost": {
-            "requestedQueryCost": requested,
-            "actualQueryCost": actual,
-            "throttleStatus": {"maximumAvailable": BUCKET, "currentlyAvailable": self.available - actual.unwrap_or(0.0), "restoreRate": self.restore_rate},
-        }})
-    }
-
-    fn time(&self, at: DateTime<Utc>) -> String {
-        match self.offset {
-            Some(offset) => at
-                .with_timezone(&offset)
-                .to_rfc3339_opts(SecondsFormat::Secs, false),
-            None => at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        }
-    }
 }

@@ -1,5 +1,5 @@
-//! The operations the mock shop answers: products, productUpdate and deletion events,
-//! with their actual costs, filters and opaque cursors.
+//! The catalogue operations the mock shop answers: products, one product, productUpdate and
+//! deletion events, with their actual costs, filters and opaque cursors.
 
 use std::time::Duration;
 
@@ -11,22 +11,32 @@ use serde_json::{Value, json};
 use super::{MockProduct, ShopState};
 
 impl ShopState {
-    /// Answers the operation named in `query`, with its actual cost.
-    pub(super) fn run(&mut self, query: &str, vars: &Value, now: Duration) -> (Value, f64) {
-        if query.contains("SyncProducts(") {
-            self.products(vars)
-        } else if query.contains("SyncDeletionEvents(") {
-            self.deletion_events(vars)
-        } else if query.contains("SyncProductUpdate(") {
-            (self.product_update(vars, now), 10.0)
-        } else if query.contains("SyncShop") {
-            (
+    /// Answers `operation`, with its actual cost.
+    pub(super) fn run(&mut self, operation: &str, vars: &Value, now: Duration) -> (Value, f64) {
+        match operation {
+            "SyncProducts" => self.products(vars),
+            "SyncProduct" => self.product(vars),
+            "SyncDeletionEvents" => self.deletion_events(vars),
+            "SyncProductUpdate" => (self.product_update(vars, now), 10.0),
+            "SyncOrders" => self.orders(vars, now),
+            "SyncOrder" => self.order(vars, now),
+            "SyncLocations" => self.locations_page(vars),
+            "SyncInventoryLevels" => self.inventory_levels(vars),
+            "SyncShop" => (
                 json!({"shop": {"currencyCode": "EUR", "ianaTimezone": "America/New_York"}}),
                 1.0,
-            )
-        } else {
-            panic!("mock Shopify does not know this query: {query}")
+            ),
+            _ => panic!("mock Shopify does not know the operation {operation:?}"),
         }
+    }
+
+    fn product(&self, vars: &Value) -> (Value, f64) {
+        let variants_first = usize::try_from(vars["variantsFirst"].as_u64().unwrap()).unwrap();
+        let id = gid_number(vars["id"].as_str().unwrap(), "Product");
+        let found = self.products.iter().find(|p| Some(p.id) == id);
+        let actual = 1.0 + found.map_or(0.0, |p| 2.0 + p.variants.len().min(variants_first) as f64);
+        let node = found.map(|p| self.product_json(p, variants_first));
+        (json!({"product": node}), actual)
     }
 
     fn products(&self, vars: &Value) -> (Value, f64) {
@@ -70,7 +80,7 @@ impl ShopState {
     fn product_json(&self, p: &MockProduct, variants_first: usize) -> Value {
         let variants: Vec<Value> = p.variants.iter().take(variants_first).map(|v| json!({
             "id": format!("gid://shopify/ProductVariant/{}", v.id),
-            "sku": v.sku, "barcode": null, "price": v.price, "inventoryQuantity": 3,
+            "sku": v.sku, "barcode": null, "price": v.price, "inventoryQuantity": self.stock(v.sku.as_deref()),
             "selectedOptions": v.options.iter().map(|(n, val)| json!({"name": n, "value": val})).collect::<Vec<_>>(),
         })).collect();
         json!({
@@ -85,6 +95,21 @@ impl ShopState {
         })
     }
 
+    /// A variant's stock across locations: the sum of its levels, or 3 when none was set.
+    fn stock(&self, sku: Option<&str>) -> i64 {
+        let levels: Vec<i64> = self
+            .levels
+            .iter()
+            .filter(|l| sku.is_some() && l.sku.as_deref() == sku)
+            .map(|l| l.available)
+            .collect();
+        if levels.is_empty() {
+            3
+        } else {
+            levels.iter().sum()
+        }
+    }
+
     fn product_update(&mut self, vars: &Value, now: Duration) -> Value {
         let input = vars["product"].clone();
         self.updates.push(input.clone());
@@ -92,10 +117,12 @@ impl ShopState {
             .as_str()
             .and_then(|g| g.strip_prefix("gid://shopify/Product/"))
             .and_then(|n| n.parse::<u64>().ok());
-        // The shop's wall clock: a day after the newest product was saved, plus virtual time.
-        let origin =
-            self.products.iter().map(|p| p.updated_at).max().unwrap() + chrono::Duration::days(1);
-        let updated_at = origin + chrono::Duration::seconds(i64::try_from(now.as_secs()).unwrap());
+        let previous = self
+            .products
+            .iter()
+            .find(|p| Some(p.id) == id)
+            .map(|p| p.updated_at);
+        let updated_at = previous.map(|at| self.touch(at, now));
         let Some(product) = self.products.iter_mut().find(|p| Some(p.id) == id) else {
             return json!({"productUpdate": {"product": null, "userErrors": [{"field": ["id"], "message": "Product does not exist"}]}});
         };
@@ -108,7 +135,7 @@ impl ShopState {
         if let Some(description) = input["seo"]["description"].as_str() {
             product.seo_description = Some(description.into());
         }
-        product.updated_at = updated_at;
+        product.updated_at = updated_at.unwrap();
         let (id, at) = (product.id, product.updated_at);
         json!({"productUpdate": {"product": {"id": format!("gid://shopify/Product/{id}"), "updatedAt": self.time(at)}, "userErrors": []}})
     }
@@ -139,7 +166,7 @@ impl ShopState {
 }
 
 /// `field:>='2025-01-01T00:00:00Z'` → (strict, moment). Only the forms the client sends.
-fn time_filter(query: &str, field: &str) -> (bool, DateTime<Utc>) {
+pub(super) fn time_filter(query: &str, field: &str) -> (bool, DateTime<Utc>) {
     let rest = query
         .strip_prefix(field)
         .and_then(|r| r.strip_prefix(':'))
@@ -152,15 +179,24 @@ fn time_filter(query: &str, field: &str) -> (bool, DateTime<Utc>) {
     (strict, at)
 }
 
-fn encode_cursor(at: DateTime<Utc>, id: u64) -> String {
+pub(super) fn encode_cursor(at: DateTime<Utc>, id: u64) -> String {
     STANDARD.encode(format!("{}:{id}", at.timestamp()))
 }
 
-fn decode_cursor(cursor: &str) -> (DateTime<Utc>, u64) {
+pub(super) fn decode_cursor(cursor: &str) -> (DateTime<Utc>, u64) {
     let text = String::from_utf8(STANDARD.decode(cursor).unwrap()).unwrap();
     let (at, id) = text.split_once(':').unwrap();
     (
         DateTime::from_timestamp(at.parse().unwrap(), 0).unwrap(),
         id.parse().unwrap(),
     )
+}
+
+/// The number of a GID of `kind` (`gid://shopify/Product/42` → 42); `None` for another kind.
+pub(super) fn gid_number(gid: &str, kind: &str) -> Option<u64> {
+    gid.strip_prefix("gid://shopify/")?
+        .strip_prefix(kind)?
+        .strip_prefix('/')?
+        .parse()
+        .ok()
 }

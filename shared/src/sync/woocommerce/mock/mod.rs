@@ -1,8 +1,27 @@
-//! A local WooCommerce for the client's tests: `/wp-json/wc/v3/products`, its variations and
-//! `PUT /products/{id}` over an in-memory store, with the documented pagination headers,
+//! A local WooCommerce: `/wp-json/wc/v3/products`, its variations, `PUT /products/{id}` and
+//! `/orders` over an in-memory store, with the documented pagination headers,
 //! `modified_after` compared strictly to the second (site-local at UTC-3 unless
 //! `dates_are_gmt=true`), Basic auth and OAuth 1.0a query signatures checked by recomputing
 //! them, WP error bodies, and queued 429/503 storms.
+//!
+//! [`MockWoo::start`] (with the `mock-platforms` feature, for the function app's tests) serves
+//! on a real listener with wall-clock modification times; this crate's own tests start it
+//! with a virtual clock for the client's waits.
+//!
+//! From a test in `functions/tests/`:
+//!
+//! ```text
+//! let store = MockWoo::start(MockWooOptions::default()).await;
+//! let ids = store.seed_products(1500, 0);          // simple products WOO-1 … WOO-1500
+//! // connect: site_url(), consumer_key(), consumer_secret(), base_url = base_url(); sync; then
+//! store.edit_product(ids[4], "<p>Merchant's words</p>");
+//! store.delete_product(ids[5]);
+//! assert_eq!(store.updates(), [(ids[2], json!({"description": "…"}))]);
+//! ```
+//!
+//! This is test support: a request it cannot make sense of panics the request's task, which
+//! fails the test that sent it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -16,15 +35,23 @@ use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 use url::Url;
 
+mod api;
 mod auth;
+mod render;
+
+pub use api::MockWooOptions;
 
 use super::DATE_FORMAT;
+#[cfg(test)]
 use crate::sync::retry::VirtualClock;
 use auth::authenticate;
+use render::{
+    find, invalid_after, list_products, modified_filter, paged, render, render_order, site_time,
+};
 
-/// A forced answer, for storms.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Storm {
+/// A forced answer to the next request, for storms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storm {
     /// HTTP 429 with this `Retry-After`.
     TooMany(&'static str),
     /// HTTP 503 with a host's HTML page.
@@ -43,13 +70,18 @@ pub(super) struct MockProduct {
     pub(super) variations: Vec<(u64, String)>,
 }
 
-/// An order of the mock store: one line of two units of `sku`, paid 2 × 9.99 in EUR.
-#[derive(Debug, Clone)]
-pub(super) struct MockOrder {
-    pub(super) id: u64,
-    pub(super) status: &'static str,
-    pub(super) modified_gmt: NaiveDateTime,
-    pub(super) sku: String,
+/// An order of the mock store: one line of two units of `sku`, paid 2 × 9.99 in EUR (24.97
+/// with 3.99 tax and 4.99 shipping), and a line without a SKU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockOrder {
+    /// The order id.
+    pub id: u64,
+    /// `processing`, `completed`, `cancelled` …
+    pub status: String,
+    /// Creation and last change, GMT.
+    pub modified_gmt: NaiveDateTime,
+    /// The SKU of its line.
+    pub sku: String,
 }
 
 /// Everything the mock knows and records.
@@ -69,32 +101,83 @@ pub(super) struct StoreState {
     pub(super) nonces: HashSet<String>,
     /// `(product id, body)` of every PUT.
     pub(super) updates: Vec<(u64, Value)>,
-    /// What a PUT sets `date_modified_gmt` to.
+    /// What a PUT sets `date_modified_gmt` to, unless `wall_clock`.
     pub(super) now: NaiveDateTime,
+    /// Stamp changes with the wall clock (to the second) instead of `now`.
+    wall_clock: bool,
+    /// Ids of products moved to the trash.
+    pub(super) trashed: Vec<u64>,
 }
 
 /// A running mock store.
-pub(super) struct MockStore {
-    pub(super) url: String,
+pub struct MockWoo {
+    url: String,
+    key: String,
+    secret: String,
+    /// The clock a client under test waits on (the server itself needs none).
+    #[cfg(test)]
     pub(super) clock: Arc<VirtualClock>,
     state: Arc<Mutex<StoreState>>,
+}
+
+impl std::fmt::Debug for MockWoo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockWoo").field("url", &self.url).finish()
+    }
 }
 
 /// The site's time zone in the docs example: UTC-3.
 const SITE_OFFSET_HOURS: i64 = -3;
 
-impl MockStore {
-    /// Starts a store holding `products`, accepting `key`/`secret`.
-    pub(super) async fn start(key: &str, secret: &str, products: Vec<MockProduct>) -> Self {
+impl MockWoo {
+    /// Starts a store holding `products`, accepting `key`/`secret`; PUTs stamp an hour after
+    /// the newest product.
+    #[cfg(test)]
+    pub(super) async fn start_virtual(key: &str, secret: &str, products: Vec<MockProduct>) -> Self {
         let now = products
             .iter()
             .map(|p| p.modified_gmt)
             .max()
             .unwrap_or_default();
-        let state = Arc::new(Mutex::new(StoreState {
+        let mut state = StoreState::new(key, secret, false);
+        state.products = products;
+        state.now = now + Duration::hours(1);
+        let mut store = Self::serve(state).await;
+        store.clock = Arc::new(VirtualClock::default());
+        store
+    }
+
+    /// Binds `127.0.0.1:0` and serves `state` in the background.
+    async fn serve(state: StoreState) -> Self {
+        let (key, secret) = (state.key.clone(), state.secret.clone());
+        let state = Arc::new(Mutex::new(state));
+        let app = Router::new().fallback(handle).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            url,
+            key,
+            secret,
+            #[cfg(test)]
+            clock: Arc::new(VirtualClock::default()),
+            state,
+        }
+    }
+
+    /// The state, for knobs and for reading what was recorded.
+    #[cfg(test)]
+    pub(super) fn state(&self) -> std::sync::MutexGuard<'_, StoreState> {
+        self.state.lock().unwrap()
+    }
+}
+
+impl StoreState {
+    fn new(key: &str, secret: &str, wall_clock: bool) -> Self {
+        Self {
             key: key.into(),
             secret: secret.into(),
-            products,
+            products: Vec::new(),
             orders: Vec::new(),
             storm: VecDeque::new(),
             requests: 0,
@@ -102,27 +185,26 @@ impl MockStore {
             auth_seen: Vec::new(),
             nonces: HashSet::new(),
             updates: Vec::new(),
-            now: now + Duration::hours(1),
-        }));
-        let app = Router::new().fallback(handle).with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self {
-            url,
-            clock: Arc::new(VirtualClock::default()),
-            state,
+            now: NaiveDateTime::default(),
+            wall_clock,
+            trashed: Vec::new(),
         }
     }
 
-    /// The state, for knobs and for reading what was recorded.
-    pub(super) fn state(&self) -> std::sync::MutexGuard<'_, StoreState> {
-        self.state.lock().unwrap()
+    /// A new `date_modified_gmt` for a record last changed at `previous`.
+    pub(super) fn stamp(&self, previous: NaiveDateTime) -> NaiveDateTime {
+        if !self.wall_clock {
+            return self.now;
+        }
+        let now = chrono::Utc::now().naive_utc();
+        let now = now - Duration::nanoseconds(i64::from(now.and_utc().timestamp_subsec_nanos()));
+        now.max(previous + Duration::seconds(1))
     }
 }
 
 /// `count` products; every `tie` consecutive ones share one `date_modified_gmt`; every third
 /// is variable with two variations (`SKU-{n}-S`, `SKU-{n}-M`).
+#[cfg(test)]
 pub(super) fn catalogue(count: u64, tie: u64, start: NaiveDateTime) -> Vec<MockProduct> {
     (0..count)
         .map(|n| MockProduct {
@@ -234,7 +316,6 @@ async fn handle(
             paged(items, &param)
         }
         (Method::PUT, ["products", id]) => {
-            let now = state.now;
             let Some(id) = id
                 .parse::<u64>()
                 .ok()
@@ -254,6 +335,8 @@ async fn handle(
                 );
             };
             state.updates.push((id, Value::Object(fields.clone())));
+            let previous = find(&state, &id.to_string()).unwrap().modified_gmt;
+            let now = state.stamp(previous);
             let product = state.products.iter_mut().find(|p| p.id == id).unwrap();
             if let Some(text) = fields.get("description").and_then(Value::as_str) {
                 product.description = text.into();
@@ -270,134 +353,4 @@ async fn handle(
             "No route was found matching the URL and request method.",
         ),
     }
-}
-
-fn find<'a>(state: &'a StoreState, id: &str) -> Option<&'a MockProduct> {
-    let id: u64 = id.parse().ok()?;
-    state.products.iter().find(|p| p.id == id)
-}
-
-fn list_products<'a>(state: &StoreState, param: &impl Fn(&str) -> Option<&'a str>) -> Response {
-    let Some((gmt, after)) = modified_filter(param) else {
-        return invalid_after();
-    };
-    let local = |p: &MockProduct| site_time(p.modified_gmt, gmt);
-    let mut items: Vec<&MockProduct> = state
-        .products
-        .iter()
-        .filter(|p| after.is_none_or(|after| local(p) > after))
-        .collect();
-    match param("orderby").unwrap_or("date") {
-        "id" => items.sort_by_key(|p| p.id),
-        // `date` ties are broken arbitrarily, as WordPress does: by id descending here.
-        _ => items.sort_by_key(|p| (p.modified_gmt, std::cmp::Reverse(p.id))),
-    }
-    if param("order").unwrap_or("desc") == "desc" {
-        items.reverse();
-    }
-    paged(items.into_iter().map(render).collect(), param)
-}
-
-/// One page of `items` with `X-WP-Total` / `X-WP-TotalPages`.
-fn paged<'a>(items: Vec<Value>, param: &impl Fn(&str) -> Option<&'a str>) -> Response {
-    let per_page: usize = param("per_page").and_then(|v| v.parse().ok()).unwrap_or(10);
-    if !(1..=100).contains(&per_page) {
-        return wp_error(
-            StatusCode::BAD_REQUEST,
-            "rest_invalid_param",
-            "per_page must be between 1 (inclusive) and 100 (inclusive)",
-        );
-    }
-    let page: usize = param("page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    let total = items.len();
-    let pages = total.div_ceil(per_page);
-    if page > pages.max(1) {
-        return wp_error(
-            StatusCode::BAD_REQUEST,
-            "rest_post_invalid_page_number",
-            "The page number requested is larger than the number of pages available.",
-        );
-    }
-    let slice: Vec<Value> = items
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
-    (
-        [
-            ("x-wp-total", total.to_string()),
-            ("x-wp-totalpages", pages.to_string()),
-        ],
-        axum::Json(Value::Array(slice)),
-    )
-        .into_response()
-}
-
-fn render(p: &MockProduct) -> Value {
-    let variable = !p.variations.is_empty();
-    json!({
-        "id": p.id,
-        "name": format!("Product {}", p.id),
-        "slug": format!("product-{}", p.id),
-        "type": if variable { "variable" } else { "simple" },
-        "status": "publish",
-        "sku": p.sku,
-        "price": if variable { "" } else { "19.90" },
-        "regular_price": if variable { "" } else { "19.90" },
-        "stock_quantity": if variable { Value::Null } else { json!(7) },
-        "description": p.description,
-        "short_description": p.short_description,
-        "categories": [{"id": 9, "name": "Clothing", "slug": "clothing"}],
-        "images": [],
-        "date_modified": (p.modified_gmt + Duration::hours(SITE_OFFSET_HOURS)).format(DATE_FORMAT).to_string(),
-        "date_modified_gmt": p.modified_gmt.format(DATE_FORMAT).to_string(),
-        "variations": p.variations.iter().map(|(id, _)| id).collect::<Vec<_>>(),
-    })
-}
-
-/// `dates_are_gmt` and `modified_after`; `None` when the date does not parse.
-fn modified_filter<'a>(
-    param: &impl Fn(&str) -> Option<&'a str>,
-) -> Option<(bool, Option<NaiveDateTime>)> {
-    let gmt = param("dates_are_gmt") == Some("true");
-    match param("modified_after") {
-        None => Some((gmt, None)),
-        Some(v) => NaiveDateTime::parse_from_str(v, DATE_FORMAT)
-            .ok()
-            .map(|after| (gmt, Some(after))),
-    }
-}
-
-fn invalid_after() -> Response {
-    wp_error(
-        StatusCode::BAD_REQUEST,
-        "rest_invalid_param",
-        "Invalid parameter(s): modified_after",
-    )
-}
-
-/// A GMT time as the filter compares it: GMT, or the site's local time.
-fn site_time(gmt_time: NaiveDateTime, gmt: bool) -> NaiveDateTime {
-    if gmt {
-        gmt_time
-    } else {
-        gmt_time + Duration::hours(SITE_OFFSET_HOURS)
-    }
-}
-
-fn render_order(o: &MockOrder) -> Value {
-    let time = o.modified_gmt.format(DATE_FORMAT).to_string();
-    json!({
-        "id": o.id, "status": o.status, "currency": "EUR",
-        "date_created_gmt": time, "date_modified_gmt": time,
-        "total": "24.97", "total_tax": "3.99", "shipping_total": "4.99", "customer_id": 0,
-        "billing": {"email": "never-stored@example.com"},
-        "line_items": [
-            {"id": 1, "sku": o.sku, "quantity": 2, "price": 9.99, "total": "19.98"},
-            {"id": 2, "sku": "", "quantity": 1, "price": 0.0, "total": "0.00"}
-        ]
-    })
 }
