@@ -358,7 +358,7 @@ pub(super) async fn sync_problems_collapse_into_one_entry_counted_once_per_job(s
         (IssueStatus::Resolved, Some(at(4)))
     );
     store
-        .record_sync_problems(&demo, shopify, "job-3", &[bad.clone()], at(5))
+        .record_sync_problems(&demo, shopify, "job-3", std::slice::from_ref(&bad), at(5))
         .await
         .unwrap();
     let entry = issue(store, &demo, &id).await;

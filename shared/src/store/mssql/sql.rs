@@ -806,15 +806,16 @@ pub(super) const GET_PROFILE: &str =
 /// A batch enrichment run with the tally of its slices done, before its `WHERE`;
 /// [`ENRICHMENT_RUN_COLUMNS`] columns.
 const SELECT_ENRICHMENT_RUN: &str = "SELECT r.id, r.tenant_id, r.filter, r.force, r.status,
-    r.cursor, r.matched, r.slices, r.created_at, r.queued_at, COUNT_BIG(s.through) AS slices_done,
-    COALESCE(SUM(s.enriched), 0) AS enriched, COALESCE(SUM(s.already_current), 0) AS current,
+    r.[cursor], r.matched, r.slices, r.created_at, r.queued_at,
+    COUNT_BIG(s.through) AS slices_done, COALESCE(SUM(s.enriched), 0) AS enriched,
+    COALESCE(SUM(s.already_current), 0) AS already_current,
     COALESCE(SUM(s.gone), 0) AS gone
 FROM enrichment_runs AS r
 LEFT JOIN enrichment_run_slices AS s ON s.run_id = r.id";
 
 /// What [`SELECT_ENRICHMENT_RUN`] tallies by, after its `WHERE`.
 const GROUP_ENRICHMENT_RUN: &str = "GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status,
-    r.cursor, r.matched, r.slices, r.created_at, r.queued_at";
+    r.[cursor], r.matched, r.slices, r.created_at, r.queued_at";
 
 /// How many columns [`SELECT_ENRICHMENT_RUN`] returns.
 pub(super) const ENRICHMENT_RUN_COLUMNS: usize = 14;
@@ -845,11 +846,11 @@ WHERE NOT EXISTS (SELECT 1 FROM enrichment_runs WITH (UPDLOCK, HOLDLOCK) WHERE i
 /// `@P1` id, `@P2` scan position expected (NULL: the start), `@P3` new position (NULL: the scan
 /// is over), `@P4` products found, `@P5` slices queued, `@P6` now.
 pub(super) const ADVANCE_ENRICHMENT_RUN: &str = "UPDATE enrichment_runs
-SET cursor = @P3, matched = matched + @P4, slices = slices + @P5,
+SET [cursor] = @P3, matched = matched + @P4, slices = slices + @P5,
     status = CASE WHEN @P3 IS NULL THEN 'queued' ELSE 'scanning' END,
     queued_at = CASE WHEN @P3 IS NULL THEN @P6 ELSE NULL END
 WHERE id = @P1 AND status = 'scanning'
-    AND (cursor = @P2 OR (cursor IS NULL AND @P2 IS NULL))";
+    AND ([cursor] = @P2 OR ([cursor] IS NULL AND @P2 IS NULL))";
 
 /// `@P1` id, `@P2` through, `@P3` enriched, `@P4` already current, `@P5` gone: once.
 pub(super) const RECORD_ENRICHMENT_SLICE: &str = "INSERT INTO enrichment_run_slices
@@ -1380,6 +1381,7 @@ mod tests {
     use sqlparser::ast::{AlterTableOperation, Statement};
     use sqlparser::dialect::MsSqlDialect;
     use sqlparser::parser::Parser;
+    use sqlparser::tokenizer::{Token, Tokenizer};
 
     use super::*;
 
@@ -1755,6 +1757,45 @@ mod tests {
         assert!(list_runs(false, true).contains("status = @P2"));
         assert!(list_runs(false, false).starts_with("SELECT TOP (@P2) id,"));
         assert!(sql.ends_with("ORDER BY started_at DESC, id DESC"));
+    }
+
+    /// T-SQL's reserved keywords (SQL Server 2022) that the statements never use as keywords:
+    /// as an identifier each must be bracketed (`[cursor]`, `[trigger]`), or the server
+    /// refuses the statement, which the parser above does not.
+    #[rustfmt::skip]
+    const RESERVED_UNUSED: &[&str] = &[
+        "AUTHORIZATION", "BACKUP", "BEGIN", "BREAK", "BROWSE", "BULK", "CHECKPOINT", "CLOSE",
+        "CLUSTERED", "COMMIT", "COMPUTE", "CONTAINS", "CONTAINSTABLE", "CONTINUE", "CONVERT",
+        "CROSS", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER",
+        "CURSOR", "DBCC", "DEALLOCATE", "DECLARE", "DENY", "DISK", "DISTRIBUTED", "DOUBLE", "DUMP",
+        "ERRLVL", "EXCEPT", "EXECUTE", "EXIT", "EXTERNAL", "FETCH", "FILE", "FILLFACTOR",
+        "FREETEXT", "FREETEXTTABLE", "FUNCTION", "GOTO", "GRANT", "HAVING", "IDENTITY",
+        "IDENTITY_INSERT", "IDENTITYCOL", "INNER", "INTERSECT", "KILL", "LINENO", "LOAD",
+        "NATIONAL", "NOCHECK", "NONCLUSTERED", "OF", "OFF", "OFFSETS", "OPEN", "OPENDATASOURCE",
+        "OPENQUERY", "OPENROWSET", "OPENXML", "OVER", "PERCENT", "PIVOT", "PLAN", "PRECISION",
+        "PRINT", "PROC", "PROCEDURE", "PUBLIC", "RAISERROR", "READ", "READTEXT", "RECONFIGURE",
+        "REPLICATION", "RESTORE", "RESTRICT", "RETURN", "REVERT", "REVOKE", "RIGHT", "ROWCOUNT",
+        "ROWGUIDCOL", "RULE", "SAVE", "SCHEMA", "SECURITYAUDIT", "SESSION_USER", "SETUSER",
+        "SHUTDOWN", "STATISTICS", "SYSTEM_USER", "TABLESAMPLE", "TEXTSIZE", "TO", "TRAN",
+        "TRANSACTION", "TRIGGER", "TRUNCATE", "TRY_CONVERT", "TSEQUAL", "UNION", "UNPIVOT",
+        "UPDATETEXT", "USER", "VARYING", "VIEW", "WAITFOR", "WHILE", "WITHIN", "WRITETEXT",
+    ];
+
+    #[test]
+    fn no_statement_names_a_column_with_an_unbracketed_reserved_keyword() {
+        let mut failures = Vec::new();
+        for (name, sql) in every_statement() {
+            let tokens = Tokenizer::new(&MsSqlDialect {}, &sql).tokenize().unwrap();
+            for token in tokens {
+                if let Token::Word(word) = token {
+                    let upper = word.value.to_ascii_uppercase();
+                    if word.quote_style.is_none() && RESERVED_UNUSED.contains(&upper.as_str()) {
+                        failures.push(format!("{name}: `{}`", word.value));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
     #[test]
