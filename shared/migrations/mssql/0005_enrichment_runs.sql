@@ -1,5 +1,6 @@
 -- The T-SQL twin of migrations/sqlite/0005_enrichment_runs.sql: batch enrichment runs and the
--- tally of each slice they handed to the `enrich` queue. One statement per batch.
+-- tally of each slice they handed to the `enrich` queue. One statement per batch. CURSOR is
+-- reserved in T-SQL: the column is bracketed wherever it is named.
 
 CREATE TABLE enrichment_runs (
     id          NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
@@ -7,7 +8,7 @@ CREATE TABLE enrichment_runs (
     filter      NVARCHAR(4000) COLLATE Latin1_General_100_BIN2 NOT NULL,
     force       BIT NOT NULL,
     status      NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    cursor      NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NULL,
+    [cursor]    NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NULL,
     matched     BIGINT NOT NULL CONSTRAINT df_enrichment_runs_matched DEFAULT 0,
     slices      BIGINT NOT NULL CONSTRAINT df_enrichment_runs_slices DEFAULT 0,
     created_at  DATETIME2(3) NOT NULL,

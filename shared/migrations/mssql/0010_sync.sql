@@ -32,7 +32,7 @@ CREATE TABLE sync_cursors (
     tenant_id   NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
     platform    NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
     kind        NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    cursor      NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    position    NVARCHAR(MAX) COLLATE Latin1_General_100_BIN2 NOT NULL,
     updated_at  DATETIME2(3) NOT NULL,
     CONSTRAINT pk_sync_cursors PRIMARY KEY (tenant_id, platform, kind),
     CONSTRAINT fk_sync_cursors_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id)
@@ -76,7 +76,9 @@ CREATE TABLE sync_issues (
     CONSTRAINT pk_sync_issues PRIMARY KEY (tenant_id, id),
     CONSTRAINT fk_sync_issues_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id),
     CONSTRAINT ck_sync_issues_status CHECK (status IN ('open', 'resolved')),
-    CONSTRAINT ck_sync_issues_detail_is_json CHECK (ISJSON(detail) = 1)
+    -- Any JSON value, scalars too (SQLite stores them): without SQL Server 2022's type
+    -- argument ISJSON accepts only objects and arrays, so it checks the value inside one.
+    CONSTRAINT ck_sync_issues_detail_is_json CHECK (ISJSON(CONCAT(N'[', detail, N']')) = 1)
 );
 GO
 

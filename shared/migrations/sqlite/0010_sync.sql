@@ -26,13 +26,14 @@ CREATE TABLE sync_jobs (
 
 CREATE INDEX sync_jobs_newest ON sync_jobs (tenant_id, created_at DESC, id DESC);
 
--- Where each incremental pull stands, per connection and object kind: the platform's cursor
--- as JSON (times in UTC). It moves only after the page it follows is stored.
+-- Where each incremental pull stands, per connection and object kind: `position` is the
+-- platform's cursor as JSON (times in UTC). It moves only after the page it follows is stored.
+-- (Not named `cursor`: CURSOR is reserved in T-SQL, and both migrations keep one schema.)
 CREATE TABLE sync_cursors (
     tenant_id   TEXT NOT NULL REFERENCES tenants(id),
     platform    TEXT NOT NULL,
     kind        TEXT NOT NULL,
-    cursor      TEXT NOT NULL,
+    position    TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (tenant_id, platform, kind)
 ) WITHOUT ROWID;

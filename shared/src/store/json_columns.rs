@@ -30,3 +30,26 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(
         .transpose()
         .map(Option::unwrap_or_default)
 }
+
+/// A value stored as JSON text (the sync engine's targets, progress and problem details).
+pub(crate) fn json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+/// A unit-variant enum stored as its serde name (`schedule`, `running`, `open`, …), the same
+/// text the API shows.
+pub(crate) fn enum_text<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The enum [`enum_text`] stored; an unknown name means the row is corrupt.
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(
+    table: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| StoreError::Corrupt(format!("{table}: unknown value `{text}`")))
+}

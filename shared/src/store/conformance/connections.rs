@@ -95,3 +95,35 @@ pub(super) async fn connections_are_put_replaced_listed_and_deleted_per_tenant(s
         None
     );
 }
+
+pub(super) async fn every_tenants_connections_are_listed_by_tenant_then_platform(
+    store: &dyn Store,
+) {
+    assert!(store.all_connections().await.unwrap().is_empty());
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    store.ensure_tenant(&demo, "Demo").await.unwrap();
+    store.ensure_tenant(&acme, "Acme").await.unwrap();
+    for (tenant_id, platform) in [
+        (&demo, Platform::Shopify),
+        (&acme, Platform::WooCommerce),
+        (&demo, Platform::NetSuite),
+    ] {
+        store
+            .put_connection(&connection(tenant_id, platform, "v1:x"))
+            .await
+            .unwrap();
+    }
+    let all: Vec<(String, Platform)> = store
+        .all_connections()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.tenant.as_str().to_owned(), c.platform))
+        .collect();
+    let expected = [
+        ("acme".to_owned(), Platform::WooCommerce),
+        ("demo".to_owned(), Platform::NetSuite),
+        ("demo".to_owned(), Platform::Shopify),
+    ];
+    assert_eq!(all, expected);
+}

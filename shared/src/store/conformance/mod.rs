@@ -10,6 +10,7 @@ mod feeds;
 mod keys;
 mod product_writes;
 mod runs;
+mod sync;
 
 use super::*;
 use crate::domain::{Currency, Money, ProductContent};
@@ -22,6 +23,7 @@ use self::feeds::*;
 use self::keys::*;
 use self::product_writes::*;
 use self::runs::*;
+use self::sync::*;
 
 fn tenant(id: &str) -> TenantId {
     TenantId::parse(id).unwrap()
@@ -438,6 +440,54 @@ mod sqlite {
         let (_dir, store) = fresh().await;
         listings_sort_filter_and_page_by_position(&store).await;
     }
+
+    #[tokio::test]
+    async fn a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read(&store).await;
+    }
+
+    #[tokio::test]
+    async fn sync_jobs_are_listed_newest_first_a_page_at_a_time_per_platform_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        sync_jobs_are_listed_newest_first_a_page_at_a_time_per_platform(&store).await;
+    }
+
+    #[tokio::test]
+    async fn sync_cursors_are_stored_and_replaced_per_platform_kind_and_tenant_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        sync_cursors_are_stored_and_replaced_per_platform_kind_and_tenant(&store).await;
+    }
+
+    #[tokio::test]
+    async fn sync_links_are_replaced_and_found_by_sku_by_remote_and_as_primaries_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        sync_links_are_replaced_and_found_by_sku_by_remote_and_as_primaries(&store).await;
+    }
+
+    #[tokio::test]
+    async fn a_batch_of_sync_links_lands_whole_or_not_at_all_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_batch_of_sync_links_lands_whole_or_not_at_all(&store).await;
+    }
+
+    #[tokio::test]
+    async fn sync_problems_collapse_into_one_entry_counted_once_per_job_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        sync_problems_collapse_into_one_entry_counted_once_per_job(&store).await;
+    }
+
+    #[tokio::test]
+    async fn the_inbox_is_listed_newest_first_by_status_and_platform_a_page_at_a_time_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        the_inbox_is_listed_newest_first_by_status_and_platform_a_page_at_a_time(&store).await;
+    }
+
+    #[tokio::test]
+    async fn every_tenants_connections_are_listed_by_tenant_then_platform_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        every_tenants_connections_are_listed_by_tenant_then_platform(&store).await;
+    }
 }
 
 /// Runs every check on a fresh SQL Server database each, when `ADVISOR_TEST_MSSQL` holds an
@@ -768,6 +818,94 @@ mod mssql {
             "listings_sort_filter_and_page_by_position_on_mssql",
             |store| async move {
                 listings_sort_filter_and_page_by_position(&store).await;
+            },
+        )
+        .await;
+    }
+    #[tokio::test]
+    async fn a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read_on_mssql() {
+        on_fresh_database(
+            "a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read_on_mssql",
+            |store| async move {
+                a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn sync_jobs_are_listed_newest_first_a_page_at_a_time_per_platform_on_mssql() {
+        on_fresh_database(
+            "sync_jobs_are_listed_newest_first_a_page_at_a_time_per_platform_on_mssql",
+            |store| async move {
+                sync_jobs_are_listed_newest_first_a_page_at_a_time_per_platform(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn sync_cursors_are_stored_and_replaced_per_platform_kind_and_tenant_on_mssql() {
+        on_fresh_database(
+            "sync_cursors_are_stored_and_replaced_per_platform_kind_and_tenant_on_mssql",
+            |store| async move {
+                sync_cursors_are_stored_and_replaced_per_platform_kind_and_tenant(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn sync_links_are_replaced_and_found_by_sku_by_remote_and_as_primaries_on_mssql() {
+        on_fresh_database(
+            "sync_links_are_replaced_and_found_by_sku_by_remote_and_as_primaries_on_mssql",
+            |store| async move {
+                sync_links_are_replaced_and_found_by_sku_by_remote_and_as_primaries(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_batch_of_sync_links_lands_whole_or_not_at_all_on_mssql() {
+        on_fresh_database(
+            "a_batch_of_sync_links_lands_whole_or_not_at_all_on_mssql",
+            |store| async move {
+                a_batch_of_sync_links_lands_whole_or_not_at_all(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn sync_problems_collapse_into_one_entry_counted_once_per_job_on_mssql() {
+        on_fresh_database(
+            "sync_problems_collapse_into_one_entry_counted_once_per_job_on_mssql",
+            |store| async move {
+                sync_problems_collapse_into_one_entry_counted_once_per_job(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_inbox_is_listed_newest_first_by_status_and_platform_a_page_at_a_time_on_mssql() {
+        on_fresh_database(
+            "the_inbox_is_listed_newest_first_by_status_and_platform_a_page_at_a_time_on_mssql",
+            |store| async move {
+                the_inbox_is_listed_newest_first_by_status_and_platform_a_page_at_a_time(&store)
+                    .await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn every_tenants_connections_are_listed_by_tenant_then_platform_on_mssql() {
+        on_fresh_database(
+            "every_tenants_connections_are_listed_by_tenant_then_platform_on_mssql",
+            |store| async move {
+                every_tenants_connections_are_listed_by_tenant_then_platform(&store).await;
             },
         )
         .await;

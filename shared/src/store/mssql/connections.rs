@@ -58,6 +58,12 @@ pub(super) async fn list(
     rows.iter().map(record).collect()
 }
 
+/// Every tenant's connections, by tenant then platform.
+pub(super) async fn all(c: &mut Connection) -> Result<Vec<ConnectionRecord>, StoreError> {
+    let rows = query(c, sql::ALL_CONNECTIONS, &[]).await?;
+    rows.iter().map(record).collect()
+}
+
 /// Deletes the tenant's connection to `platform`; `false` when there was none.
 pub(super) async fn delete(
     c: &mut Connection,

@@ -22,6 +22,7 @@ mod products;
 mod retry;
 mod rows;
 mod sql;
+mod sync;
 
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -579,15 +580,11 @@ impl Store for MssqlStore {
     }
 
     async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| connections::all(c))
     }
 
     async fn create_sync_job(&self, job: &SyncJob) -> Result<(SyncJob, bool), StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, transaction | c | sync::create_job(c, job))
     }
 
     async fn get_sync_job(
@@ -595,9 +592,7 @@ impl Store for MssqlStore {
         tenant: &TenantId,
         id: &str,
     ) -> Result<Option<SyncJob>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::get_job(c, tenant, id))
     }
 
     async fn list_sync_jobs(
@@ -607,15 +602,11 @@ impl Store for MssqlStore {
         after: Option<&SyncJobCursor>,
         limit: u32,
     ) -> Result<Vec<SyncJob>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::list_jobs(c, tenant, platform, after, limit))
     }
 
     async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::save_job(c, job))
     }
 
     async fn sync_cursor(
@@ -624,9 +615,7 @@ impl Store for MssqlStore {
         platform: crate::connections::Platform,
         kind: crate::connections::ObjectKind,
     ) -> Result<Option<String>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::cursor(c, tenant, platform, kind))
     }
 
     async fn put_sync_cursor(
@@ -637,8 +626,8 @@ impl Store for MssqlStore {
         cursor: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
+        unit_of_work!(self, |c| sync::put_cursor(
+            c, tenant, platform, kind, cursor, &at
         ))
     }
 
@@ -648,9 +637,7 @@ impl Store for MssqlStore {
         platform: crate::connections::Platform,
         skus: &[Sku],
     ) -> Result<Vec<SyncLink>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::links(c, tenant, platform, skus))
     }
 
     async fn sync_links_for_remote(
@@ -659,8 +646,8 @@ impl Store for MssqlStore {
         platform: crate::connections::Platform,
         remote_id: &str,
     ) -> Result<Vec<SyncLink>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
+        unit_of_work!(self, |c| sync::links_for_remote(
+            c, tenant, platform, remote_id
         ))
     }
 
@@ -671,15 +658,13 @@ impl Store for MssqlStore {
         after: Option<&Sku>,
         limit: u32,
     ) -> Result<Vec<SyncLink>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
+        unit_of_work!(self, |c| sync::primary_links(
+            c, tenant, platform, after, limit
         ))
     }
 
     async fn put_sync_links(&self, links: &[SyncLink]) -> Result<(), StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, transaction | c | sync::put_links(c, links))
     }
 
     async fn record_sync_problems(
@@ -690,9 +675,10 @@ impl Store for MssqlStore {
         problems: &[SyncProblem],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(
+            self,
+            transaction | c | sync::record_problems(c, tenant, platform, job_id, problems, &at)
+        )
     }
 
     async fn list_sync_issues(
@@ -700,9 +686,7 @@ impl Store for MssqlStore {
         tenant: &TenantId,
         query: &IssueQuery,
     ) -> Result<Vec<SyncIssue>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::list_issues(c, tenant, query))
     }
 
     async fn get_sync_issue(
@@ -710,9 +694,7 @@ impl Store for MssqlStore {
         tenant: &TenantId,
         id: &str,
     ) -> Result<Option<SyncIssue>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::get_issue(c, tenant, id))
     }
 
     async fn set_sync_issue_status(
@@ -722,9 +704,10 @@ impl Store for MssqlStore {
         status: IssueStatus,
         at: DateTime<Utc>,
     ) -> Result<Option<SyncIssue>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(
+            self,
+            transaction | c | sync::set_issue_status(c, tenant, id, status, &at)
+        )
     }
 
     async fn apply_inventory_batch(

@@ -645,6 +645,159 @@ FROM platform_connections WHERE tenant_id = @P1 ORDER BY platform";
 pub(super) const DELETE_CONNECTION: &str =
     "DELETE FROM platform_connections WHERE tenant_id = @P1 AND platform = @P2";
 
+/// Every tenant's connections, by tenant then platform (for the scheduler).
+pub(super) const ALL_CONNECTIONS: &str = "SELECT tenant_id, platform, settings, secrets,
+    created_at, updated_at, version
+FROM platform_connections ORDER BY tenant_id, platform";
+
+/// `@P1` tenant, `@P2` id, `@P3` platform, `@P4` kind, `@P5` trigger, `@P6` targets (JSON or
+/// NULL), `@P7` status, `@P8` progress (JSON), `@P9` created, `@P10` started, `@P11` finished,
+/// `@P12` lease until, `@P13` version: the job, unless the tenant has one with its id.
+/// `UPDLOCK, HOLDLOCK` holds the key range from the check to the insert, so two deliveries of
+/// one trigger make one job.
+pub(super) const CREATE_SYNC_JOB: &str = "INSERT INTO sync_jobs (tenant_id, id, platform, kind,
+    [trigger], targets, status, progress, created_at, started_at, finished_at, lease_until,
+    version)
+SELECT @P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P12, @P13
+WHERE NOT EXISTS (SELECT 1 FROM sync_jobs WITH (UPDLOCK, HOLDLOCK)
+    WHERE tenant_id = @P1 AND id = @P2)";
+
+/// `@P1` tenant, `@P2` id: one job.
+pub(super) const GET_SYNC_JOB: &str = "SELECT tenant_id, id, platform, kind, [trigger], targets,
+    status, progress, created_at, started_at, finished_at, lease_until, version
+FROM sync_jobs WHERE tenant_id = @P1 AND id = @P2";
+
+/// `@P1` limit, `@P2` tenant, `@P3` platform (NULL: all), `@P4` the cursor's creation (NULL:
+/// from the newest) and `@P5` its id: the tenant's jobs, newest first.
+pub(super) const LIST_SYNC_JOBS: &str = "SELECT TOP (@P1) tenant_id, id, platform, kind,
+    [trigger], targets, status, progress, created_at, started_at, finished_at, lease_until,
+    version
+FROM sync_jobs
+WHERE tenant_id = @P2 AND (@P3 IS NULL OR platform = @P3)
+    AND (@P4 IS NULL OR created_at < @P4 OR (created_at = @P4 AND id < @P5))
+ORDER BY created_at DESC, id DESC";
+
+/// `@P1` tenant, `@P2` id, `@P3` status, `@P4` progress (JSON), `@P5` started, `@P6` finished,
+/// `@P7` lease until, `@P8` the version the writer read: writes nothing when another writer
+/// moved the version on (compare-and-set).
+pub(super) const SAVE_SYNC_JOB: &str = "UPDATE sync_jobs
+SET status = @P3, progress = @P4, started_at = @P5, finished_at = @P6, lease_until = @P7,
+    version = version + 1
+WHERE tenant_id = @P1 AND id = @P2 AND version = @P8";
+
+/// `@P1` tenant, `@P2` platform, `@P3` kind: the stored cursor.
+pub(super) const GET_SYNC_CURSOR: &str = "SELECT position FROM sync_cursors
+WHERE tenant_id = @P1 AND platform = @P2 AND kind = @P3";
+
+/// `@P1` tenant, `@P2` platform, `@P3` kind, `@P4` position, `@P5` now: inserts or replaces the
+/// cursor.
+pub(super) const PUT_SYNC_CURSOR: &str = "MERGE INTO sync_cursors WITH (HOLDLOCK)
+USING (SELECT @P1 AS tenant_id, @P2 AS platform, @P3 AS kind, @P4 AS position,
+    @P5 AS updated_at) AS s
+ON sync_cursors.tenant_id = s.tenant_id AND sync_cursors.platform = s.platform
+    AND sync_cursors.kind = s.kind
+WHEN MATCHED THEN UPDATE SET position = s.position, updated_at = s.updated_at
+WHEN NOT MATCHED THEN INSERT (tenant_id, platform, kind, position, updated_at)
+    VALUES (s.tenant_id, s.platform, s.kind, s.position, s.updated_at);";
+
+/// The columns of a link, from `sync_links AS l`, in the order `mssql::sync` reads them.
+const SYNC_LINK_COLUMNS: &str = "l.tenant_id, l.platform, l.sku, l.remote_id, l.remote_variant_id,
+    l.is_primary, l.remote_hash, l.pushed_hash, l.pushed_at, l.updated_at";
+
+/// `@P1` tenant, `@P2` platform, `@P3` SKUs (a JSON array of strings): their links, in the
+/// order the SKUs were given, one round trip for the lot. The SKU from the array takes the
+/// column's collation, which the array's text (the database default) would otherwise clash
+/// with.
+pub(super) fn sync_links_for_skus() -> String {
+    format!(
+        "SELECT {SYNC_LINK_COLUMNS}
+FROM OPENJSON(@P3) AS j
+JOIN sync_links AS l ON l.tenant_id = @P1 AND l.platform = @P2
+    AND l.sku = j.value COLLATE Latin1_General_100_BIN2
+ORDER BY CAST(j.[key] AS INT)"
+    )
+}
+
+/// `@P1` tenant, `@P2` platform, `@P3` remote id: the links to one remote record, by SKU.
+pub(super) fn sync_links_for_remote() -> String {
+    format!(
+        "SELECT {SYNC_LINK_COLUMNS} FROM sync_links AS l
+WHERE l.tenant_id = @P1 AND l.platform = @P2 AND l.remote_id = @P3
+ORDER BY l.sku"
+    )
+}
+
+/// `@P1` limit, `@P2` tenant, `@P3` platform, `@P4` the SKU to go on after (NULL: from the
+/// start): a page of primary links by SKU.
+pub(super) fn primary_sync_links() -> String {
+    format!(
+        "SELECT TOP (@P1) {SYNC_LINK_COLUMNS} FROM sync_links AS l
+WHERE l.tenant_id = @P2 AND l.platform = @P3 AND l.is_primary = 1
+    AND (@P4 IS NULL OR l.sku > @P4)
+ORDER BY l.sku"
+    )
+}
+
+/// `@P1` tenant, `@P2` platform, `@P3` SKU, `@P4` remote id, `@P5` remote variant id, `@P6`
+/// primary, `@P7` remote hash, `@P8` pushed hash, `@P9` pushed at, `@P10` updated at: inserts
+/// or replaces the link.
+pub(super) const PUT_SYNC_LINK: &str = "MERGE INTO sync_links WITH (HOLDLOCK)
+USING (SELECT @P1 AS tenant_id, @P2 AS platform, @P3 AS sku, @P4 AS remote_id,
+    @P5 AS remote_variant_id, @P6 AS is_primary, @P7 AS remote_hash, @P8 AS pushed_hash,
+    @P9 AS pushed_at, @P10 AS updated_at) AS s
+ON sync_links.tenant_id = s.tenant_id AND sync_links.platform = s.platform
+    AND sync_links.sku = s.sku
+WHEN MATCHED THEN UPDATE SET remote_id = s.remote_id, remote_variant_id = s.remote_variant_id,
+    is_primary = s.is_primary, remote_hash = s.remote_hash, pushed_hash = s.pushed_hash,
+    pushed_at = s.pushed_at, updated_at = s.updated_at
+WHEN NOT MATCHED THEN INSERT (tenant_id, platform, sku, remote_id, remote_variant_id,
+    is_primary, remote_hash, pushed_hash, pushed_at, updated_at)
+    VALUES (s.tenant_id, s.platform, s.sku, s.remote_id, s.remote_variant_id, s.is_primary,
+        s.remote_hash, s.pushed_hash, s.pushed_at, s.updated_at);";
+
+/// `@P1` tenant, `@P2` entry id, `@P3` platform, `@P4` kind, `@P5` record, `@P6` code, `@P7`
+/// message, `@P8` detail (JSON), `@P9` now, `@P10` job: a new open entry, or the existing one
+/// reopened with the latest message, one more occurrence unless this job already counted.
+pub(super) const RECORD_SYNC_PROBLEM: &str = "MERGE INTO sync_issues WITH (HOLDLOCK)
+USING (SELECT @P1 AS tenant_id, @P2 AS id, @P3 AS platform, @P4 AS kind, @P5 AS record,
+    @P6 AS code, @P7 AS message, @P8 AS detail, @P9 AS seen, @P10 AS job) AS s
+ON sync_issues.tenant_id = s.tenant_id AND sync_issues.id = s.id
+WHEN MATCHED THEN UPDATE SET message = s.message, detail = s.detail, status = 'open',
+    resolved_at = NULL,
+    occurrences = sync_issues.occurrences
+        + CASE WHEN sync_issues.last_job = s.job THEN 0 ELSE 1 END,
+    last_seen = s.seen, last_job = s.job
+WHEN NOT MATCHED THEN INSERT (tenant_id, id, platform, kind, record, code, message, detail,
+    status, occurrences, first_seen, last_seen, last_job, resolved_at)
+    VALUES (s.tenant_id, s.id, s.platform, s.kind, s.record, s.code, s.message, s.detail,
+        'open', 1, s.seen, s.seen, s.job, NULL);";
+
+/// The columns of an inbox entry, in the order `mssql::sync` reads them.
+const SYNC_ISSUE_COLUMNS: &str = "id, platform, kind, record, code, message, detail, status,
+    occurrences, first_seen, last_seen, last_job, resolved_at";
+
+/// `@P1` limit, `@P2` tenant, `@P3` platform (NULL: all), `@P4` status (NULL: all), `@P5` the
+/// cursor's last seen (NULL: from the newest) and `@P6` its id: a page of the inbox, most
+/// recently met first.
+pub(super) fn list_sync_issues() -> String {
+    format!(
+        "SELECT TOP (@P1) {SYNC_ISSUE_COLUMNS} FROM sync_issues
+WHERE tenant_id = @P2 AND (@P3 IS NULL OR platform = @P3) AND (@P4 IS NULL OR status = @P4)
+    AND (@P5 IS NULL OR last_seen < @P5 OR (last_seen = @P5 AND id < @P6))
+ORDER BY last_seen DESC, id DESC"
+    )
+}
+
+/// `@P1` tenant, `@P2` id: one inbox entry.
+pub(super) fn get_sync_issue() -> String {
+    format!("SELECT {SYNC_ISSUE_COLUMNS} FROM sync_issues WHERE tenant_id = @P1 AND id = @P2")
+}
+
+/// `@P1` tenant, `@P2` id, `@P3` status, `@P4` resolved at (NULL when reopened).
+pub(super) const SET_SYNC_ISSUE_STATUS: &str = "UPDATE sync_issues SET status = @P3,
+    resolved_at = @P4
+WHERE tenant_id = @P1 AND id = @P2";
+
 /// `@P1` tenant, `@P2` name.
 pub(super) const GET_PROFILE: &str =
     "SELECT body FROM mapping_profiles WHERE tenant_id = @P1 AND name = @P2";
@@ -653,15 +806,16 @@ pub(super) const GET_PROFILE: &str =
 /// A batch enrichment run with the tally of its slices done, before its `WHERE`;
 /// [`ENRICHMENT_RUN_COLUMNS`] columns.
 const SELECT_ENRICHMENT_RUN: &str = "SELECT r.id, r.tenant_id, r.filter, r.force, r.status,
-    r.cursor, r.matched, r.slices, r.created_at, r.queued_at, COUNT_BIG(s.through) AS slices_done,
-    COALESCE(SUM(s.enriched), 0) AS enriched, COALESCE(SUM(s.already_current), 0) AS current,
+    r.[cursor], r.matched, r.slices, r.created_at, r.queued_at,
+    COUNT_BIG(s.through) AS slices_done, COALESCE(SUM(s.enriched), 0) AS enriched,
+    COALESCE(SUM(s.already_current), 0) AS already_current,
     COALESCE(SUM(s.gone), 0) AS gone
 FROM enrichment_runs AS r
 LEFT JOIN enrichment_run_slices AS s ON s.run_id = r.id";
 
 /// What [`SELECT_ENRICHMENT_RUN`] tallies by, after its `WHERE`.
 const GROUP_ENRICHMENT_RUN: &str = "GROUP BY r.id, r.tenant_id, r.filter, r.force, r.status,
-    r.cursor, r.matched, r.slices, r.created_at, r.queued_at";
+    r.[cursor], r.matched, r.slices, r.created_at, r.queued_at";
 
 /// How many columns [`SELECT_ENRICHMENT_RUN`] returns.
 pub(super) const ENRICHMENT_RUN_COLUMNS: usize = 14;
@@ -692,11 +846,11 @@ WHERE NOT EXISTS (SELECT 1 FROM enrichment_runs WITH (UPDLOCK, HOLDLOCK) WHERE i
 /// `@P1` id, `@P2` scan position expected (NULL: the start), `@P3` new position (NULL: the scan
 /// is over), `@P4` products found, `@P5` slices queued, `@P6` now.
 pub(super) const ADVANCE_ENRICHMENT_RUN: &str = "UPDATE enrichment_runs
-SET cursor = @P3, matched = matched + @P4, slices = slices + @P5,
+SET [cursor] = @P3, matched = matched + @P4, slices = slices + @P5,
     status = CASE WHEN @P3 IS NULL THEN 'queued' ELSE 'scanning' END,
     queued_at = CASE WHEN @P3 IS NULL THEN @P6 ELSE NULL END
 WHERE id = @P1 AND status = 'scanning'
-    AND (cursor = @P2 OR (cursor IS NULL AND @P2 IS NULL))";
+    AND ([cursor] = @P2 OR ([cursor] IS NULL AND @P2 IS NULL))";
 
 /// `@P1` id, `@P2` through, `@P3` enriched, `@P4` already current, `@P5` gone: once.
 pub(super) const RECORD_ENRICHMENT_SLICE: &str = "INSERT INTO enrichment_run_slices
@@ -1227,6 +1381,7 @@ mod tests {
     use sqlparser::ast::{AlterTableOperation, Statement};
     use sqlparser::dialect::MsSqlDialect;
     use sqlparser::parser::Parser;
+    use sqlparser::tokenizer::{Token, Tokenizer};
 
     use super::*;
 
@@ -1395,6 +1550,16 @@ mod tests {
             ("GET_CONNECTION", GET_CONNECTION),
             ("LIST_CONNECTIONS", LIST_CONNECTIONS),
             ("DELETE_CONNECTION", DELETE_CONNECTION),
+            ("ALL_CONNECTIONS", ALL_CONNECTIONS),
+            ("CREATE_SYNC_JOB", CREATE_SYNC_JOB),
+            ("GET_SYNC_JOB", GET_SYNC_JOB),
+            ("LIST_SYNC_JOBS", LIST_SYNC_JOBS),
+            ("SAVE_SYNC_JOB", SAVE_SYNC_JOB),
+            ("GET_SYNC_CURSOR", GET_SYNC_CURSOR),
+            ("PUT_SYNC_CURSOR", PUT_SYNC_CURSOR),
+            ("PUT_SYNC_LINK", PUT_SYNC_LINK),
+            ("RECORD_SYNC_PROBLEM", RECORD_SYNC_PROBLEM),
+            ("SET_SYNC_ISSUE_STATUS", SET_SYNC_ISSUE_STATUS),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))
@@ -1409,6 +1574,11 @@ mod tests {
         all.push(("get_product".into(), get_product()));
         all.push(("get_enrichment_run".into(), get_enrichment_run()));
         all.push(("list_enrichment_runs".into(), list_enrichment_runs()));
+        all.push(("sync_links_for_skus".into(), sync_links_for_skus()));
+        all.push(("sync_links_for_remote".into(), sync_links_for_remote()));
+        all.push(("primary_sync_links".into(), primary_sync_links()));
+        all.push(("list_sync_issues".into(), list_sync_issues()));
+        all.push(("get_sync_issue".into(), get_sync_issue()));
         all.push(("restore_product".into(), restore_product()));
         all.push(("replace_product".into(), replace_product()));
         for filters in every_listing() {
@@ -1587,6 +1757,45 @@ mod tests {
         assert!(list_runs(false, true).contains("status = @P2"));
         assert!(list_runs(false, false).starts_with("SELECT TOP (@P2) id,"));
         assert!(sql.ends_with("ORDER BY started_at DESC, id DESC"));
+    }
+
+    /// T-SQL's reserved keywords (SQL Server 2022) that the statements never use as keywords:
+    /// as an identifier each must be bracketed (`[cursor]`, `[trigger]`), or the server
+    /// refuses the statement, which the parser above does not.
+    #[rustfmt::skip]
+    const RESERVED_UNUSED: &[&str] = &[
+        "AUTHORIZATION", "BACKUP", "BEGIN", "BREAK", "BROWSE", "BULK", "CHECKPOINT", "CLOSE",
+        "CLUSTERED", "COMMIT", "COMPUTE", "CONTAINS", "CONTAINSTABLE", "CONTINUE", "CONVERT",
+        "CROSS", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER",
+        "CURSOR", "DBCC", "DEALLOCATE", "DECLARE", "DENY", "DISK", "DISTRIBUTED", "DOUBLE", "DUMP",
+        "ERRLVL", "EXCEPT", "EXECUTE", "EXIT", "EXTERNAL", "FETCH", "FILE", "FILLFACTOR",
+        "FREETEXT", "FREETEXTTABLE", "FUNCTION", "GOTO", "GRANT", "HAVING", "IDENTITY",
+        "IDENTITY_INSERT", "IDENTITYCOL", "INNER", "INTERSECT", "KILL", "LINENO", "LOAD",
+        "NATIONAL", "NOCHECK", "NONCLUSTERED", "OF", "OFF", "OFFSETS", "OPEN", "OPENDATASOURCE",
+        "OPENQUERY", "OPENROWSET", "OPENXML", "OVER", "PERCENT", "PIVOT", "PLAN", "PRECISION",
+        "PRINT", "PROC", "PROCEDURE", "PUBLIC", "RAISERROR", "READ", "READTEXT", "RECONFIGURE",
+        "REPLICATION", "RESTORE", "RESTRICT", "RETURN", "REVERT", "REVOKE", "RIGHT", "ROWCOUNT",
+        "ROWGUIDCOL", "RULE", "SAVE", "SCHEMA", "SECURITYAUDIT", "SESSION_USER", "SETUSER",
+        "SHUTDOWN", "STATISTICS", "SYSTEM_USER", "TABLESAMPLE", "TEXTSIZE", "TO", "TRAN",
+        "TRANSACTION", "TRIGGER", "TRUNCATE", "TRY_CONVERT", "TSEQUAL", "UNION", "UNPIVOT",
+        "UPDATETEXT", "USER", "VARYING", "VIEW", "WAITFOR", "WHILE", "WITHIN", "WRITETEXT",
+    ];
+
+    #[test]
+    fn no_statement_names_a_column_with_an_unbracketed_reserved_keyword() {
+        let mut failures = Vec::new();
+        for (name, sql) in every_statement() {
+            let tokens = Tokenizer::new(&MsSqlDialect {}, &sql).tokenize().unwrap();
+            for token in tokens {
+                if let Token::Word(word) = token {
+                    let upper = word.value.to_ascii_uppercase();
+                    if word.quote_style.is_none() && RESERVED_UNUSED.contains(&upper.as_str()) {
+                        failures.push(format!("{name}: `{}`", word.value));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
     #[test]

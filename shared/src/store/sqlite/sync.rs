@@ -5,14 +5,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{execute_cached, from_db_time, map_error, to_db_time};
 use crate::connections::{ObjectKind, Platform};
+use crate::store::json_columns::{enum_text, json_text, parse_enum};
 use crate::store::*;
 
 const JOB_COLUMNS: &str = "tenant_id, id, platform, kind, trigger, targets, status, progress, \
                            created_at, started_at, finished_at, lease_until, version";
-
-fn json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Database(e.to_string()))
-}
 
 fn corrupt(table: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{table}: {what}"))
@@ -20,18 +17,6 @@ fn corrupt(table: &str, what: impl std::fmt::Display) -> StoreError {
 
 fn optional_time(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
     text.as_deref().map(from_db_time).transpose()
-}
-
-fn enum_text<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn parse_enum<T: serde::de::DeserializeOwned>(table: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| corrupt(table, format!("unknown value `{text}`")))
 }
 
 /// Inserts `job` unless its id is taken; answers the stored job and whether it was made.
@@ -212,7 +197,7 @@ pub(super) fn cursor(
     kind: ObjectKind,
 ) -> Result<Option<String>, StoreError> {
     c.prepare_cached(
-        "SELECT cursor FROM sync_cursors WHERE tenant_id = ?1 AND platform = ?2 AND kind = ?3",
+        "SELECT position FROM sync_cursors WHERE tenant_id = ?1 AND platform = ?2 AND kind = ?3",
     )
     .map_err(map_error)?
     .query_row(
@@ -234,9 +219,9 @@ pub(super) fn put_cursor(
 ) -> Result<(), StoreError> {
     execute_cached(
         c,
-        "INSERT INTO sync_cursors (tenant_id, platform, kind, cursor, updated_at)
+        "INSERT INTO sync_cursors (tenant_id, platform, kind, position, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (tenant_id, platform, kind) DO UPDATE SET cursor = excluded.cursor,
+         ON CONFLICT (tenant_id, platform, kind) DO UPDATE SET position = excluded.position,
              updated_at = excluded.updated_at",
         params![
             tenant.as_str(),
