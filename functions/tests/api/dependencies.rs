@@ -311,117 +311,109 @@ impl Store for DownStore {
         self.fail().await
     }
 
-    async fn create_sync_job(&self, job: &SyncJob) -> Result<(SyncJob, bool), StoreError> {
+    async fn create_sync_job(&self, _: &SyncJob) -> Result<(SyncJob, bool), StoreError> {
         self.fail().await
     }
 
-    async fn get_sync_job(
-        &self,
-        tenant: &TenantId,
-        id: &str,
-    ) -> Result<Option<SyncJob>, StoreError> {
+    async fn get_sync_job(&self, _: &TenantId, _: &str) -> Result<Option<SyncJob>, StoreError> {
         self.fail().await
     }
 
     async fn list_sync_jobs(
         &self,
-        tenant: &TenantId,
-        platform: Option<Platform>,
-        after: Option<&SyncJobCursor>,
-        limit: u32,
+        _: &TenantId,
+        _: Option<Platform>,
+        _: Option<&SyncJobCursor>,
+        _: u32,
     ) -> Result<Vec<SyncJob>, StoreError> {
         self.fail().await
     }
 
-    async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
+    async fn save_sync_job(&self, _: &SyncJob) -> Result<bool, StoreError> {
         self.fail().await
     }
 
     async fn sync_cursor(
         &self,
-        tenant: &TenantId,
-        platform: Platform,
-        kind: ObjectKind,
+        _: &TenantId,
+        _: Platform,
+        _: ObjectKind,
     ) -> Result<Option<String>, StoreError> {
         self.fail().await
     }
 
     async fn put_sync_cursor(
         &self,
-        tenant: &TenantId,
-        platform: Platform,
-        kind: ObjectKind,
-        cursor: &str,
-        at: DateTime<Utc>,
+        _: &TenantId,
+        _: Platform,
+        _: ObjectKind,
+        _: &str,
+        _: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.fail().await
     }
 
     async fn sync_links(
         &self,
-        tenant: &TenantId,
-        platform: Platform,
-        skus: &[Sku],
+        _: &TenantId,
+        _: Platform,
+        _: &[Sku],
     ) -> Result<Vec<SyncLink>, StoreError> {
         self.fail().await
     }
 
     async fn sync_links_for_remote(
         &self,
-        tenant: &TenantId,
-        platform: Platform,
-        remote_id: &str,
+        _: &TenantId,
+        _: Platform,
+        _: &str,
     ) -> Result<Vec<SyncLink>, StoreError> {
         self.fail().await
     }
 
     async fn primary_sync_links(
         &self,
-        tenant: &TenantId,
-        platform: Platform,
-        after: Option<&Sku>,
-        limit: u32,
+        _: &TenantId,
+        _: Platform,
+        _: Option<&Sku>,
+        _: u32,
     ) -> Result<Vec<SyncLink>, StoreError> {
         self.fail().await
     }
 
-    async fn put_sync_links(&self, links: &[SyncLink]) -> Result<(), StoreError> {
+    async fn put_sync_links(&self, _: &[SyncLink]) -> Result<(), StoreError> {
         self.fail().await
     }
 
     async fn record_sync_problems(
         &self,
-        tenant: &TenantId,
-        platform: Platform,
-        job_id: &str,
-        problems: &[SyncProblem],
-        at: DateTime<Utc>,
+        _: &TenantId,
+        _: Platform,
+        _: &str,
+        _: &[SyncProblem],
+        _: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.fail().await
     }
 
     async fn list_sync_issues(
         &self,
-        tenant: &TenantId,
-        query: &IssueQuery,
+        _: &TenantId,
+        _: &IssueQuery,
     ) -> Result<Vec<SyncIssue>, StoreError> {
         self.fail().await
     }
 
-    async fn get_sync_issue(
-        &self,
-        tenant: &TenantId,
-        id: &str,
-    ) -> Result<Option<SyncIssue>, StoreError> {
+    async fn get_sync_issue(&self, _: &TenantId, _: &str) -> Result<Option<SyncIssue>, StoreError> {
         self.fail().await
     }
 
     async fn set_sync_issue_status(
         &self,
-        tenant: &TenantId,
-        id: &str,
-        status: IssueStatus,
-        at: DateTime<Utc>,
+        _: &TenantId,
+        _: &str,
+        _: IssueStatus,
+        _: DateTime<Utc>,
     ) -> Result<Option<SyncIssue>, StoreError> {
         self.fail().await
     }

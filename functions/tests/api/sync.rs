@@ -40,8 +40,18 @@ async fn connect(app: &TestApp, mock: &MockShopify, objects: Value) {
         "base_url": mock.base_url(),
         "objects": objects,
     });
-    let response = call(app, reqwest::Method::PUT, "/connections/shopify", Some(body)).await;
-    assert!(response.status().is_success(), "{:?}", response.text().await);
+    let response = call(
+        app,
+        reqwest::Method::PUT,
+        "/connections/shopify",
+        Some(body),
+    )
+    .await;
+    assert!(
+        response.status().is_success(),
+        "{:?}",
+        response.text().await
+    );
 }
 
 /// Starts a products sync now and waits until it has ended; answers the job.
@@ -164,7 +174,10 @@ async fn enriched_fields_go_back_changed_only_and_an_edit_on_shopify_is_never_ov
 
     let first = sync_products(&app).await;
     assert_eq!(first["progress"]["inserted"], 3, "{first}");
-    assert_eq!(first["progress"]["pushed"], 0, "nothing is enriched yet: {first}");
+    assert_eq!(
+        first["progress"]["pushed"], 0,
+        "nothing is enriched yet: {first}"
+    );
     let enrichment = enriched(&app, "SHP-1-1").await["enrichment"].clone();
     for sku in ["SHP-2-1", "SHP-3-1"] {
         enriched(&app, sku).await;
@@ -176,8 +189,16 @@ async fn enriched_fields_go_back_changed_only_and_an_edit_on_shopify_is_never_ov
     let updates = mock.updates();
     assert_eq!(updates.len(), 3);
     for input in &updates {
-        let keys: BTreeSet<&str> = input.as_object().unwrap().keys().map(String::as_str).collect();
-        assert!(keys.contains("id") && keys.contains("descriptionHtml"), "{input}");
+        let keys: BTreeSet<&str> = input
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert!(
+            keys.contains("id") && keys.contains("descriptionHtml"),
+            "{input}"
+        );
         assert!(
             keys.is_subset(&BTreeSet::from(["id", "descriptionHtml", "seo"])),
             "a push sent more than the enriched fields: {input}"
@@ -214,7 +235,11 @@ async fn enriched_fields_go_back_changed_only_and_an_edit_on_shopify_is_never_ov
     let held = sync_products(&app).await;
     assert_eq!(held["progress"]["conflicts"], 1, "{held}");
     assert_eq!(held["progress"]["pushed"], 0, "{held}");
-    assert_eq!(mock.updates().len(), 3, "the merchant's edit was overwritten");
+    assert_eq!(
+        mock.updates().len(),
+        3,
+        "the merchant's edit was overwritten"
+    );
     let inbox = app.get_json("/sync/issues?status=open").await;
     let items = inbox["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{inbox}");
@@ -326,7 +351,10 @@ async fn webhooks_are_verified_deduplicated_and_run_as_targeted_jobs() {
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(job["trigger"], "webhook");
     assert_eq!(job["progress"]["read"], 1, "{job}");
-    assert_eq!(product(&app, "SHP-2-1").await["title"], "Renamed by webhook");
+    assert_eq!(
+        product(&app, "SHP-2-1").await["title"],
+        "Renamed by webhook"
+    );
 
     // The same delivery again makes nothing new.
     let replayed = deliver(&app, "products/update", "d-2", &update, WEBHOOK_SECRET).await;

@@ -442,6 +442,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn orders_are_read_back_by_last_change_with_their_lines_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        orders_are_read_back_by_last_change_with_their_lines(&store).await;
+    }
+
+    #[tokio::test]
     async fn a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read_on_sqlite() {
         let (_dir, store) = fresh().await;
         a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read(&store).await;
@@ -822,6 +828,17 @@ mod mssql {
         )
         .await;
     }
+    #[tokio::test]
+    async fn orders_are_read_back_by_last_change_with_their_lines_on_mssql() {
+        on_fresh_database(
+            "orders_are_read_back_by_last_change_with_their_lines_on_mssql",
+            |store| async move {
+                orders_are_read_back_by_last_change_with_their_lines(&store).await;
+            },
+        )
+        .await;
+    }
+
     #[tokio::test]
     async fn a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read_on_mssql() {
         on_fresh_database(

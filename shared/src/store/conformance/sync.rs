@@ -471,3 +471,53 @@ pub(super) async fn the_inbox_is_listed_newest_first_by_status_and_platform_a_pa
             .is_empty()
     );
 }
+
+pub(super) async fn orders_are_read_back_by_last_change_with_their_lines(store: &dyn Store) {
+    let (demo, acme) = tenants(store).await;
+    let run = start_kind(store, &demo, "orders-1", FeedKind::Orders).await;
+    let batch = vec![
+        super::feeds::order("B-2", &[("A", 1, 300), ("B", 2, 150)]),
+        super::feeds::order("A-1", &[("C", 1, 999)]),
+        super::feeds::order("C-3", &[("A", 3, 300)]),
+    ];
+    store.apply_order_batch(&run, &batch, &[]).await.unwrap();
+    let theirs = start_kind(store, &acme, "orders-a", FeedKind::Orders).await;
+    store
+        .apply_order_batch(&theirs, &[super::feeds::order("Z-9", &[("Z", 1, 1)])], &[])
+        .await
+        .unwrap();
+
+    // One batch writes one moment: its orders follow by id, two to a page.
+    let first = store.orders_changed_since(&demo, None, 2).await.unwrap();
+    let ids: Vec<&str> = first.iter().map(|c| c.order.order_id.as_str()).collect();
+    assert_eq!(ids, ["A-1", "B-2"]);
+    assert_eq!(
+        first[1].order, batch[0],
+        "the order comes back with its lines, in order"
+    );
+    let last = first.last().unwrap();
+    let cursor = (last.updated_at, last.order.order_id.clone());
+    let rest = store
+        .orders_changed_since(&demo, Some(&cursor), 2)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = rest.iter().map(|c| c.order.order_id.as_str()).collect();
+    assert_eq!(ids, ["C-3"]);
+
+    // A changed order moves to the end.
+    let later = start_kind(store, &demo, "orders-2", FeedKind::Orders).await;
+    let changed = super::feeds::order("A-1", &[("C", 2, 999)]);
+    store
+        .apply_order_batch(&later, &[changed.clone()], &[])
+        .await
+        .unwrap();
+    let c3 = rest.last().unwrap();
+    let after_c3 = (c3.updated_at, c3.order.order_id.clone());
+    let moved = store
+        .orders_changed_since(&demo, Some(&after_c3), 10)
+        .await
+        .unwrap();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].order, changed);
+    assert!(moved[0].updated_at >= c3.updated_at);
+}

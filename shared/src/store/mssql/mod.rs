@@ -570,13 +570,11 @@ impl Store for MssqlStore {
 
     async fn orders_changed_since(
         &self,
-        _tenant: &TenantId,
-        _after: Option<&OrderCursor>,
-        _limit: u32,
+        tenant: &TenantId,
+        after: Option<&OrderCursor>,
+        limit: u32,
     ) -> Result<Vec<ChangedOrder>, StoreError> {
-        Err(StoreError::Database(
-            "the Azure SQL sync store is being written".into(),
-        ))
+        unit_of_work!(self, |c| sync::orders_changed(c, tenant, after, limit))
     }
 
     async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {

@@ -677,6 +677,23 @@ WHERE tenant_id = @P2 AND (@P3 IS NULL OR platform = @P3)
     AND (@P4 IS NULL OR created_at < @P4 OR (created_at = @P4 AND id < @P5))
 ORDER BY created_at DESC, id DESC";
 
+/// `@P1` limit, `@P2` tenant, `@P3`/`@P4` the last order's change and id (NULL: from the
+/// first): the tenant's orders by last change, for an ERP push.
+pub(super) const ORDERS_CHANGED_SINCE: &str = "SELECT TOP (@P1) order_id, placed_at, currency,
+    total_minor, tax_minor, shipping_minor, customer_ref, channel, updated_at
+FROM orders
+WHERE tenant_id = @P2
+    AND (@P3 IS NULL OR updated_at > @P3 OR (updated_at = @P3 AND order_id > @P4))
+ORDER BY updated_at, order_id";
+
+/// `@P1` tenant, `@P2` a JSON array of order ids: their lines, by order and line number.
+pub(super) const LINES_OF_ORDERS: &str = "SELECT l.order_id, l.sku, l.quantity,
+    l.unit_price_minor
+FROM OPENJSON(@P2) AS j
+JOIN order_lines AS l ON l.tenant_id = @P1
+    AND l.order_id = j.value COLLATE Latin1_General_100_BIN2
+ORDER BY l.order_id, l.line_no";
+
 /// `@P1` tenant, `@P2` id, `@P3` status, `@P4` progress (JSON), `@P5` started, `@P6` finished,
 /// `@P7` lease until, `@P8` the version the writer read: writes nothing when another writer
 /// moved the version on (compare-and-set).
@@ -1554,6 +1571,8 @@ mod tests {
             ("CREATE_SYNC_JOB", CREATE_SYNC_JOB),
             ("GET_SYNC_JOB", GET_SYNC_JOB),
             ("LIST_SYNC_JOBS", LIST_SYNC_JOBS),
+            ("ORDERS_CHANGED_SINCE", ORDERS_CHANGED_SINCE),
+            ("LINES_OF_ORDERS", LINES_OF_ORDERS),
             ("SAVE_SYNC_JOB", SAVE_SYNC_JOB),
             ("GET_SYNC_CURSOR", GET_SYNC_CURSOR),
             ("PUT_SYNC_CURSOR", PUT_SYNC_CURSOR),

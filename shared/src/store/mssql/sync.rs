@@ -342,3 +342,56 @@ fn read_issue(row: &Row) -> Result<SyncIssue, StoreError> {
         resolved_at: time(row, 12, "sync_issues.resolved_at")?,
     })
 }
+
+/// One page of the tenant's orders by last change, with their lines.
+pub(super) async fn orders_changed(
+    c: &mut Connection,
+    tenant: &TenantId,
+    after: Option<&OrderCursor>,
+    limit: u32,
+) -> Result<Vec<ChangedOrder>, StoreError> {
+    let table = "orders";
+    let limit = i64::from(limit);
+    let at = after.map(|(at, _)| to_db_time(at));
+    let id = after.map(|(_, id)| id.as_str());
+    let params: [&dyn ToSql; 4] = [&limit, &tenant.as_str(), &at, &id];
+    let rows = query(c, sql::ORDERS_CHANGED_SINCE, &params).await?;
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let currency = required_text(row, 2, table)?;
+        orders.push(ChangedOrder {
+            order: OrderUpsert {
+                order_id: required_text(row, 0, table)?,
+                placed_at: required_time(row, 1, table)?,
+                currency: crate::domain::Currency::parse(&currency)
+                    .map_err(|e| corrupt(table, e))?,
+                total_minor: required_int(row, 3, table)?,
+                tax_minor: super::rows::int(row, 4, table)?,
+                shipping_minor: super::rows::int(row, 5, table)?,
+                customer_ref: text(row, 6, table)?,
+                channel: text(row, 7, table)?,
+                lines: Vec::new(),
+            },
+            updated_at: required_time(row, 8, table)?,
+        });
+    }
+    if orders.is_empty() {
+        return Ok(orders);
+    }
+    let ids: Vec<&str> = orders.iter().map(|o| o.order.order_id.as_str()).collect();
+    let ids = json_text(&ids)?;
+    let lines = query(c, sql::LINES_OF_ORDERS, &[&tenant.as_str(), &ids]).await?;
+    for row in &lines {
+        let order_id = required_text(row, 0, "order_lines")?;
+        let sku = required_text(row, 1, "order_lines")?;
+        let line = OrderLineUpsert {
+            sku: Sku::parse(&sku).map_err(|e| corrupt("order_lines", e))?,
+            quantity: required_int(row, 2, "order_lines")?,
+            unit_price_minor: required_int(row, 3, "order_lines")?,
+        };
+        if let Some(changed) = orders.iter_mut().find(|o| o.order.order_id == order_id) {
+            changed.order.lines.push(line);
+        }
+    }
+    Ok(orders)
+}
