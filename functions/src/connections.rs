@@ -6,6 +6,10 @@
 //! secrets being sent again. `GET /api/connections` and `GET /api/connections/{platform}`
 //! (read scope) show them; `DELETE /api/connections/{platform}` (admin) removes one.
 //! Secrets are never answered nor logged: answers say only which are `set`.
+//!
+//! `ConnectionActions` (`connections/{platform}/{action}`, admin) runs through the same
+//! handler: `POST …/test` checks the stored credentials with a cheap call to the platform, and
+//! `POST …/sync` starts a job per object kind now (an `Idempotency-Key` finds the same jobs).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,5 @@
-//! `SyncJobs` — sync jobs and the error inbox.
+//! `SyncJobs` (`sync/{collection}/{id?}`, GET) and `SyncIssueActions`
+//! (`sync/issues/{id}/{action}`, POST) — sync jobs and the error inbox.
 //!
 //! - `GET /api/sync/jobs` (newest first, `platform` filter, cursor pagination) and
 //!   `GET /api/sync/jobs/{id}`: status, pages, counts, duration, cursors and the failure.
@@ -60,7 +61,9 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<Answer, ApiError
         .tenant;
     let param = |name: &str| http.param(name).filter(|v| !v.is_empty());
     let method = http.method.to_ascii_uppercase();
-    match (param("collection"), param("id"), param("action")) {
+    // `SyncIssueActions` (`sync/issues/{id}/{action}`) names its collection in the route.
+    let collection = param("collection").or(param("action").map(|_| "issues"));
+    match (collection, param("id"), param("action")) {
         (Some("jobs"), None, None) if method == "GET" => {
             Ok((list_jobs(state, &tenant, http).await?, None))
         }

@@ -19,6 +19,7 @@ use serde_json::json;
 use super::remote::{shopify_error, woo_error};
 use super::to_json;
 use super::{ErpOwns, Remote, Step, SyncError, TimeCursor, Work};
+use crate::ai::schema::{EnrichmentOutput, edited_payload};
 use crate::connections::{Direction, ObjectKind, Platform};
 use crate::domain::{Currency, ProductContent, Sku};
 use crate::store::{ProductUpsert, ProductView, SyncLink, SyncTargets, owned_fields_hash};
@@ -86,29 +87,23 @@ impl OwnedFields {
         if enrichment.content_hash != product.content_hash || enrichment.waiting_for_budget {
             return None;
         }
-        let mut payload = enrichment.payload.clone();
-        if let (Some(object), Some(edits)) = (payload.as_object_mut(), product.edits.as_ref()) {
-            for (field, value) in &edits.fields {
-                object.insert(field.clone(), value.clone());
-            }
-        }
-        let text = |name: &str| {
-            payload
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-        };
+        // The payload with a person's locked edits laid over it, as the API shows it; a payload
+        // older than the schema has nothing we would push.
+        let none = serde_json::Map::new();
+        let edits = product.edits.as_ref().map_or(&none, |e| &e.fields);
+        let output: EnrichmentOutput =
+            serde_json::from_value(edited_payload(&enrichment.payload, edits)?).ok()?;
+        let text =
+            |value: Option<String>| value.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
         let fields = match platform {
             Platform::Shopify => OwnedFields {
-                description: text("description_html"),
-                seo_title: text("seo_title"),
-                seo_description: text("meta_description"),
+                description: text(output.description_html),
+                seo_title: text(Some(output.seo_title)),
+                seo_description: text(output.meta_description),
             },
             // WooCommerce core has no SEO fields: only the description goes.
             _ => OwnedFields {
-                description: text("description_html"),
+                description: text(output.description_html),
                 ..OwnedFields::default()
             },
         };
