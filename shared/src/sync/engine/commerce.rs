@@ -4,6 +4,9 @@
 //! Both land through the batch upserts feeds use, so an order keeps the daily sales tables
 //! exact in the same transaction, and a stock level older than the stored one is ignored.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -19,11 +22,21 @@ use crate::sync::woocommerce::orders::{
 };
 use crate::sync::woocommerce::{Pull, WooClient, WooCursor};
 
-/// Where a Shopify stock job is: which location, and the page within it.
+/// Where a Shopify stock job is: which location, the page within it, and the newest level
+/// that location has shown so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct LevelsResume {
     location: usize,
     after: Option<String>,
+    newest: Option<DateTime<Utc>>,
+}
+
+/// Shopify's stock cursor: one moment per location. A location's levels come in no time
+/// order, so its moment moves only once all its pages are stored, and one location's moment
+/// says nothing about another's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct LevelsCursor {
+    locations: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Work<'_> {
@@ -163,11 +176,10 @@ impl Work<'_> {
         }
     }
 
-    /// Every location's levels changed since the job's cursor. The cursor is stored only once
-    /// every location is read: locations are read one after another, not by time.
+    /// Every location's levels changed since its moment in the job's starting cursor.
     async fn shopify_levels(&mut self, client: &ShopifyClient) -> Result<Step, SyncError> {
-        let since = self.starting_cursor::<TimeCursor>().updated_at;
-        let mut cursor: TimeCursor = self.stored_cursor().await?;
+        let from: LevelsCursor = self.starting_cursor();
+        let mut cursor: LevelsCursor = self.stored_cursor().await?;
         let locations = client.locations().await.map_err(shopify_error)?;
         let mut at: LevelsResume = self
             .job
@@ -176,15 +188,8 @@ impl Work<'_> {
             .as_deref()
             .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or_default();
-        // The newest level seen so far rides in the job's `cursor_to` until the end.
-        let mut newest: TimeCursor = self
-            .job
-            .progress
-            .cursor_to
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok())
-            .unwrap_or_default();
         while let Some(location) = locations.get(at.location) {
+            let since = from.locations.get(&location.id).copied();
             let page = client
                 .inventory_levels_page(&location.id, since, at.after.as_deref())
                 .await
@@ -197,25 +202,27 @@ impl Work<'_> {
                     InventoryProblem::BadSku(item, _) => (item.clone(), "bad_sku"),
                     InventoryProblem::NoAvailable(item) => (item.clone(), "no_quantity"),
                 };
-                self.problem(
-                    record,
-                    code,
-                    problem.to_string(),
-                    json!({"location": location.name}),
-                );
+                let detail = json!({"location": location.name});
+                self.problem(record, code, problem.to_string(), detail);
             }
             self.store_levels(&levels).await?;
-            newest.advance(page.levels.iter().map(|l| l.updated_at).max());
-            self.job.progress.cursor_to = Some(to_json(&newest));
+            at.newest = at.newest.max(page.levels.iter().map(|l| l.updated_at).max());
             at = match page.next {
                 Some(after) => LevelsResume {
-                    location: at.location,
                     after: Some(after),
+                    ..at
                 },
-                None => LevelsResume {
-                    location: at.location + 1,
-                    after: None,
-                },
+                None => {
+                    if let Some(newest) = at.newest {
+                        let moment = cursor.locations.entry(location.id.clone()).or_insert(newest);
+                        *moment = (*moment).max(newest);
+                        self.move_cursor(to_json(&cursor)).await?;
+                    }
+                    LevelsResume {
+                        location: at.location + 1,
+                        ..LevelsResume::default()
+                    }
+                }
             };
             self.job.progress.pages += 1;
             self.job.progress.resume = Some(to_json(&at));
@@ -223,9 +230,6 @@ impl Work<'_> {
             if at.location < locations.len() && self.out_of_time() {
                 return Ok(Step::More);
             }
-        }
-        if cursor.advance(newest.updated_at) {
-            self.move_cursor(to_json(&cursor)).await?;
         }
         Ok(Step::Done)
     }
