@@ -7,6 +7,7 @@
 //! push-back; and the OAuth 1.0a signer ([`oauth1`]) WooCommerce over HTTP and NetSuite use. The engine that schedules jobs, stores cursors and
 //! applies field-ownership rules is built on top of it later.
 
+pub mod netsuite;
 pub mod oauth1;
 pub mod retry;
 pub mod shopify;
