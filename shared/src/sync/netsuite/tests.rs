@@ -308,9 +308,9 @@ async fn concurrent_calls_never_exceed_the_limit_across_clones() {
         state.concurrency_limit = Some(3);
         state.hold = Duration::from_millis(40);
     }
-    let mut config = config(&mock, TOKEN_SECRET);
-    config.max_concurrency = 3;
-    let client = client(&mock, config);
+    let mut limited = config(&mock, TOKEN_SECRET);
+    limited.max_concurrency = 3;
+    let client = client(&mock, limited);
     let calls = (0..24).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.check().await })
@@ -318,10 +318,33 @@ async fn concurrent_calls_never_exceed_the_limit_across_clones() {
     for result in futures::future::join_all(calls).await {
         result.unwrap().unwrap();
     }
-    let state = mock.state();
-    assert_eq!(state.max_in_flight, 3, "the limit is used, never passed");
-    assert_eq!(state.requests.len(), 24, "no request was refused");
-    assert!(state.requests.iter().all(|r| r.status == 200));
+    {
+        let state = mock.state();
+        assert_eq!(state.max_in_flight, 3, "the limit is used, never passed");
+        assert_eq!(state.requests.len(), 24, "no request was refused");
+        assert!(state.requests.iter().all(|r| r.status == 200));
+    }
+
+    // A client allowed more than the account gets 429s (here not retried): the mock counts
+    // what it is sent, so the limit above is the client's doing.
+    let mut greedy = config(&mock, TOKEN_SECRET);
+    greedy.max_concurrency = 8;
+    let once = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let greedy = NetSuiteClient::with_clock(greedy, mock.clock(), once).unwrap();
+    let calls = (0..16).map(|_| {
+        let client = greedy.clone();
+        tokio::spawn(async move { client.check().await })
+    });
+    let throttled = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Err(NetSuiteError::Throttled { .. }))))
+        .count();
+    assert!(throttled > 0);
+    assert!(mock.state().max_in_flight > 3);
 }
 
 #[tokio::test]

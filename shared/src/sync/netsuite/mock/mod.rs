@@ -2,7 +2,7 @@
 //! over an in-memory account, behaving like the real service where clients go wrong:
 //!
 //! - token-based auth verified by recomputing the HMAC-SHA256 signature with the realm,
-//!   401 `INVALID_LOGIN` (NetSuite's verbatim body) otherwise ([`auth`]);
+//!   each nonce accepted once, 401 `INVALID_LOGIN` (NetSuite's verbatim body) otherwise;
 //! - SuiteQL needs `Prefer: transient`, `limit` ≤ 1000, `offset` a multiple of `limit` and
 //!   below the per-query row cap; values are strings, null columns left out, datetimes
 //!   rendered in the token user's time zone; a query without `ORDER BY` pages in a scrambled
@@ -11,7 +11,8 @@
 //!   flight, with an optional real hold per request so concurrency shows;
 //! - `PUT /record/v1/salesOrder/eid:{id}`: creates once, then updates; `replace=item`
 //!   replaces the lines, without it lines are appended (NetSuite's sublist merge);
-//! - queued storms (429, 400 `WS_REQUEST_BLOCKED`, 503) and every request recorded.
+//! - queued storms (429, 400 `WS_REQUEST_BLOCKED`, 503), answered after the signature is
+//!   checked (so a retry that reuses its nonce is refused), and every request recorded.
 //!
 //! Start it with [`MockNetSuite::start`]; it serves on 127.0.0.1 in the background until the
 //! runtime ends. Its [`MockNetSuite::clock`] is a virtual clock for the client, so back-off
@@ -285,31 +286,6 @@ async fn handle(
         let mut state = lock(&shared);
         state.in_flight += 1;
         state.max_in_flight = state.max_in_flight.max(state.in_flight);
-        if let Some(storm) = state.storm.pop_front() {
-            let response = match storm {
-                Storm::TooMany(after) => {
-                    let mut response = too_many();
-                    if let Some(after) = after.and_then(|a| a.parse().ok()) {
-                        response.headers_mut().insert("retry-after", after);
-                    }
-                    response
-                }
-                Storm::Blocked => ns_error(
-                    StatusCode::BAD_REQUEST,
-                    "WS_REQUEST_BLOCKED",
-                    "SuiteTalk concurrent request limit exceeded. Request blocked.",
-                    None,
-                ),
-                Storm::Unavailable => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    [("content-type", "text/html")],
-                    "<html><body>503 Service Unavailable</body></html>",
-                )
-                    .into_response(),
-            };
-            record(&mut state, response.status());
-            return response;
-        }
         if state
             .concurrency_limit
             .is_some_and(|limit| state.in_flight > limit)
@@ -332,6 +308,32 @@ async fn handle(
             INVALID_LOGIN,
             None,
         );
+    }
+    // After the signature check, which spends the nonce: a retry must sign afresh.
+    if let Some(storm) = state.storm.pop_front() {
+        let response = match storm {
+            Storm::TooMany(after) => {
+                let mut response = too_many();
+                if let Some(after) = after.and_then(|a| a.parse().ok()) {
+                    response.headers_mut().insert("retry-after", after);
+                }
+                response
+            }
+            Storm::Blocked => ns_error(
+                StatusCode::BAD_REQUEST,
+                "WS_REQUEST_BLOCKED",
+                "SuiteTalk concurrent request limit exceeded. Request blocked.",
+                None,
+            ),
+            Storm::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("content-type", "text/html")],
+                "<html><body>503 Service Unavailable</body></html>",
+            )
+                .into_response(),
+        };
+        record(&mut state, response.status());
+        return response;
     }
     let base = format!("http://{host}");
     let response = route(
