@@ -97,6 +97,15 @@ pub enum NetSuiteError {
         /// The SKUs NetSuite does not know, in line order.
         skus: Vec<String>,
     },
+    /// A sales order that cannot be a NetSuite order (no lines, an amount that does not
+    /// fit its currency): nothing was sent.
+    #[error("sales order {external_id}: {message}")]
+    InvalidOrder {
+        /// The order's external id.
+        external_id: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A 2xx body or header that is not what SuiteTalk REST documents.
     #[error("unexpected NetSuite response: {0}")]
     Decode(String),

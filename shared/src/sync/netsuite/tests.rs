@@ -9,16 +9,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::map::{STOCK_LOCATION, item_rows, stock_levels};
 use super::mock::{MockAccount, MockItem, MockNetSuite, Storm};
 use super::*;
-use crate::domain::{Currency, Sku};
-use crate::store::{OrderLineUpsert, OrderUpsert};
+use crate::domain::Currency;
 
 const REALM: &str = "1234567_SB1";
 const CONSUMER_KEY: &str = "ck_ns_4f1c9a7e2b6d";
 const CONSUMER_SECRET: &str = "cs_ns_8e3b5d0f7a21";
 const TOKEN_ID: &str = "tk_ns_1a2b3c4d5e6f";
-const TOKEN_SECRET: &str = "ts_ns_9f8e7d6c5b4a";
+pub(super) const TOKEN_SECRET: &str = "ts_ns_9f8e7d6c5b4a";
 
-fn account() -> MockAccount {
+pub(super) fn account() -> MockAccount {
     MockAccount {
         realm: REALM.into(),
         consumer_key: CONSUMER_KEY.into(),
@@ -28,7 +27,7 @@ fn account() -> MockAccount {
     }
 }
 
-fn start() -> DateTime<Utc> {
+pub(super) fn start() -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(2026, 3, 8)
         .unwrap()
         .and_hms_opt(6, 0, 0)
@@ -38,7 +37,7 @@ fn start() -> DateTime<Utc> {
 
 /// `count` items from id 1000; every `tie` consecutive ones share one `lastmodifieddate`,
 /// and ids run against time (the newest change has the lowest id) so ordering matters.
-fn catalogue(count: u64, tie: u64) -> Vec<MockItem> {
+pub(super) fn catalogue(count: u64, tie: u64) -> Vec<MockItem> {
     (0..count)
         .map(|n| MockItem {
             id: 1000 + (count - n) * 3,
@@ -52,7 +51,7 @@ fn catalogue(count: u64, tie: u64) -> Vec<MockItem> {
 }
 
 /// The mock's account, the lower-case spelling the merchant may type.
-fn config(mock: &MockNetSuite, token_secret: &str) -> NetSuiteConfig {
+pub(super) fn config(mock: &MockNetSuite, token_secret: &str) -> NetSuiteConfig {
     let mut config = NetSuiteConfig::new(
         "1234567_sb1",
         CONSUMER_KEY,
@@ -64,7 +63,7 @@ fn config(mock: &MockNetSuite, token_secret: &str) -> NetSuiteConfig {
     config
 }
 
-fn client(mock: &MockNetSuite, config: NetSuiteConfig) -> NetSuiteClient {
+pub(super) fn client(mock: &MockNetSuite, config: NetSuiteConfig) -> NetSuiteClient {
     NetSuiteClient::with_clock(config, mock.clock(), RetryPolicy::default()).unwrap()
 }
 
@@ -371,98 +370,4 @@ async fn stock_is_summed_over_locations_and_mapped_to_levels() {
     let mapped = item_rows(&items[0], usd);
     assert_eq!(mapped.rows[0].sku.as_str(), "SKU-0");
     assert_eq!(mapped.rows[0].price.unwrap().amount_string(), "19.90");
-}
-
-fn order(skus: &[&str]) -> OrderUpsert {
-    OrderUpsert {
-        order_id: "1001".into(),
-        placed_at: start(),
-        currency: Currency::parse("USD").unwrap(),
-        total_minor: 4980,
-        tax_minor: None,
-        shipping_minor: None,
-        customer_ref: None,
-        channel: Some("shopify".into()),
-        lines: skus
-            .iter()
-            .map(|sku| OrderLineUpsert {
-                sku: Sku::parse(sku).unwrap(),
-                quantity: 2,
-                unit_price_minor: 1245,
-            })
-            .collect(),
-    }
-}
-
-#[tokio::test]
-async fn a_replayed_sales_order_upsert_leaves_one_order_with_its_lines() {
-    let mock = MockNetSuite::start(account(), catalogue(5, 1))
-        .await
-        .unwrap();
-    let client = client(&mock, config(&mock, TOKEN_SECRET));
-    let order = order(&["SKU-1", "SKU-3"]);
-    let first = client.upsert_sales_order(&order, "4242").await.unwrap();
-    let again = client.upsert_sales_order(&order, "4242").await.unwrap();
-    assert_eq!(first.external_id, "shopify-1001");
-    assert_eq!(first.internal_id.as_deref(), Some("5521"));
-    assert_eq!(again, first);
-    let state = mock.state();
-    assert_eq!(state.sales_orders.len(), 1);
-    let stored = &state.sales_orders[0];
-    assert_eq!(stored.lines.len(), 2, "the replay replaced the lines");
-    let sku1 = state
-        .items
-        .iter()
-        .find(|i| i.itemid.as_deref() == Some("SKU-1"))
-        .unwrap()
-        .id;
-    assert_eq!(
-        stored.lines[0],
-        json!({"item": {"id": sku1.to_string()}, "quantity": 2, "rate": 12.45})
-    );
-    assert_eq!(stored.fields["tranDate"], "2026-03-08");
-    assert_eq!(stored.fields["otherRefNum"], "1001");
-    let put = state.requests.iter().find(|r| r.method == "PUT").unwrap();
-    assert_eq!(
-        put.path,
-        "/services/rest/record/v1/salesOrder/eid:shopify-1001"
-    );
-    assert_eq!(put.query, vec![("replace".to_owned(), "item".to_owned())]);
-}
-
-#[tokio::test]
-async fn a_line_with_an_unknown_sku_is_reported_and_nothing_is_sent() {
-    let mock = MockNetSuite::start(account(), catalogue(5, 1))
-        .await
-        .unwrap();
-    let client = client(&mock, config(&mock, TOKEN_SECRET));
-    let ids = client
-        .item_ids_for_skus(&["SKU-2", "NOPE", "SKU-2"])
-        .await
-        .unwrap();
-    assert_eq!(ids.len(), 1);
-    let err = client
-        .upsert_sales_order(&order(&["SKU-2", "NOPE"]), "4242")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, NetSuiteError::UnknownSkus { external_id, skus } if external_id == "shopify-1001" && skus == &["NOPE"]),
-        "{err}"
-    );
-    assert!(!err.is_retriable() && !err.is_auth());
-    {
-        let state = mock.state();
-        assert!(state.sales_orders.is_empty());
-        assert!(state.requests.iter().all(|r| r.method == "POST"));
-    }
-
-    // NetSuite's own refusal (an unknown customer) comes back typed.
-    let err = client
-        .upsert_sales_order(&order(&["SKU-2"]), "999")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, NetSuiteError::Api { status: 400, details } if details[0].code == "INVALID_KEY_OR_REF" && details[0].path.as_deref() == Some("entity")),
-        "{err}"
-    );
 }

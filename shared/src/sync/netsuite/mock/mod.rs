@@ -28,16 +28,17 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 use url::Url;
 
 mod auth;
+mod orders;
 mod sql;
+mod suiteql;
 
 use crate::sync::retry::{Clock, VirtualClock};
-use sql::Query;
 
 /// NetSuite's 401 body, verbatim.
 const INVALID_LOGIN: &str = "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at Setup > Users/Roles > User Management > View Login Audit Trail.";
@@ -358,7 +359,7 @@ fn route(
 ) -> Response {
     let path = url.path();
     if *method == Method::POST && path == "/services/rest/query/v1/suiteql" {
-        return suiteql(state, url, prefer, body);
+        return suiteql::suiteql(state, url, prefer, body);
     }
     if let Some(eid) = path.strip_prefix("/services/rest/record/v1/salesOrder/eid:")
         && *method == Method::PUT
@@ -367,7 +368,7 @@ fn route(
             .query_pairs()
             .any(|(k, v)| k == "replace" && v.split(',').any(|s| s == "item"));
         return match auth::decode(eid) {
-            Some(eid) => upsert_order(state, &eid, body, replace, base),
+            Some(eid) => orders::upsert_order(state, &eid, body, replace, base),
             None => ns_error(
                 StatusCode::BAD_REQUEST,
                 "INVALID_ID",
@@ -382,262 +383,4 @@ fn route(
         "The record instance does not exist. Provide a valid record instance ID.",
         Some(("o:urlPath", path)),
     )
-}
-
-fn bad_param(name: &str, detail: &str) -> Response {
-    ns_error(
-        StatusCode::BAD_REQUEST,
-        "INVALID_PARAMETER",
-        detail,
-        Some(("o:errorQueryParam", name)),
-    )
-}
-
-fn suiteql(state: &MockState, url: &Url, prefer: Option<&str>, body: Option<Value>) -> Response {
-    if !prefer.is_some_and(|p| p.split(',').any(|p| p.trim() == "transient")) {
-        return ns_error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_HEADER",
-            "SuiteQL queries require the header Prefer: transient.",
-            Some(("o:errorHeader", "Prefer")),
-        );
-    }
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    let limit: u32 = match param("limit").map(|l| l.parse()) {
-        None => 1000,
-        Some(Ok(l)) if (1..=1000).contains(&l) => l,
-        Some(_) => return bad_param("limit", "The limit must be between 1 and 1000."),
-    };
-    let offset: u32 = match param("offset").map(|o| o.parse::<u32>()) {
-        None => 0,
-        Some(Ok(o)) if o % limit == 0 => o,
-        Some(_) => return bad_param("offset", "The offset must be a multiple of the limit."),
-    };
-    if offset >= state.row_cap {
-        return bad_param(
-            "offset",
-            "The offset is beyond the maximum number of results a query can page through.",
-        );
-    }
-    let Some(q) = body
-        .as_ref()
-        .and_then(|b| b.get("q"))
-        .and_then(Value::as_str)
-    else {
-        return ns_error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_CONTENT",
-            "The request body must be {\"q\": \"<SuiteQL>\"}.",
-            None,
-        );
-    };
-    let query = match sql::parse(q) {
-        Ok(query) => query,
-        Err(why) => return ns_error(StatusCode::BAD_REQUEST, "INVALID_SEARCH", &why, None),
-    };
-    let rows = rows(state, &query);
-    let total = rows.len();
-    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
-    let end = start
-        .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
-        .min(total);
-    let page: Vec<Value> = rows[start..end].to_vec();
-    axum::Json(json!({
-        "links": [{"rel": "self", "href": url.as_str()}],
-        "count": page.len(),
-        "hasMore": end < total,
-        "items": page,
-        "offset": offset,
-        "totalResults": total,
-    }))
-    .into_response()
-}
-
-/// A SuiteQL row: string values, lower-case keys, null columns left out.
-fn row(columns: &[(&str, Option<String>)]) -> Value {
-    let mut map = Map::new();
-    map.insert("links".into(), json!([]));
-    for (name, value) in columns {
-        if let Some(value) = value {
-            map.insert((*name).to_owned(), json!(value));
-        }
-    }
-    Value::Object(map)
-}
-
-fn rows(state: &MockState, query: &Query) -> Vec<Value> {
-    let tz = state.user_time_zone;
-    match query {
-        Query::Check => {
-            let mut ids: Vec<u64> = state.items.iter().map(|i| i.id).collect();
-            ids.sort_unstable();
-            ids.into_iter()
-                .map(|id| row(&[("id", Some(id.to_string()))]))
-                .collect()
-        }
-        Query::Items { bound, ordered } => {
-            let bound = bound.map(|(local, id)| {
-                let at = tz
-                    .from_local_datetime(&local)
-                    .earliest()
-                    .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc));
-                (at, id)
-            });
-            let mut items: Vec<&MockItem> = state
-                .items
-                .iter()
-                .filter(|i| {
-                    bound.is_none_or(|(at, id)| i.modified > at || (i.modified == at && i.id > id))
-                })
-                .collect();
-            if *ordered {
-                items.sort_by_key(|i| (i.modified, i.id));
-            } else {
-                // No ORDER BY: whatever order the database finds convenient.
-                items.sort_by_key(|i| i.id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            }
-            items
-                .into_iter()
-                .map(|i| {
-                    row(&[
-                        ("id", Some(i.id.to_string())),
-                        ("itemid", i.itemid.clone()),
-                        ("displayname", i.displayname.clone()),
-                        ("baseprice", i.baseprice.clone()),
-                        ("isinactive", Some("F".into())),
-                        (
-                            "modified",
-                            Some(
-                                i.modified
-                                    .with_timezone(&tz)
-                                    .format("%Y-%m-%dT%H:%M:%S")
-                                    .to_string(),
-                            ),
-                        ),
-                    ])
-                })
-                .collect()
-        }
-        Query::Stock(ids) => {
-            let mut items: Vec<&MockItem> = state
-                .items
-                .iter()
-                .filter(|i| ids.contains(&i.id) && !i.stock.is_empty())
-                .collect();
-            items.sort_by_key(|i| i.id);
-            items
-                .into_iter()
-                .map(|i| {
-                    let sum: f64 = i.stock.iter().sum();
-                    row(&[
-                        ("item", Some(i.id.to_string())),
-                        ("available", Some(sum.to_string())),
-                    ])
-                })
-                .collect()
-        }
-        Query::Skus(skus) => {
-            let mut items: Vec<&MockItem> = state
-                .items
-                .iter()
-                .filter(|i| i.itemid.as_ref().is_some_and(|s| skus.contains(s)))
-                .collect();
-            items.sort_by_key(|i| i.id);
-            items
-                .into_iter()
-                .map(|i| row(&[("id", Some(i.id.to_string())), ("itemid", i.itemid.clone())]))
-                .collect()
-        }
-    }
-}
-
-fn upsert_order(
-    state: &mut MockState,
-    external_id: &str,
-    body: Option<Value>,
-    replace: bool,
-    base: &str,
-) -> Response {
-    let Some(Value::Object(mut fields)) = body else {
-        return ns_error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_CONTENT",
-            "The request body is not a JSON object.",
-            None,
-        );
-    };
-    let entity = fields
-        .get("entity")
-        .and_then(|e| e.get("id"))
-        .and_then(Value::as_str);
-    if !entity.is_some_and(|e| state.customers.contains(e)) {
-        return ns_error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_KEY_OR_REF",
-            "Invalid entity reference key.",
-            Some(("o:errorPath", "entity")),
-        );
-    }
-    let lines: Vec<Value> = match fields.remove("item") {
-        None => Vec::new(),
-        Some(sublist) => sublist
-            .get("items")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-    };
-    for (n, line) in lines.iter().enumerate() {
-        let known = line
-            .get("item")
-            .and_then(|i| i.get("id"))
-            .and_then(Value::as_str)
-            .and_then(|id| id.parse::<u64>().ok())
-            .is_some_and(|id| state.items.iter().any(|i| i.id == id));
-        if !known {
-            return ns_error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_KEY_OR_REF",
-                "Invalid item reference key.",
-                Some(("o:errorPath", &format!("item.items[{n}].item"))),
-            );
-        }
-    }
-    let id = match state
-        .sales_orders
-        .iter_mut()
-        .find(|o| o.external_id == external_id)
-    {
-        Some(order) => {
-            order.fields.extend(fields);
-            if replace {
-                order.lines = lines;
-            } else {
-                order.lines.extend(lines);
-            }
-            order.id
-        }
-        None => {
-            let id = state.next_order_id;
-            state.next_order_id += 1;
-            state.sales_orders.push(MockSalesOrder {
-                id,
-                external_id: external_id.to_owned(),
-                fields,
-                lines,
-            });
-            id
-        }
-    };
-    (
-        StatusCode::NO_CONTENT,
-        [(
-            "location",
-            format!("{base}/services/rest/record/v1/salesOrder/{id}"),
-        )],
-    )
-        .into_response()
 }
