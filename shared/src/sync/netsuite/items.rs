@@ -98,6 +98,36 @@ impl ItemPull {
     }
 }
 
+impl ItemPull {
+    /// After a page whose last row is `last`: the next offset, or a restart from `last`
+    /// when the next offset would reach the per-query row cap, or the end.
+    fn advance(
+        &mut self,
+        last: Option<(NaiveDateTime, u64)>,
+        has_more: bool,
+        limit: u32,
+        max_query_rows: u32,
+    ) {
+        match last {
+            Some(last) if has_more => {
+                let next = self.offset + limit;
+                if next >= max_query_rows {
+                    tracing::info!(
+                        restarts = self.restarts + 1,
+                        "SuiteQL row cap reached: restarting from the last row"
+                    );
+                    self.bound = Some(last);
+                    self.offset = 0;
+                    self.restarts += 1;
+                } else {
+                    self.offset = next;
+                }
+            }
+            _ => self.done = true,
+        }
+    }
+}
+
 /// One page of an item pull.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemPage {
@@ -145,23 +175,7 @@ impl NetSuiteClient {
         if let Some(cursor) = items.last().map(NetSuiteItem::cursor) {
             pull.high_water = Some(pull.high_water.map_or(cursor, |hw| hw.max(cursor)));
         }
-        match last {
-            Some(last) if page.has_more => {
-                let next = offset + limit;
-                if next >= self.inner.max_query_rows {
-                    tracing::info!(
-                        restarts = pull.restarts + 1,
-                        "SuiteQL row cap reached: restarting from the last row"
-                    );
-                    pull.bound = Some(last);
-                    pull.offset = 0;
-                    pull.restarts += 1;
-                } else {
-                    pull.offset = next;
-                }
-            }
-            _ => pull.done = true,
-        }
+        pull.advance(last, page.has_more, limit, self.inner.max_query_rows);
         Ok(Some(ItemPage {
             items,
             offset,
@@ -191,7 +205,7 @@ impl NetSuiteClient {
 
 /// A local time of `tz` in UTC. In a fall-back hour the earlier instant is taken (a later
 /// re-read, never a miss); a time inside a spring-forward gap, which NetSuite cannot have
-/// written, is read as the moment the gap ends.
+/// written, is read an hour later, past the gap.
 fn to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     tz.from_local_datetime(&local)
         .earliest()
