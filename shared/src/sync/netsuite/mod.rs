@@ -10,8 +10,9 @@
 //!   shared with every other integration), not requests per second. One semaphore of
 //!   `max_concurrency` permits is shared by every clone of a [`NetSuiteClient`]; a request
 //!   holds a permit while it is on the wire, not while it waits to retry.
-//! - **Retries**: 429, NetSuite's concurrency-limit codes (`CONCURRENCY_LIMIT_EXCEEDED`, and
-//!   SOAP/RESTlet ones such as `WS_REQUEST_BLOCKED`, in any status), 5xx and timeouts are
+//! - **Retries**: 429, NetSuite's concurrency-limit codes (REST's body code is not
+//!   documented; `CONCURRENCY_LIMIT_EXCEEDED` is assumed, and the SOAP/RESTlet ones such as
+//!   `WS_REQUEST_BLOCKED` are known, in any status), 5xx and timeouts are
 //!   retried with back-off or `Retry-After` within the [`RetryPolicy`]; 401/403 stop at once
 //!   ([`NetSuiteError::is_auth`]); `o:errorDetails` bodies become [`NetSuiteError::Api`].
 //! - **Items** ([`NetSuiteClient::next_items`]): SuiteQL over `item` (inventory items,
@@ -27,8 +28,8 @@
 //!   preference (default UTC: set the integration user's preference to a zone without
 //!   daylight saving time, e.g. UTC, and nothing is ambiguous). Cursors are UTC.
 //! - **Stock** ([`NetSuiteClient::stock`]): `SUM(quantityavailable)` of
-//!   `inventoryitemlocations` per item, which exists with or without Multi-Location
-//!   Inventory (unlike `inventorybalance`, which needs bins or inventory statuses).
+//!   `inventoryitemlocations` per item (the per-location rows of the item record's
+//!   Locations sublist, there with or without Multi-Location Inventory).
 //! - **Sales orders** ([`NetSuiteClient::upsert_sales_order`]): `PUT
 //!   /record/v1/salesOrder/eid:{externalId}?replace=item` (upsert by external id, the item
 //!   sublist replaced, not appended to), so a replay updates the one order. NetSuite needs a
