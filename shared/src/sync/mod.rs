@@ -1,13 +1,15 @@
-//! Keeping the catalogue in step with the merchants' platforms (issue 7).
+//! Keeping the catalogue, stock and orders in step with the merchants' platforms.
 //!
-//! So far this holds the Shopify GraphQL Admin API client ([`shopify`]): pulling products
-//! incrementally, pushing enriched description and SEO back, reading deletion events, and
-//! both kinds of Shopify throttling; the WooCommerce REST v3 client ([`woocommerce`]):
-//! products with variations and orders by `modified_after` with an id tie-break, description
-//! push-back; and the OAuth 1.0a signer ([`oauth1`]) WooCommerce over HTTP and NetSuite use. The engine that schedules jobs, stores cursors and
-//! applies field-ownership rules is built on top of it later.
+//! - [`engine`]: sync jobs (scheduled, started by a person, by a webhook or an inbox retry)
+//!   run a time slice at a time from the `sync` queue, with cursors, field ownership, archives
+//!   for deletions and the error inbox.
+//! - The platform clients, which know nothing of our store: [`shopify`] (GraphQL Admin API),
+//!   [`woocommerce`] (REST v3) and [`netsuite`] (SuiteTalk REST: SuiteQL and the record API),
+//!   on the shared retry bounds and clocks of [`retry`] and the OAuth 1.0a signer [`oauth1`].
+//! - [`webhooks`]: platform deliveries verified over the raw body and turned into sync work.
 
 pub mod engine;
+pub mod netsuite;
 pub mod oauth1;
 pub mod retry;
 pub mod shopify;
