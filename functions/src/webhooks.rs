@@ -162,7 +162,7 @@ async fn handle(
         duplicate: !made,
         reason: None,
     };
-    let message = made.then(|| SyncMessage {
+    let message = made.then_some(SyncMessage {
         tenant,
         job_id: job.id,
     });

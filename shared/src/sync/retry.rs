@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-#[cfg(test)]
+#[cfg(any(test, feature = "mock-platforms"))]
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where the client reads the time and how it waits. Tests use a virtual clock so throttling
@@ -81,13 +81,13 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 /// A clock that moves only when someone sleeps on it: the mocks' tests wait without waiting.
-#[cfg(test)]
+#[cfg(any(test, feature = "mock-platforms"))]
 #[derive(Debug, Default)]
-pub(crate) struct VirtualClock {
+pub struct VirtualClock {
     micros: AtomicU64,
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "mock-platforms"))]
 impl Clock for VirtualClock {
     fn now(&self) -> Duration {
         Duration::from_micros(self.micros.load(Ordering::SeqCst))

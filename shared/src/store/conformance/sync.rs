@@ -508,7 +508,7 @@ pub(super) async fn orders_are_read_back_by_last_change_with_their_lines(store: 
     let later = start_kind(store, &demo, "orders-2", FeedKind::Orders).await;
     let changed = super::feeds::order("A-1", &[("C", 2, 999)]);
     store
-        .apply_order_batch(&later, &[changed.clone()], &[])
+        .apply_order_batch(&later, std::slice::from_ref(&changed), &[])
         .await
         .unwrap();
     let c3 = rest.last().unwrap();

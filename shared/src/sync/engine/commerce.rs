@@ -206,7 +206,9 @@ impl Work<'_> {
                 self.problem(record, code, problem.to_string(), detail);
             }
             self.store_levels(&levels).await?;
-            at.newest = at.newest.max(page.levels.iter().map(|l| l.updated_at).max());
+            at.newest = at
+                .newest
+                .max(page.levels.iter().map(|l| l.updated_at).max());
             at = match page.next {
                 Some(after) => LevelsResume {
                     after: Some(after),
@@ -214,7 +216,10 @@ impl Work<'_> {
                 },
                 None => {
                     if let Some(newest) = at.newest {
-                        let moment = cursor.locations.entry(location.id.clone()).or_insert(newest);
+                        let moment = cursor
+                            .locations
+                            .entry(location.id.clone())
+                            .or_insert(newest);
                         *moment = (*moment).max(newest);
                         self.move_cursor(to_json(&cursor)).await?;
                     }

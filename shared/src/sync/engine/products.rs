@@ -298,11 +298,11 @@ impl Work<'_> {
             for event in &page.events {
                 self.archive(&event.subject_id).await?;
             }
-            if let Some(newest) = page.events.iter().map(|e| e.occurred_at).max() {
-                if cursor.deleted_at.is_none_or(|c| c < newest) {
-                    cursor.deleted_at = Some(newest);
-                    self.move_cursor(to_json(&cursor)).await?;
-                }
+            if let Some(newest) = page.events.iter().map(|e| e.occurred_at).max()
+                && cursor.deleted_at.is_none_or(|c| c < newest)
+            {
+                cursor.deleted_at = Some(newest);
+                self.move_cursor(to_json(&cursor)).await?;
             }
             self.job.progress.pages += 1;
             self.job.progress.resume = page.next.clone();
@@ -342,10 +342,10 @@ impl Work<'_> {
             }
             self.store_products(products, erp).await?;
             // Pages go by id, not time: the cursor is safe to store only once the pull is over.
-            if pull.is_done() {
-                if let Some(cursor) = pull.cursor() {
-                    self.move_cursor(to_json(&cursor)).await?;
-                }
+            if pull.is_done()
+                && let Some(cursor) = pull.cursor()
+            {
+                self.move_cursor(to_json(&cursor)).await?;
             }
             self.job.progress.pages += 1;
             self.job.progress.resume = Some(to_json(&pull));
@@ -473,7 +473,7 @@ impl Work<'_> {
                             content.description = existing.content.description.clone();
                         }
                         if erp.price {
-                            content.price = existing.content.price.clone();
+                            content.price = existing.content.price;
                         }
                         if erp.stock {
                             content.quantity = existing.content.quantity;

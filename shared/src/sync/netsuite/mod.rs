@@ -46,8 +46,7 @@ mod orders;
 mod suiteql;
 mod transport;
 
-// The mock NetSuite: switch to `#[cfg(any(test, feature = "mock-platforms"))]` to export it.
-#[cfg(test)]
+#[cfg(any(test, feature = "mock-platforms"))]
 pub mod mock;
 #[cfg(test)]
 mod tests;
