@@ -40,6 +40,9 @@ pub fn check_request(
         site_url: None,
         account_id: None,
         max_concurrency: None,
+        time_zone: None,
+        currency: None,
+        default_customer_id: None,
         base_url,
         objects: objects(platform, request.objects.unwrap_or_default())?,
         webhooks: false,
@@ -72,6 +75,36 @@ pub fn check_request(
                 )));
             }
             settings.max_concurrency = Some(limit);
+            settings.time_zone = Some(match request.time_zone {
+                Some(zone) => zone
+                    .trim()
+                    .parse::<chrono_tz::Tz>()
+                    .map_err(|_| {
+                        invalid(format!("`time_zone`: `{zone}` is not an IANA time zone"))
+                    })?
+                    .name()
+                    .to_owned(),
+                None => "UTC".to_owned(),
+            });
+            settings.currency = request
+                .currency
+                .map(|code| {
+                    crate::domain::Currency::parse(code.trim())
+                        .map(|c| c.as_str().to_owned())
+                        .map_err(|e| invalid(format!("`currency`: {e}")))
+                })
+                .transpose()?;
+            settings.default_customer_id = request
+                .default_customer_id
+                .map(|id| {
+                    let id = id.trim().to_owned();
+                    let ok =
+                        !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit());
+                    ok.then_some(id).ok_or_else(|| {
+                        invalid("`default_customer_id`: a NetSuite internal id, digits only".into())
+                    })
+                })
+                .transpose()?;
         }
     }
     let mut secrets = stored.cloned().unwrap_or_default();

@@ -189,6 +189,14 @@ pub struct ConnectionRequest {
     /// NetSuite: the account's concurrency limit, 1 to 50 (default 5).
     #[schemars(range(min = 1, max = 50))]
     pub max_concurrency: Option<u32>,
+    /// NetSuite: the integration user's time zone preference (IANA, default `UTC`): SuiteQL
+    /// shows and reads times in it.
+    pub time_zone: Option<String>,
+    /// NetSuite: the currency of item prices (ISO 4217); items are pulled only with it.
+    pub currency: Option<String>,
+    /// NetSuite: the internal id of the customer sales orders are entered under; orders are
+    /// pushed only with it.
+    pub default_customer_id: Option<String>,
     /// Shopify: the app's client secret; WooCommerce: the webhooks' secret. Optional: the
     /// webhook endpoints verify deliveries with it and refuse them without it.
     pub webhook_secret: Option<String>,
@@ -213,6 +221,15 @@ pub struct ConnectionSettings {
     /// NetSuite: the concurrency limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u32>,
+    /// NetSuite: the integration user's time zone (IANA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// NetSuite: the currency of item prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// NetSuite: the customer sales orders are entered under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_customer_id: Option<String>,
     /// The API base URL override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
@@ -261,6 +278,9 @@ pub fn allowed_fields(platform: Platform) -> &'static [&'static str] {
         Platform::NetSuite => &[
             "account_id",
             "max_concurrency",
+            "time_zone",
+            "currency",
+            "default_customer_id",
             "base_url",
             "objects",
             "consumer_key",

@@ -46,7 +46,7 @@ impl Work<'_> {
         remote: &Remote,
         direction: Direction,
     ) -> Result<Step, SyncError> {
-        if !direction.pulls() {
+        if !direction.pulls() && !matches!(remote, Remote::NetSuite(_)) {
             return Err(SyncError::Unrunnable(format!(
                 "{} owns its orders: they are pulled, never pushed to it",
                 self.job.platform
@@ -55,6 +55,7 @@ impl Work<'_> {
         match remote {
             Remote::Shopify(client) => self.shopify_orders(client).await,
             Remote::WooCommerce(client) => self.woo_orders(client).await,
+            Remote::NetSuite(client) => self.netsuite_orders(client, direction).await,
         }
     }
 
@@ -64,6 +65,16 @@ impl Work<'_> {
         remote: &Remote,
         direction: Direction,
     ) -> Result<Step, SyncError> {
+        let client = match remote {
+            Remote::Shopify(client) => client,
+            Remote::NetSuite(client) => return self.netsuite_stock(client, direction).await,
+            Remote::WooCommerce(_) => {
+                return Err(SyncError::Unrunnable(
+                    "WooCommerce stock comes with its products (stock_quantity): sync products"
+                        .into(),
+                ));
+            }
+        };
         if !direction.pulls() {
             return Err(SyncError::Unrunnable(
                 "stock is pulled, never pushed to a shop".into(),
@@ -75,12 +86,7 @@ impl Work<'_> {
             );
             return Ok(Step::Done);
         }
-        match remote {
-            Remote::Shopify(client) => self.shopify_levels(client).await,
-            Remote::WooCommerce(_) => Err(SyncError::Unrunnable(
-                "WooCommerce stock comes with its products (stock_quantity): sync products".into(),
-            )),
-        }
+        self.shopify_levels(client).await
     }
 
     async fn shopify_orders(&mut self, client: &ShopifyClient) -> Result<Step, SyncError> {
@@ -254,7 +260,10 @@ impl Work<'_> {
         Ok(())
     }
 
-    async fn store_levels(&mut self, levels: &[InventoryUpsert]) -> Result<(), SyncError> {
+    pub(super) async fn store_levels(
+        &mut self,
+        levels: &[InventoryUpsert],
+    ) -> Result<(), SyncError> {
         if levels.is_empty() {
             return Ok(());
         }

@@ -14,6 +14,7 @@
 //! inside the host's message lock.
 
 mod commerce;
+mod netsuite;
 mod products;
 mod remote;
 mod schedule;

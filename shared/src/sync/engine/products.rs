@@ -23,6 +23,8 @@ use crate::ai::schema::{EnrichmentOutput, edited_payload};
 use crate::connections::{Direction, ObjectKind, Platform};
 use crate::domain::{Currency, ProductContent, Sku};
 use crate::store::{ProductUpsert, ProductView, SyncLink, SyncTargets, owned_fields_hash};
+use crate::sync::netsuite::NetSuiteItem;
+use crate::sync::netsuite::map::item_rows;
 use crate::sync::shopify::map::{ProblemKind, VariantProblem};
 use crate::sync::shopify::{self, ShopifyClient, ShopifyProduct};
 use crate::sync::woocommerce::{self, Pull, WooClient, WooCursor, WooProduct};
@@ -127,6 +129,18 @@ pub struct RemoteProduct {
 }
 
 impl RemoteProduct {
+    /// An ERP item: one row, nothing of it pushed back.
+    pub(super) fn from_netsuite(item: &NetSuiteItem, currency: Currency) -> Self {
+        let mapped = item_rows(item, currency);
+        RemoteProduct {
+            remote_id: item.id.to_string(),
+            updated_at: Some(item.modified),
+            owned: OwnedFields::default(),
+            rows: mapped.rows.into_iter().map(|row| (None, row)).collect(),
+            problems: mapped.problems,
+        }
+    }
+
     fn from_shopify(product: &ShopifyProduct, currency: Currency) -> Self {
         let mapped = shopify::map::product_rows(product, currency);
         let variant_of = |sku: &Sku| {
@@ -197,6 +211,7 @@ impl Work<'_> {
         let shop = match remote {
             Remote::Shopify(client) => Shop::Shopify(client),
             Remote::WooCommerce(client) => Shop::Woo(client),
+            Remote::NetSuite(client) => return self.netsuite_items(client, direction).await,
         };
         let currency = self.shop_currency(&shop).await?;
         let erp = self.erp_owns().await?;
@@ -425,7 +440,7 @@ impl Work<'_> {
     }
 
     /// Stores one page of remote products under the ownership rules, with their links.
-    async fn store_products(
+    pub(super) async fn store_products(
         &mut self,
         products: Vec<RemoteProduct>,
         erp: ErpOwns,
@@ -463,21 +478,14 @@ impl Work<'_> {
             for (position, (variant, mut content)) in product.rows.into_iter().enumerate() {
                 let link = links.get(&content.sku);
                 let echo = link.and_then(|l| l.pushed_hash.as_deref()) == Some(&remote_hash);
-                if echo || erp.price || erp.stock {
+                let from_erp = self.job.platform == Platform::NetSuite;
+                if echo || erp.price || erp.stock || from_erp {
                     let existing = self
                         .store
                         .get_product(&self.job.tenant, &content.sku)
                         .await?;
                     if let Some(existing) = existing {
-                        if echo {
-                            content.description = existing.content.description.clone();
-                        }
-                        if erp.price {
-                            content.price = existing.content.price;
-                        }
-                        if erp.stock {
-                            content.quantity = existing.content.quantity;
-                        }
+                        content = owned_content(content, existing.content, echo, erp, from_erp);
                     }
                 }
                 new_links.push(SyncLink {
@@ -507,7 +515,7 @@ impl Work<'_> {
     }
 
     /// Archives (soft-deletes) the products linked to remote product `remote_id`.
-    async fn archive(&mut self, remote_id: &str) -> Result<(), SyncError> {
+    pub(super) async fn archive(&mut self, remote_id: &str) -> Result<(), SyncError> {
         let links = self
             .store
             .sync_links_for_remote(&self.job.tenant, self.job.platform, remote_id)
@@ -718,6 +726,36 @@ impl Work<'_> {
             json!({ "sku": link.sku }),
         );
     }
+}
+
+/// The row to store for `pulled` when `stored` exists, under the ownership rules: the ERP
+/// owns price and stock (and a pull from it changes nothing else); a shop owns the rest, but
+/// its description is ours when it only echoes our push (`echo`).
+fn owned_content(
+    pulled: ProductContent,
+    stored: ProductContent,
+    echo: bool,
+    erp: ErpOwns,
+    from_erp: bool,
+) -> ProductContent {
+    if from_erp {
+        return ProductContent {
+            price: pulled.price,
+            quantity: pulled.quantity.or(stored.quantity),
+            ..stored
+        };
+    }
+    let mut content = pulled;
+    if echo {
+        content.description = stored.description;
+    }
+    if erp.price {
+        content.price = stored.price;
+    }
+    if erp.stock {
+        content.quantity = stored.quantity;
+    }
+    content
 }
 
 /// The inbox code and message of a variant problem.

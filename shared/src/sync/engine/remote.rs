@@ -2,6 +2,7 @@
 
 use crate::connections::{Connection, Platform};
 use crate::settings::Secret;
+use crate::sync::netsuite::{NetSuiteClient, NetSuiteConfig, NetSuiteError};
 use crate::sync::shopify::{API_VERSION, ShopifyClient, ShopifyError};
 use crate::sync::woocommerce::{WooClient, WooError};
 
@@ -14,6 +15,8 @@ pub enum Remote {
     Shopify(ShopifyClient),
     /// WooCommerce's REST API.
     WooCommerce(WooClient),
+    /// NetSuite's SuiteTalk REST web services.
+    NetSuite(NetSuiteClient),
 }
 
 impl Remote {
@@ -51,9 +54,27 @@ impl Remote {
             )
             .map(Remote::WooCommerce)
             .map_err(woo_error),
-            Platform::NetSuite => Err(SyncError::Unrunnable(
-                "NetSuite sync is not available yet".into(),
-            )),
+            Platform::NetSuite => {
+                let mut config = NetSuiteConfig::new(
+                    setting(&settings.account_id, "account_id")?,
+                    secret("consumer_key")?.expose(),
+                    secret("consumer_secret")?,
+                    secret("token_id")?.expose(),
+                    secret("token_secret")?,
+                );
+                if let Some(limit) = settings.max_concurrency {
+                    config.max_concurrency = limit;
+                }
+                config.base_url = settings.base_url.clone();
+                if let Some(zone) = &settings.time_zone {
+                    config.time_zone = zone.parse().map_err(|_| {
+                        SyncError::Unrunnable(format!("the connection's time zone `{zone}`"))
+                    })?;
+                }
+                NetSuiteClient::new(config)
+                    .map(Remote::NetSuite)
+                    .map_err(netsuite_error)
+            }
         }
     }
 
@@ -68,10 +89,12 @@ impl Remote {
                 ))
             }
             Remote::WooCommerce(client) => {
-                let mut pull = crate::sync::woocommerce::Pull::new(None);
-                let page = client.next_products(&mut pull).await.map_err(woo_error)?;
-                let total = page.map(|p| p.total).unwrap_or(0);
-                Ok(format!("the site answered: {total} products"))
+                let currency = client.currency().await.map_err(woo_error)?;
+                Ok(format!("the store answered: currency {currency}"))
+            }
+            Remote::NetSuite(client) => {
+                client.check().await.map_err(netsuite_error)?;
+                Ok("the account answered a SuiteQL query on items".into())
             }
         }
     }
@@ -91,6 +114,16 @@ pub(super) fn shopify_error(e: ShopifyError) -> SyncError {
 pub(super) fn woo_error(e: WooError) -> SyncError {
     SyncError::Platform {
         platform: Platform::WooCommerce,
+        auth: e.is_auth(),
+        retriable: e.is_retriable(),
+        message: e.to_string(),
+    }
+}
+
+/// A NetSuite failure as the engine sees it.
+pub(super) fn netsuite_error(e: NetSuiteError) -> SyncError {
+    SyncError::Platform {
+        platform: Platform::NetSuite,
         auth: e.is_auth(),
         retriable: e.is_retriable(),
         message: e.to_string(),
