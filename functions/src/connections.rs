@@ -282,10 +282,18 @@ async fn put(
     let key = credentials_key(state)?;
     let request = parse_request(platform, http)?;
     let stored = state.store.get_connection(tenant, platform).await?;
+    // The stored secrets are opened only when the request leaves out one that is needed, or
+    // the webhook secret while one is stored: then they are kept.
+    let stored_webhooks = stored
+        .as_ref()
+        .is_some_and(|record| record.settings.get("webhooks") == Some(&serde_json::json!(true)));
     let omits_a_secret = secret_fields(platform)
         .iter()
-        .chain(optional_secret_fields(platform))
-        .any(|name| secret_of(&request, name).is_none());
+        .any(|name| secret_of(&request, name).is_none())
+        || (stored_webhooks
+            && optional_secret_fields(platform)
+                .iter()
+                .any(|name| secret_of(&request, name).is_none()));
     let stored_secrets = match &stored {
         Some(record) if omits_a_secret => Some(open_stored(key, record)?),
         _ => None,

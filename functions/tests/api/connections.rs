@@ -327,3 +327,39 @@ async fn secrets_that_no_longer_open_must_all_be_sent_again() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_webhook_secret_is_optional_shown_as_set_and_kept_by_a_replace() {
+    let app = TestApp::spawn().await;
+    let plain = put(&app, "shopify", ADMIN, shopify("acme.myshopify.com")).await;
+    let body: Value = plain.json().await.expect("json");
+    assert_eq!(body["secrets"], json!({"access_token": "set"}));
+    assert_eq!(body["webhooks"], false);
+
+    let mut with_secret = shopify("acme.myshopify.com");
+    with_secret["webhook_secret"] = json!("whsec_0123456789abcdef");
+    let stored = put(&app, "shopify", ADMIN, with_secret).await;
+    let text = stored.text().await.expect("body");
+    assert!(!text.contains("whsec_0123456789abcdef"), "{text}");
+    let body: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        body["secrets"],
+        json!({"access_token": "set", "webhook_secret": "set"})
+    );
+
+    // A replace that sends neither secret keeps both.
+    let kept = put(
+        &app,
+        "shopify",
+        ADMIN,
+        json!({"shop_domain": "acme.myshopify.com"}),
+    )
+    .await;
+    let body: Value = kept.json().await.expect("json");
+    assert_eq!(body["webhooks"], true, "{body}");
+    assert_eq!(
+        body["secrets"],
+        json!({"access_token": "set", "webhook_secret": "set"})
+    );
+    app.stop().await;
+}
