@@ -124,6 +124,25 @@ impl MockWoo {
         Some(at)
     }
 
+    /// A bulk edit (wp-admin saves many products within one second): every product in `ids`
+    /// gets one new `date_modified_gmt`, which is returned. Ids the store does not hold are
+    /// left out.
+    pub fn touch_products(&self, ids: &[u64]) -> NaiveDateTime {
+        let mut store = self.lock();
+        let previous = store
+            .products
+            .iter()
+            .filter(|p| ids.contains(&p.id))
+            .map(|p| p.modified_gmt)
+            .max()
+            .unwrap_or_default();
+        let at = store.stamp(previous);
+        for product in store.products.iter_mut().filter(|p| ids.contains(&p.id)) {
+            product.modified_gmt = at;
+        }
+        at
+    }
+
     /// Moves product `id` to the trash: it leaves every list. `false` when there was none.
     pub fn delete_product(&self, id: u64) -> bool {
         let mut store = self.lock();

@@ -1,5 +1,5 @@
-//! A local WooCommerce: `/wp-json/wc/v3/products`, its variations, `PUT /products/{id}` and
-//! `/orders` over an in-memory store, with the documented pagination headers,
+//! A local WooCommerce: `/wp-json/wc/v3/products`, `GET`/`PUT /products/{id}`, its
+//! variations, `/orders` and `/data/currencies/current` (EUR) over an in-memory store, with the documented pagination headers,
 //! `modified_after` compared strictly to the second (site-local at UTC-3 unless
 //! `dates_are_gmt=true`), Basic auth and OAuth 1.0a query signatures checked by recomputing
 //! them, WP error bodies, and queued 429/503 storms.
@@ -234,6 +234,16 @@ fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// WooCommerce's answer for a product id it does not hold (never created, or trashed and
+/// emptied).
+fn invalid_id() -> Response {
+    wp_error(
+        StatusCode::NOT_FOUND,
+        "woocommerce_rest_product_invalid_id",
+        "Invalid ID.",
+    )
+}
+
 async fn handle(
     State(state): State<Arc<Mutex<StoreState>>>,
     method: Method,
@@ -299,13 +309,17 @@ async fn handle(
             orders.sort_by_key(|o| o.id);
             paged(orders.into_iter().map(render_order).collect(), &param)
         }
+        (Method::GET, ["products", id]) => match find(&state, id) {
+            Some(product) => axum::Json(render(product)).into_response(),
+            None => invalid_id(),
+        },
+        // The store's currency, as `GET /data/currencies/current` documents it.
+        (Method::GET, ["data", "currencies", "current"]) => {
+            axum::Json(json!({"code": "EUR", "name": "Euro", "symbol": "&euro;"})).into_response()
+        }
         (Method::GET, ["products", id, "variations"]) => {
             let Some(product) = find(&state, id) else {
-                return wp_error(
-                    StatusCode::NOT_FOUND,
-                    "woocommerce_rest_product_invalid_id",
-                    "Invalid ID.",
-                );
+                return invalid_id();
             };
             let items: Vec<Value> = product
                 .variations
@@ -321,11 +335,7 @@ async fn handle(
                 .ok()
                 .filter(|id| state.products.iter().any(|p| p.id == *id))
             else {
-                return wp_error(
-                    StatusCode::NOT_FOUND,
-                    "woocommerce_rest_product_invalid_id",
-                    "Invalid ID.",
-                );
+                return invalid_id();
             };
             let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
                 return wp_error(
