@@ -31,4 +31,5 @@ mod product_enrichment;
 mod product_writes;
 mod products;
 mod sync;
+mod sync_woocommerce;
 mod uploads;
