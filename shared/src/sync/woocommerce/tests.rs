@@ -342,3 +342,43 @@ async fn the_public_mock_serves_seeded_products_merchant_edits_trash_and_records
     assert_eq!(store.trashed(), vec![simple[0]]);
     assert_eq!(store.product_ids().len(), 6);
 }
+
+#[tokio::test]
+async fn the_public_mock_answers_the_store_currency_and_single_products_as_documented() {
+    use super::mock::{MockWoo, MockWooOptions};
+
+    let store = MockWoo::start(MockWooOptions::default()).await;
+    let ids = store.seed_products(2, 0);
+    let variable = store.seed_products(1, 2);
+    let client = store.client();
+    assert_eq!(client.currency().await.unwrap().as_str(), "EUR");
+
+    let one = client.product(ids[1]).await.unwrap().expect("listed");
+    assert_eq!((one.id, one.sku.as_str()), (ids[1], "WOO-2"));
+    let (listed, _) = pull(&client, None).await;
+    assert_eq!(Some(&one), listed.iter().find(|p| p.id == ids[1]));
+    let parent = client.product(variable[0]).await.unwrap().expect("listed");
+    assert!(parent.is_variable());
+    assert_eq!(parent.variations.len(), 2);
+
+    assert!(store.delete_product(ids[0]));
+    assert_eq!(client.product(ids[0]).await.unwrap(), None);
+    assert_eq!(client.product(9999).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_bulk_edit_ties_products_to_one_second_that_an_id_ordered_pull_reads_once() {
+    use super::mock::{MockWoo, MockWooOptions};
+
+    let store = MockWoo::start(MockWooOptions::default()).await;
+    let seeded = store.seed_products(230, 0);
+    let client = store.client();
+    let (_, cursor) = pull(&client, None).await;
+    let tied: Vec<u64> = seeded.iter().copied().step_by(2).collect();
+    let at = store.touch_products(&tied);
+    let (changed, next) = pull(&client, cursor).await;
+    assert_eq!(ids(&changed), tied);
+    assert!(changed.iter().all(|p| p.date_modified_gmt == at));
+    let (again, _) = pull(&client, next).await;
+    assert!(again.is_empty(), "the tie was read twice: {:?}", ids(&again));
+}
