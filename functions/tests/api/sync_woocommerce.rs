@@ -146,16 +146,20 @@ async fn a_pull_lands_every_sku_once_with_ties_across_pages_then_reads_only_chan
         "<p>Rewritten by the merchant.</p>"
     );
 
-    // Nothing changed: the tie window is listed again but none of it is taken twice.
+    // Nothing changed: nothing is read, or (when the last run read in the tie's own second,
+    // when more could have changed unseen) that second's products once more, never in part.
     let third = sync(&app, "products").await;
-    assert_eq!(third["progress"]["read"], 0, "{third}");
+    let again = third["progress"]["read"].as_u64().unwrap();
+    assert!(again == 0 || again == 130, "{third}");
     assert_eq!(third["progress"]["updated"], 0, "{third}");
+    assert_eq!(third["progress"]["inserted"], 0, "{third}");
 
-    // One variable product changes: its three rows, and nothing else.
+    // One variable product changes: its three rows, besides at most that tie window.
     mock.edit_product(variable[0], "<p>New fabric.</p>")
         .expect("edited");
     let fourth = sync(&app, "products").await;
-    assert_eq!(fourth["progress"]["read"], 1, "{fourth}");
+    let read = fourth["progress"]["read"].as_u64().unwrap();
+    assert!(read == 1 || read == 131, "{fourth}");
     assert_eq!(fourth["progress"]["updated"], 3, "{fourth}");
     assert_eq!(
         product(&app, "WOO-151-3").await["description"],

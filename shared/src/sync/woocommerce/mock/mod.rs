@@ -252,6 +252,29 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let mut state = state.lock().unwrap();
+    let mut response = respond(&mut state, method, uri, headers, body);
+    // On the virtual clock the site's `Date` is its own clock, never behind a stamp it gave
+    // (on the wall clock the server sets `Date` itself).
+    if !state.wall_clock {
+        let newest = state
+            .products
+            .iter()
+            .map(|p| p.modified_gmt)
+            .chain(state.orders.iter().map(|o| o.modified_gmt))
+            .fold(state.now, NaiveDateTime::max);
+        let date = newest.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        response.headers_mut().insert("date", date.parse().unwrap());
+    }
+    response
+}
+
+fn respond(
+    state: &mut StoreState,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     state.requests += 1;
     if let Some(storm) = state.storm.pop_front() {
         return match storm {
@@ -273,7 +296,7 @@ async fn handle(
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     let url = Url::parse(&format!("http://{host}{uri}")).unwrap();
-    if let Err(response) = authenticate(&mut state, &method, &url, &headers) {
+    if let Err(response) = authenticate(state, &method, &url, &headers) {
         return *response;
     }
     let query: Vec<(String, String)> = url
