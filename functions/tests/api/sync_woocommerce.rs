@@ -95,6 +95,44 @@ async fn the_connection_test_accepts_the_right_keys_and_says_a_wrong_secret_is_r
 }
 
 #[tokio::test]
+async fn a_default_connection_syncs_products_and_orders_and_has_no_stock_job_to_fail() {
+    let mock = MockWoo::start(MockWooOptions::default()).await;
+    mock.seed_products(2, 0);
+    let app = TestApp::spawn().await;
+    let body = json!({
+        "site_url": mock.site_url(),
+        "consumer_key": mock.consumer_key(),
+        "consumer_secret": mock.consumer_secret(),
+        "base_url": mock.base_url(),
+    });
+    let mut stock = body.clone();
+    stock["objects"] = json!({"inventory": {"direction": "pull"}});
+    let refused = call(&app, Method::PUT, "/connections/woocommerce", Some(stock)).await;
+    let detail = problem(refused, 400).await;
+    assert!(detail.contains("objects.inventory"), "{detail}");
+    let created = call(&app, Method::PUT, "/connections/woocommerce", Some(body)).await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(
+        created["objects"]["inventory"]["direction"], "off",
+        "{created}"
+    );
+
+    // Everything the connection syncs, started at once: every job succeeds.
+    let started = call(&app, Method::POST, "/connections/woocommerce/sync", None).await;
+    assert_eq!(started.status(), 202);
+    let started: Value = started.json().await.unwrap();
+    let mut kinds = BTreeSet::new();
+    for item in started["items"].as_array().unwrap() {
+        let job = finished(&app, item["id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "succeeded", "{job}");
+        kinds.insert(job["kind"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(kinds, BTreeSet::from(["orders".into(), "products".into()]));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_pull_lands_every_sku_once_with_ties_across_pages_then_reads_only_changes() {
     let mock = MockWoo::start(MockWooOptions::default()).await;
     // 150 simple products (WOO-1 … WOO-150) and 20 variable ones of three variations each

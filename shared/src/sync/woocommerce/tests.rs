@@ -425,7 +425,7 @@ async fn a_product_edited_behind_the_page_being_read_is_not_lost() {
     let mut first = Pull::new(None);
     client.next_products(&mut first).await.unwrap();
     // While page 2 is fetched, the merchant saves 105 (page 1, read) then 349 (page 3).
-    let mut edit = |id: u64, seconds: i64| {
+    let edit = |id: u64, seconds: i64| {
         let mut state = store.state();
         state.now = newest + chrono::Duration::seconds(seconds);
         let at = state.now;

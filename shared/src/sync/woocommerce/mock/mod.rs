@@ -318,7 +318,7 @@ fn respond(
     match (method, path.as_slice()) {
         (Method::GET, ["products"]) => {
             state.list_requests += 1;
-            list_products(&state, &param)
+            list_products(state, &param)
         }
         (Method::GET, ["orders"]) => {
             let Some((gmt, after)) = modified_filter(&param) else {
@@ -332,7 +332,7 @@ fn respond(
             orders.sort_by_key(|o| o.id);
             paged(orders.into_iter().map(render_order).collect(), &param)
         }
-        (Method::GET, ["products", id]) => match find(&state, id) {
+        (Method::GET, ["products", id]) => match find(state, id) {
             Some(product) => axum::Json(render(product)).into_response(),
             None => invalid_id(),
         },
@@ -341,7 +341,7 @@ fn respond(
             axum::Json(json!({"code": "EUR", "name": "Euro", "symbol": "&euro;"})).into_response()
         }
         (Method::GET, ["products", id, "variations"]) => {
-            let Some(product) = find(&state, id) else {
+            let Some(product) = find(state, id) else {
                 return invalid_id();
             };
             let items: Vec<Value> = product
@@ -368,7 +368,7 @@ fn respond(
                 );
             };
             state.updates.push((id, Value::Object(fields.clone())));
-            let previous = find(&state, &id.to_string()).unwrap().modified_gmt;
+            let previous = find(state, &id.to_string()).unwrap().modified_gmt;
             let now = state.stamp(previous);
             let product = state.products.iter_mut().find(|p| p.id == id).unwrap();
             if let Some(text) = fields.get("description").and_then(Value::as_str) {
