@@ -428,6 +428,8 @@ async fn woocommerce_webhooks_are_verified_deduplicated_and_run_as_targeted_jobs
     assert_eq!(job_count(&app).await, 2);
 
     // A deletion archives the product: gone from the API.
+    mock.edit_product(ids[2], "<p>Last words.</p>")
+        .expect("edited");
     mock.delete_product(ids[2]);
     let deleted = json!({"id": ids[2]}).to_string();
     let response = deliver(
@@ -442,12 +444,22 @@ async fn woocommerce_webhooks_are_verified_deduplicated_and_run_as_targeted_jobs
     let job = finished(&app, receipt["job"].as_str().unwrap()).await;
     assert_eq!(job["progress"]["archived"], 1, "{job}");
     assert_eq!(app.get("/products/WOO-3", Some(KEY)).await.status(), 404);
+    // A late `product.updated` (it was edited just before it was trashed) finds it in the
+    // trash: it stays archived, its last edit not taken.
+    let late = json!({"id": ids[2]}).to_string();
+    let response = deliver(&app, Some("product.updated"), "9005", &late, WEBHOOK_SECRET).await;
+    let receipt: Value = response.json().await.unwrap();
+    let job = finished(&app, receipt["job"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["progress"]["read"], 0, "{job}");
+    assert_eq!(job["progress"]["updated"], 0, "{job}");
+    assert_eq!(app.get("/products/WOO-3", Some(KEY)).await.status(), 404);
 
     // WooCommerce pings a new webhook with a form body and no topic: 200, nothing queued.
     let ping = deliver(&app, None, "9004", "webhook_id=12", WEBHOOK_SECRET).await;
     assert_eq!(ping.status(), 200);
     let receipt: Value = ping.json().await.unwrap();
     assert_eq!(receipt["accepted"], false, "{receipt}");
-    assert_eq!(job_count(&app).await, 3);
+    assert_eq!(job_count(&app).await, 4);
     app.stop().await;
 }

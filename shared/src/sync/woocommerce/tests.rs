@@ -366,7 +366,8 @@ async fn the_public_mock_answers_the_store_currency_and_single_products_as_docum
     assert_eq!(parent.variations.len(), 2);
 
     assert!(store.delete_product(ids[0]));
-    assert_eq!(client.product(ids[0]).await.unwrap(), None);
+    let trashed = client.product(ids[0]).await.unwrap().expect("still shown");
+    assert_eq!(trashed.status, "trash");
     assert_eq!(client.product(9999).await.unwrap(), None);
 }
 

@@ -143,21 +143,21 @@ impl MockWoo {
         at
     }
 
-    /// Moves product `id` to the trash: it leaves every list. `false` when there was none.
+    /// Moves product `id` to the trash: it leaves every list, and `GET /products/{id}` shows
+    /// it with status `trash`, as WooCommerce does. `false` when there was none.
     pub fn delete_product(&self, id: u64) -> bool {
         let mut store = self.lock();
-        let before = store.products.len();
-        store.products.retain(|p| p.id != id);
-        let deleted = store.products.len() < before;
-        if deleted {
-            store.trashed.push(id);
-        }
-        deleted
+        let Some(at) = store.products.iter().position(|p| p.id == id) else {
+            return false;
+        };
+        let product = store.products.remove(at);
+        store.trashed.push(product);
+        true
     }
 
     /// The ids of the products moved to the trash, in order.
     pub fn trashed(&self) -> Vec<u64> {
-        self.lock().trashed.clone()
+        self.lock().trashed.iter().map(|p| p.id).collect()
     }
 
     /// Adds orders.

@@ -106,7 +106,7 @@ pub(super) struct StoreState {
     /// Stamp changes with the wall clock (to the second) instead of `now`.
     wall_clock: bool,
     /// Ids of products moved to the trash.
-    pub(super) trashed: Vec<u64>,
+    pub(super) trashed: Vec<MockProduct>,
 }
 
 /// A running mock store.
@@ -234,8 +234,8 @@ fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// WooCommerce's answer for a product id it does not hold (never created, or trashed and
-/// emptied).
+/// WooCommerce's answer for a product id it does not hold (never created, or deleted for
+/// good).
 fn invalid_id() -> Response {
     wp_error(
         StatusCode::NOT_FOUND,
@@ -334,7 +334,14 @@ fn respond(
         }
         (Method::GET, ["products", id]) => match find(state, id) {
             Some(product) => axum::Json(render(product)).into_response(),
-            None => invalid_id(),
+            None => match state.trashed.iter().find(|p| p.id.to_string() == *id) {
+                Some(product) => {
+                    let mut shown = render(product);
+                    shown["status"] = json!("trash");
+                    axum::Json(shown).into_response()
+                }
+                None => invalid_id(),
+            },
         },
         // The store's currency, as `GET /data/currencies/current` documents it.
         (Method::GET, ["data", "currencies", "current"]) => {
