@@ -282,20 +282,18 @@ async fn put(
     let key = credentials_key(state)?;
     let request = parse_request(platform, http)?;
     let stored = state.store.get_connection(tenant, platform).await?;
-    // The stored secrets are opened only when the request leaves out one that is needed, or
-    // the webhook secret while one is stored: then they are kept.
-    let stored_webhooks = stored
-        .as_ref()
-        .is_some_and(|record| record.settings.get("webhooks") == Some(&serde_json::json!(true)));
-    let omits_a_secret = secret_fields(platform)
-        .iter()
-        .any(|name| secret_of(&request, name).is_none())
-        || (stored_webhooks
-            && optional_secret_fields(platform)
-                .iter()
-                .any(|name| secret_of(&request, name).is_none()));
+    let omits = |names: &[&str]| names.iter().any(|name| secret_of(&request, name).is_none());
     let stored_secrets = match &stored {
-        Some(record) if omits_a_secret => Some(open_stored(key, record)?),
+        Some(record) if omits(secret_fields(platform)) => Some(open_stored(key, record)?),
+        // Every needed secret is sent again: an optional one sealed under another key is lost
+        // with that key rather than blocking the fix.
+        Some(record) if omits(optional_secret_fields(platform)) => {
+            match open_secrets(key, record) {
+                Ok(secrets) => Some(secrets),
+                Err(ConnectionError::Unreadable) => None,
+                Err(_) => Some(open_stored(key, record)?),
+            }
+        }
         _ => None,
     };
     let rules = match state.settings.mode {

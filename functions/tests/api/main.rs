@@ -32,4 +32,5 @@ mod product_writes;
 mod products;
 mod sync;
 mod sync_netsuite;
+mod sync_woocommerce;
 mod uploads;

@@ -10,10 +10,10 @@ use shared::sync::webhooks::sign;
 use crate::helpers::{TestApp, eventually};
 use crate::ingest::problem;
 
-const KEY: &str = "local-dev-key";
+pub(crate) const KEY: &str = "local-dev-key";
 const WEBHOOK_SECRET: &str = "whsec_test_5f2b8c0e1d4a";
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -69,7 +69,7 @@ async fn sync_products(app: &TestApp) -> Value {
     finished(app, &id).await
 }
 
-async fn finished(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn finished(app: &TestApp, id: &str) -> Value {
     eventually(120, "the sync job to end", || async {
         let job = app.get_json(&format!("/sync/jobs/{id}")).await;
         matches!(job["status"].as_str(), Some("succeeded" | "failed")).then_some(job)
@@ -78,7 +78,7 @@ async fn finished(app: &TestApp, id: &str) -> Value {
 }
 
 /// Every SKU the API lists, page by page.
-async fn all_skus(app: &TestApp) -> Vec<String> {
+pub(crate) async fn all_skus(app: &TestApp) -> Vec<String> {
     let mut skus = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -97,12 +97,12 @@ async fn all_skus(app: &TestApp) -> Vec<String> {
     }
 }
 
-async fn product(app: &TestApp, sku: &str) -> Value {
+pub(crate) async fn product(app: &TestApp, sku: &str) -> Value {
     app.get_json(&format!("/products/{sku}")).await
 }
 
 /// Waits until `sku`'s enrichment describes its current content.
-async fn enriched(app: &TestApp, sku: &str) -> Value {
+pub(crate) async fn enriched(app: &TestApp, sku: &str) -> Value {
     eventually(60, "the product's enrichment", || async {
         let product = product(app, sku).await;
         (product["enrichment"]["current"] == true).then_some(product)

@@ -159,11 +159,20 @@ fn objects(platform: Platform, request: ObjectsRequest) -> Result<Objects, Conne
             every_minutes: every,
         })
     };
-    Ok(Objects {
+    let objects = Objects {
         products: kind("products", request.products, defaults.products)?,
         inventory: kind("inventory", request.inventory, defaults.inventory)?,
         orders: kind("orders", request.orders, defaults.orders)?,
-    })
+    };
+    // A stock job could only fail every time it is scheduled.
+    if platform == Platform::WooCommerce && objects.inventory.direction != Direction::Off {
+        return Err(ConnectionError::Invalid(
+            "`objects.inventory.direction`: WooCommerce stock comes with its products \
+             (`stock_quantity`), so inventory is `off`: sync products"
+                .into(),
+        ));
+    }
+    Ok(objects)
 }
 
 /// `acme.myshopify.com`, lower-cased; a scheme or path is refused rather than guessed away.
@@ -282,6 +291,35 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("access_token"), "{error}");
+    }
+
+    #[test]
+    fn a_woocommerce_connection_has_no_stock_kind_of_its_own() {
+        let woo = |inventory: Option<Direction>| ConnectionRequest {
+            site_url: Some("https://shop.example.com".into()),
+            consumer_key: Some("ck_0123456789".into()),
+            consumer_secret: Some("cs_0123456789".into()),
+            objects: Some(ObjectsRequest {
+                inventory: inventory.map(|direction| ObjectSyncRequest {
+                    direction: Some(direction),
+                    every_minutes: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let (settings, _) =
+            check_request(Platform::WooCommerce, woo(None), None, AddressRules::Local).unwrap();
+        assert_eq!(settings.objects.inventory.direction, Direction::Off);
+        assert_eq!(settings.objects.products.direction, Direction::Both);
+        let error = check_request(
+            Platform::WooCommerce,
+            woo(Some(Direction::Pull)),
+            None,
+            AddressRules::Local,
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("objects.inventory"), "{error}");
     }
 
     #[test]

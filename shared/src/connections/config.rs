@@ -125,9 +125,15 @@ impl Objects {
             every_minutes,
         };
         match platform {
-            Platform::Shopify | Platform::WooCommerce => Objects {
+            Platform::Shopify => Objects {
                 products: every(Direction::Both, 60),
                 inventory: every(Direction::Pull, 30),
+                orders: every(Direction::Pull, 15),
+            },
+            // WooCommerce's stock is its products' `stock_quantity`: it comes with them.
+            Platform::WooCommerce => Objects {
+                products: every(Direction::Both, 60),
+                inventory: every(Direction::Off, 30),
                 orders: every(Direction::Pull, 15),
             },
             Platform::NetSuite => Objects {

@@ -406,6 +406,8 @@ impl Work<'_> {
                         continue;
                     };
                     match client.product(number).await.map_err(woo_error)? {
+                        // A trashed product is still shown, with its status: it is gone.
+                        Some(p) if p.status == "trash" => None,
                         Some(p) => {
                             let variations = if p.is_variable() {
                                 client.variations(p.id).await.map_err(woo_error)?
@@ -627,7 +629,12 @@ impl Work<'_> {
                 let Ok(id) = link.remote_id.parse::<u64>() else {
                     return Ok(());
                 };
-                let Some(remote) = client.product(id).await.map_err(woo_error)? else {
+                let Some(remote) = client
+                    .product(id)
+                    .await
+                    .map_err(woo_error)?
+                    .filter(|p| p.status != "trash")
+                else {
                     return Ok(());
                 };
                 let current = OwnedFields::of_woo(&remote);

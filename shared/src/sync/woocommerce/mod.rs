@@ -10,7 +10,9 @@
 //!   `modified_after` in GMT (`dates_are_gmt=true`). The cursor is `(date_modified_gmt, id)`:
 //!   the next pull asks from one second before it (WordPress compares strictly, to the
 //!   second) and drops what is not after it, so products sharing the cursor's second are
-//!   neither lost nor doubled.
+//!   neither lost nor doubled. The cursor never passes the second before the site's `Date`
+//!   on the first page: a product changed while the pull paged (behind a page already read)
+//!   or later in the cursor's own second is read again next time, not lost.
 //! - Variable products list variation ids only; [`WooClient::variations`] reads them.
 //! - Orders are pulled the same way ([`orders`]) and become [`crate::store::OrderUpsert`]s
 //!   with `channel = "woocommerce"`.
@@ -70,6 +72,11 @@ pub struct Pull {
     since: Option<WooCursor>,
     next_page: Option<u32>,
     high_water: Option<WooCursor>,
+    /// The site's clock (its `Date`) when it answered the first page. A record changed at or
+    /// after that second may have changed behind pages already read (pages go by id), so the
+    /// cursor never passes it.
+    #[serde(default)]
+    first_answer: Option<NaiveDateTime>,
 }
 
 impl Pull {
@@ -79,6 +86,7 @@ impl Pull {
             since,
             next_page: Some(1),
             high_water: since,
+            first_answer: None,
         }
     }
 
@@ -87,9 +95,20 @@ impl Pull {
         self.next_page.is_none()
     }
 
-    /// The greatest `(date_modified_gmt, id)` seen: the next pull's `since`.
+    /// The next pull's `since`: the greatest `(date_modified_gmt, id)` seen, held back to
+    /// just before the second the site answered the first page in. What changed in that
+    /// second or later (while the pull paged, or later in the same second as the last change
+    /// it read) is read again next time instead of lost; without a `Date` from the site, the
+    /// greatest seen.
     pub fn cursor(&self) -> Option<WooCursor> {
-        self.high_water
+        let seen = self.high_water?;
+        Some(match self.first_answer {
+            Some(at) => seen.min(WooCursor {
+                modified_gmt: at - chrono::Duration::seconds(1),
+                id: u64::MAX,
+            }),
+            None => seen,
+        })
     }
 }
 
@@ -226,6 +245,9 @@ impl WooClient {
             query.push(("modified_after", from.format(DATE_FORMAT).to_string()));
         }
         let answer = self.transport.send(Method::GET, path, &query, None).await?;
+        if pull.first_answer.is_none() {
+            pull.first_answer = site_clock(&answer);
+        }
         let (total, total_pages) = totals(&answer)?;
         let items: Vec<T> = decode(answer.body)?;
         let empty = items.is_empty();
@@ -307,6 +329,14 @@ impl WooClient {
             .await?;
         decode(answer.body)
     }
+}
+
+/// The site's clock from the answer's `Date` (an HTTP date, in GMT), if it sent a readable one.
+fn site_clock(answer: &Answer) -> Option<NaiveDateTime> {
+    let date = answer.headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    chrono::DateTime::parse_from_rfc2822(date)
+        .ok()
+        .map(|at| at.naive_utc())
 }
 
 /// `X-WP-Total` and `X-WP-TotalPages`.

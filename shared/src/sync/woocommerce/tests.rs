@@ -97,6 +97,8 @@ async fn a_second_pull_transfers_only_what_changed_since_the_cursor() {
     let (again, unchanged) = pull(&client, cursor).await;
     assert_eq!((again.len(), unchanged), (0, cursor));
     let later = start() + chrono::Duration::hours(2);
+    // The next run is a minute after those changes, by the site's clock.
+    store.state().now = later + chrono::Duration::minutes(1);
     for product in store
         .state()
         .products
@@ -234,6 +236,7 @@ async fn orders_are_pulled_incrementally_and_sales_map_with_the_woocommerce_chan
     use super::orders::{OrderProblem, order_upsert};
 
     let store = MockWoo::start_virtual(KEY, SECRET, Vec::new()).await;
+    store.state().now = start() + chrono::Duration::days(1);
     store.state().orders = (0..150)
         .map(|n| MockOrder {
             id: 1000 + n,
@@ -319,7 +322,8 @@ async fn the_public_mock_serves_seeded_products_merchant_edits_trash_and_records
         .unwrap();
     let (changed, next) = pull(&client, cursor).await;
     assert_eq!(ids(&changed), vec![simple[2]]);
-    assert_eq!(next.unwrap().modified_gmt, edited_at);
+    // Read in the second of the edit, the cursor may stay just before it (the tie window).
+    assert!(next > cursor && next.unwrap().modified_gmt <= edited_at);
 
     let wanted = EnrichedFields {
         description: Some("<p>Enriched</p>".into()),
@@ -341,4 +345,102 @@ async fn the_public_mock_serves_seeded_products_merchant_edits_trash_and_records
     assert_eq!(after_delete.len(), 6);
     assert_eq!(store.trashed(), vec![simple[0]]);
     assert_eq!(store.product_ids().len(), 6);
+}
+
+#[tokio::test]
+async fn the_public_mock_answers_the_store_currency_and_single_products_as_documented() {
+    use super::mock::{MockWoo, MockWooOptions};
+
+    let store = MockWoo::start(MockWooOptions::default()).await;
+    let ids = store.seed_products(2, 0);
+    let variable = store.seed_products(1, 2);
+    let client = store.client();
+    assert_eq!(client.currency().await.unwrap().as_str(), "EUR");
+
+    let one = client.product(ids[1]).await.unwrap().expect("listed");
+    assert_eq!((one.id, one.sku.as_str()), (ids[1], "WOO-2"));
+    let (listed, _) = pull(&client, None).await;
+    assert_eq!(Some(&one), listed.iter().find(|p| p.id == ids[1]));
+    let parent = client.product(variable[0]).await.unwrap().expect("listed");
+    assert!(parent.is_variable());
+    assert_eq!(parent.variations.len(), 2);
+
+    assert!(store.delete_product(ids[0]));
+    let trashed = client.product(ids[0]).await.unwrap().expect("still shown");
+    assert_eq!(trashed.status, "trash");
+    assert_eq!(client.product(9999).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_bulk_edit_ties_products_to_one_second_that_an_id_ordered_pull_reads_once() {
+    use super::mock::{MockWoo, MockWooOptions};
+
+    let store = MockWoo::start(MockWooOptions::default()).await;
+    let seeded = store.seed_products(230, 0);
+    let client = store.client();
+    let (_, cursor) = pull(&client, None).await;
+    let tied: Vec<u64> = seeded.iter().copied().step_by(2).collect();
+    let at = store.touch_products(&tied);
+    let (changed, next) = pull(&client, cursor).await;
+    assert_eq!(ids(&changed), tied);
+    assert!(changed.iter().all(|p| p.date_modified_gmt == at));
+    // Again: nothing, or (read in the tie's own second) the tie once more, never in part.
+    let (again, _) = pull(&client, next).await;
+    assert!(again.is_empty() || ids(&again) == tied, "{:?}", ids(&again));
+}
+
+#[tokio::test]
+async fn a_product_changed_in_the_cursor_second_after_the_pull_read_it_is_read_next_time() {
+    // One product a second; the site's clock stands at the newest one's second while the
+    // pull runs.
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(150, 1, start())).await;
+    let newest = start() + chrono::Duration::seconds(149);
+    store.state().now = newest;
+    let client = client(&store, "https://shop.example", SECRET);
+    let (all, cursor) = pull(&client, None).await;
+    assert_eq!(all.len(), 150);
+    // Later in that same second the merchant saves product 103, which the first page read.
+    store
+        .state()
+        .products
+        .iter_mut()
+        .find(|p| p.id == 103)
+        .unwrap()
+        .modified_gmt = newest;
+    // The next run comes later: 103 is not lost, and the newest product, sharing its second,
+    // comes again (the tie window).
+    store.state().now = newest + chrono::Duration::seconds(5);
+    let (next, after) = pull(&client, cursor).await;
+    assert_eq!(ids(&next), vec![103, 249]);
+    let (quiet, _) = pull(&client, after).await;
+    assert_eq!(ids(&quiet), Vec::<u64>::new());
+}
+
+#[tokio::test]
+async fn a_product_edited_behind_the_page_being_read_is_not_lost() {
+    // 250 products over three pages; the site's clock two seconds past the newest.
+    let store = MockWoo::start_virtual(KEY, SECRET, catalogue(250, 1, start())).await;
+    let newest = start() + chrono::Duration::seconds(249);
+    store.state().now = newest + chrono::Duration::seconds(2);
+    let client = client(&store, "https://shop.example", SECRET);
+    let mut first = Pull::new(None);
+    client.next_products(&mut first).await.unwrap();
+    // While page 2 is fetched, the merchant saves 105 (page 1, read) then 349 (page 3).
+    let edit = |id: u64, seconds: i64| {
+        let mut state = store.state();
+        state.now = newest + chrono::Duration::seconds(seconds);
+        let at = state.now;
+        state
+            .products
+            .iter_mut()
+            .find(|p| p.id == id)
+            .unwrap()
+            .modified_gmt = at;
+    };
+    edit(105, 3);
+    edit(349, 4);
+    while client.next_products(&mut first).await.unwrap().is_some() {}
+    store.state().now = newest + chrono::Duration::minutes(5);
+    let (next, _) = pull(&client, first.cursor()).await;
+    assert_eq!(ids(&next), vec![105, 349]);
 }

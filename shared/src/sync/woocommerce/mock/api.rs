@@ -124,21 +124,40 @@ impl MockWoo {
         Some(at)
     }
 
-    /// Moves product `id` to the trash: it leaves every list. `false` when there was none.
+    /// A bulk edit (wp-admin saves many products within one second): every product in `ids`
+    /// gets one new `date_modified_gmt`, which is returned. Ids the store does not hold are
+    /// left out.
+    pub fn touch_products(&self, ids: &[u64]) -> NaiveDateTime {
+        let mut store = self.lock();
+        let previous = store
+            .products
+            .iter()
+            .filter(|p| ids.contains(&p.id))
+            .map(|p| p.modified_gmt)
+            .max()
+            .unwrap_or_default();
+        let at = store.stamp(previous);
+        for product in store.products.iter_mut().filter(|p| ids.contains(&p.id)) {
+            product.modified_gmt = at;
+        }
+        at
+    }
+
+    /// Moves product `id` to the trash: it leaves every list, and `GET /products/{id}` shows
+    /// it with status `trash`, as WooCommerce does. `false` when there was none.
     pub fn delete_product(&self, id: u64) -> bool {
         let mut store = self.lock();
-        let before = store.products.len();
-        store.products.retain(|p| p.id != id);
-        let deleted = store.products.len() < before;
-        if deleted {
-            store.trashed.push(id);
-        }
-        deleted
+        let Some(at) = store.products.iter().position(|p| p.id == id) else {
+            return false;
+        };
+        let product = store.products.remove(at);
+        store.trashed.push(product);
+        true
     }
 
     /// The ids of the products moved to the trash, in order.
     pub fn trashed(&self) -> Vec<u64> {
-        self.lock().trashed.clone()
+        self.lock().trashed.iter().map(|p| p.id).collect()
     }
 
     /// Adds orders.

@@ -1,5 +1,5 @@
-//! A local WooCommerce: `/wp-json/wc/v3/products`, its variations, `PUT /products/{id}` and
-//! `/orders` over an in-memory store, with the documented pagination headers,
+//! A local WooCommerce: `/wp-json/wc/v3/products`, `GET`/`PUT /products/{id}`, its
+//! variations, `/orders` and `/data/currencies/current` (EUR) over an in-memory store, with the documented pagination headers,
 //! `modified_after` compared strictly to the second (site-local at UTC-3 unless
 //! `dates_are_gmt=true`), Basic auth and OAuth 1.0a query signatures checked by recomputing
 //! them, WP error bodies, and queued 429/503 storms.
@@ -106,7 +106,7 @@ pub(super) struct StoreState {
     /// Stamp changes with the wall clock (to the second) instead of `now`.
     wall_clock: bool,
     /// Ids of products moved to the trash.
-    pub(super) trashed: Vec<u64>,
+    pub(super) trashed: Vec<MockProduct>,
 }
 
 /// A running mock store.
@@ -234,6 +234,16 @@ fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// WooCommerce's answer for a product id it does not hold (never created, or deleted for
+/// good).
+fn invalid_id() -> Response {
+    wp_error(
+        StatusCode::NOT_FOUND,
+        "woocommerce_rest_product_invalid_id",
+        "Invalid ID.",
+    )
+}
+
 async fn handle(
     State(state): State<Arc<Mutex<StoreState>>>,
     method: Method,
@@ -242,6 +252,29 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let mut state = state.lock().unwrap();
+    let mut response = respond(&mut state, method, uri, headers, body);
+    // On the virtual clock the site's `Date` is its own clock, never behind a stamp it gave
+    // (on the wall clock the server sets `Date` itself).
+    if !state.wall_clock {
+        let newest = state
+            .products
+            .iter()
+            .map(|p| p.modified_gmt)
+            .chain(state.orders.iter().map(|o| o.modified_gmt))
+            .fold(state.now, NaiveDateTime::max);
+        let date = newest.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        response.headers_mut().insert("date", date.parse().unwrap());
+    }
+    response
+}
+
+fn respond(
+    state: &mut StoreState,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     state.requests += 1;
     if let Some(storm) = state.storm.pop_front() {
         return match storm {
@@ -263,7 +296,7 @@ async fn handle(
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     let url = Url::parse(&format!("http://{host}{uri}")).unwrap();
-    if let Err(response) = authenticate(&mut state, &method, &url, &headers) {
+    if let Err(response) = authenticate(state, &method, &url, &headers) {
         return *response;
     }
     let query: Vec<(String, String)> = url
@@ -285,7 +318,7 @@ async fn handle(
     match (method, path.as_slice()) {
         (Method::GET, ["products"]) => {
             state.list_requests += 1;
-            list_products(&state, &param)
+            list_products(state, &param)
         }
         (Method::GET, ["orders"]) => {
             let Some((gmt, after)) = modified_filter(&param) else {
@@ -299,13 +332,24 @@ async fn handle(
             orders.sort_by_key(|o| o.id);
             paged(orders.into_iter().map(render_order).collect(), &param)
         }
+        (Method::GET, ["products", id]) => match find(state, id) {
+            Some(product) => axum::Json(render(product)).into_response(),
+            None => match state.trashed.iter().find(|p| p.id.to_string() == *id) {
+                Some(product) => {
+                    let mut shown = render(product);
+                    shown["status"] = json!("trash");
+                    axum::Json(shown).into_response()
+                }
+                None => invalid_id(),
+            },
+        },
+        // The store's currency, as `GET /data/currencies/current` documents it.
+        (Method::GET, ["data", "currencies", "current"]) => {
+            axum::Json(json!({"code": "EUR", "name": "Euro", "symbol": "&euro;"})).into_response()
+        }
         (Method::GET, ["products", id, "variations"]) => {
-            let Some(product) = find(&state, id) else {
-                return wp_error(
-                    StatusCode::NOT_FOUND,
-                    "woocommerce_rest_product_invalid_id",
-                    "Invalid ID.",
-                );
+            let Some(product) = find(state, id) else {
+                return invalid_id();
             };
             let items: Vec<Value> = product
                 .variations
@@ -321,11 +365,7 @@ async fn handle(
                 .ok()
                 .filter(|id| state.products.iter().any(|p| p.id == *id))
             else {
-                return wp_error(
-                    StatusCode::NOT_FOUND,
-                    "woocommerce_rest_product_invalid_id",
-                    "Invalid ID.",
-                );
+                return invalid_id();
             };
             let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
                 return wp_error(
@@ -335,7 +375,7 @@ async fn handle(
                 );
             };
             state.updates.push((id, Value::Object(fields.clone())));
-            let previous = find(&state, &id.to_string()).unwrap().modified_gmt;
+            let previous = find(state, &id.to_string()).unwrap().modified_gmt;
             let now = state.stamp(previous);
             let product = state.products.iter_mut().find(|p| p.id == id).unwrap();
             if let Some(text) = fields.get("description").and_then(Value::as_str) {

@@ -28,8 +28,13 @@ pub(super) fn list_products<'a>(
         .collect();
     match param("orderby").unwrap_or("date") {
         "id" => items.sort_by_key(|p| p.id),
-        // `date` ties are broken arbitrarily, as WordPress does: by id descending here.
-        _ => items.sort_by_key(|p| (p.modified_gmt, std::cmp::Reverse(p.id))),
+        // WordPress leaves `date` ties to MySQL, which may order them differently from one
+        // query to the next: here by id descending on odd requests, ascending on even ones, so
+        // a client paging by date over a tie loses some products and doubles others.
+        _ if state.list_requests % 2 == 1 => {
+            items.sort_by_key(|p| (p.modified_gmt, std::cmp::Reverse(p.id)))
+        }
+        _ => items.sort_by_key(|p| (p.modified_gmt, p.id)),
     }
     if param("order").unwrap_or("desc") == "desc" {
         items.reverse();
