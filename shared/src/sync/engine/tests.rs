@@ -25,7 +25,7 @@ use crate::store::{
     ConnectionRecord, IssueQuery, IssueStatus, ProductQuery, ProductUpsert, SyncTrigger,
 };
 use crate::sync::shopify::mock::{
-    MockLineItem, MockOrder, MockShopify, MockShopifyOptions, ProductEdit,
+    MockLineItem, MockOrder, MockShopify, MockShopifyOptions, ProductEdit, Storm,
 };
 
 thread_local! {
@@ -935,4 +935,45 @@ async fn a_refused_token_fails_the_job_once_with_shopifys_message_and_stores_not
     assert!(again.summary.contains("already"), "{}", again.summary);
     assert_eq!(fx.shop.requests(), 1);
     assert_eq!(fx.stored_job(&message).await, job);
+}
+
+#[tokio::test]
+async fn a_shop_that_stays_throttled_leaves_the_job_to_a_later_delivery_which_resumes_it() {
+    let fx = fixture(40, pull_only(ObjectKind::Products)).await;
+    let message = fx.job("storm", ObjectKind::Products).await;
+    // The shop and page 1 answer; page 2 gets a 429 on every one of the client's attempts.
+    fx.shop.queue_storm(
+        [Storm::Pass, Storm::Pass]
+            .into_iter()
+            .chain(std::iter::repeat_n(Storm::TooMany("0.01"), 8)),
+    );
+    let error = run(&fx.store, &fx.key, &message, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        error.is_transient(),
+        "the host should deliver again: {error}"
+    );
+    assert_eq!(fx.shop.too_many_requests(), 8);
+    let paused = fx.stored_job(&message).await;
+    assert_eq!(paused.status, SyncStatus::Running);
+    assert_eq!(paused.lease_until, None, "the next delivery need not wait");
+    assert_eq!((paused.progress.pages, paused.progress.inserted), (1, 30));
+    assert!(paused.progress.resume.is_some() && paused.progress.error.is_none());
+    assert_eq!(fx.skus().await.len(), 30);
+
+    // Its runner is gone, so the timer's sweep sends it again too.
+    let swept = schedule(&fx.store, Utc::now()).await.unwrap();
+    assert!(swept.messages.contains(&message), "{swept:?}");
+
+    // The next delivery goes on from page 2.
+    let (job, _) = fx.run_to_end(&message).await;
+    assert_eq!(job.status, SyncStatus::Succeeded);
+    let p = &job.progress;
+    assert_eq!(
+        (p.pages, p.read, p.inserted, p.unchanged),
+        (3, 40, 80, 0),
+        "{p:?}"
+    );
+    assert_eq!(fx.skus().await.len(), 80);
 }
