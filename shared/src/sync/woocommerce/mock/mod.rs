@@ -1,5 +1,6 @@
-//! A local WooCommerce: `/wp-json/wc/v3/products`, its variations, `PUT /products/{id}` and
-//! `/orders` over an in-memory store, with the documented pagination headers,
+//! A local WooCommerce: `/wp-json/wc/v3/products`, one product, its variations,
+//! `PUT /products/{id}`, `/orders` and the store's currency (`/data/currencies/current`, EUR)
+//! over an in-memory store, with the documented pagination headers,
 //! `modified_after` compared strictly to the second (site-local at UTC-3 unless
 //! `dates_are_gmt=true`), Basic auth and OAuth 1.0a query signatures checked by recomputing
 //! them, WP error bodies, and queued 429/503 storms.
@@ -299,6 +300,18 @@ async fn handle(
             orders.sort_by_key(|o| o.id);
             paged(orders.into_iter().map(render_order).collect(), &param)
         }
+        // The store's currency, as `GET /data/currencies/current` answers it.
+        (Method::GET, ["data", "currencies", "current"]) => {
+            axum::Json(json!({"code": "EUR", "name": "Euro", "symbol": "&euro;"})).into_response()
+        }
+        (Method::GET, ["products", id]) => match find(&state, id) {
+            Some(product) => axum::Json(render(product)).into_response(),
+            None => wp_error(
+                StatusCode::NOT_FOUND,
+                "woocommerce_rest_product_invalid_id",
+                "Invalid ID.",
+            ),
+        },
         (Method::GET, ["products", id, "variations"]) => {
             let Some(product) = find(&state, id) else {
                 return wp_error(
