@@ -27,6 +27,7 @@ use crate::store::{
 use crate::sync::shopify::mock::{
     MockLineItem, MockOrder, MockShopify, MockShopifyOptions, ProductEdit, Storm,
 };
+use crate::sync::woocommerce::mock::{MockWoo, MockWooOptions};
 
 thread_local! {
     /// The slice this test thread's deliveries work for, when a test wants a shorter one.
@@ -148,12 +149,17 @@ impl Fixture {
         self.store.put_connection(&record).await.unwrap();
     }
 
-    /// Makes job `id` of `kind` (queued now) and the message that runs it.
+    /// Makes Shopify job `id` of `kind` (queued now) and the message that runs it.
     async fn job(&self, id: &str, kind: ObjectKind) -> SyncMessage {
+        self.job_on(Platform::Shopify, id, kind).await
+    }
+
+    /// Makes job `id` of `kind` on `platform` (queued now) and the message that runs it.
+    async fn job_on(&self, platform: Platform, id: &str, kind: ObjectKind) -> SyncMessage {
         let job = SyncJob::queued(
             self.tenant.clone(),
             id.to_owned(),
-            Platform::Shopify,
+            platform,
             kind,
             SyncTrigger::Manual,
             None,
@@ -976,4 +982,85 @@ async fn a_shop_that_stays_throttled_leaves_the_job_to_a_later_delivery_which_re
         "{p:?}"
     );
     assert_eq!(fx.skus().await.len(), 80);
+}
+
+#[tokio::test]
+async fn a_woocommerce_pull_resumes_at_its_page_and_stores_its_cursor_only_at_the_end() {
+    one_page_per_delivery();
+    // The tenant's Shopify connection is off; its WooCommerce store has 250 simple products.
+    let fx = fixture(0, pull_only(ObjectKind::Orders)).await;
+    let woo = MockWoo::start(MockWooOptions::default()).await;
+    let ids = woo.seed_products(250, 0);
+    let settings = ConnectionSettings {
+        shop_domain: None,
+        site_url: Some(woo.site_url().into()),
+        account_id: None,
+        max_concurrency: None,
+        base_url: Some(woo.base_url().into()),
+        objects: pull_only(ObjectKind::Products),
+        webhooks: false,
+    };
+    let secrets = ConnectionSecrets(BTreeMap::from([
+        ("consumer_key".to_owned(), woo.consumer_key().to_owned()),
+        (
+            "consumer_secret".to_owned(),
+            woo.consumer_secret().to_owned(),
+        ),
+    ]));
+    fx.put_connection(Platform::WooCommerce, &settings, &secrets)
+        .await;
+    let cursor = || async {
+        fx.store
+            .sync_cursor(&fx.tenant, Platform::WooCommerce, ObjectKind::Products)
+            .await
+            .unwrap()
+    };
+    let message = fx
+        .job_on(Platform::WooCommerce, "woo-1", ObjectKind::Products)
+        .await;
+
+    let first = fx.deliver(&message).await;
+    assert!(
+        first.next.is_some(),
+        "{} {:?}",
+        first.summary,
+        fx.stored_job(&message).await
+    );
+    let after_page_1 = fx.stored_job(&message).await;
+    assert_eq!(after_page_1.progress.inserted, 100);
+    // Pages go by id, not time: no cursor is safe before the pull is over.
+    assert_eq!(cursor().await, None);
+    assert!(fx.deliver(&message).await.next.is_some());
+    assert_eq!(fx.skus().await.len(), 200);
+    assert_eq!(cursor().await, None);
+
+    // A crash before page 2's checkpoint: the job row goes back to page 1's.
+    let mut crashed = after_page_1;
+    crashed.version = fx.stored_job(&message).await.version;
+    assert!(fx.store.save_sync_job(&crashed).await.unwrap());
+    let (job, _) = fx.run_to_end(&message).await;
+    assert_eq!(job.status, SyncStatus::Succeeded);
+    let p = &job.progress;
+    assert_eq!((p.pages, p.read), (3, 250), "{p:?}");
+    assert_eq!((p.inserted, p.unchanged), (150, 100), "{p:?}");
+    let skus: BTreeSet<String> = fx.skus().await.into_iter().collect();
+    assert_eq!(skus, (1..=250).map(|n| format!("WOO-{n}")).collect());
+    assert_eq!(fx.run_changes(&job).await, (250, 0));
+    let stored = cursor().await.unwrap();
+    assert!(stored.contains(&ids[249].to_string()), "{stored}");
+
+    // The next pull reads only what changed since.
+    woo.edit_product(ids[17], "<p>Rewritten by the merchant.</p>")
+        .unwrap();
+    let next = fx
+        .job_on(Platform::WooCommerce, "woo-2", ObjectKind::Products)
+        .await;
+    let (job, _) = fx.run_to_end(&next).await;
+    let p = &job.progress;
+    assert_eq!((p.read, p.inserted, p.updated), (1, 0, 1), "{p:?}");
+    let edited = fx.product("WOO-18").await.unwrap();
+    assert_eq!(
+        edited.content.description.as_deref(),
+        Some("<p>Rewritten by the merchant.</p>")
+    );
 }
