@@ -22,7 +22,8 @@ use crate::connections::{
 use crate::domain::{Currency, Money, ProductContent, Sku};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    ConnectionRecord, IssueQuery, IssueStatus, ProductQuery, ProductUpsert, SyncTrigger,
+    ConnectionRecord, IssueQuery, IssueStatus, ProductQuery, ProductUpsert, SyncTargets,
+    SyncTrigger,
 };
 use crate::sync::shopify::mock::{
     MockLineItem, MockOrder, MockShopify, MockShopifyOptions, ProductEdit, Storm,
@@ -156,13 +157,29 @@ impl Fixture {
 
     /// Makes job `id` of `kind` on `platform` (queued now) and the message that runs it.
     async fn job_on(&self, platform: Platform, id: &str, kind: ObjectKind) -> SyncMessage {
+        self.new_job(platform, id, kind, None).await
+    }
+
+    /// Makes job `id` of `kind` on `platform` (queued now), targeted at `targets` when given
+    /// (as a webhook would), and the message that runs it.
+    async fn new_job(
+        &self,
+        platform: Platform,
+        id: &str,
+        kind: ObjectKind,
+        targets: Option<SyncTargets>,
+    ) -> SyncMessage {
+        let trigger = match &targets {
+            Some(_) => SyncTrigger::Webhook,
+            None => SyncTrigger::Manual,
+        };
         let job = SyncJob::queued(
             self.tenant.clone(),
             id.to_owned(),
             platform,
             kind,
-            SyncTrigger::Manual,
-            None,
+            trigger,
+            targets,
             Utc::now(),
         );
         let (_, made) = self.store.create_sync_job(&job).await.unwrap();
@@ -202,6 +219,14 @@ impl Fixture {
     /// A job run from start to end, asserted to have succeeded.
     async fn sync(&self, id: &str, kind: ObjectKind) -> SyncJob {
         let message = self.job(id, kind).await;
+        let (job, outcome) = self.run_to_end(&message).await;
+        assert_eq!(job.status, SyncStatus::Succeeded, "{outcome:?} {job:?}");
+        job
+    }
+
+    /// A products job on `platform` run from start to end, asserted to have succeeded.
+    async fn sync_on(&self, platform: Platform, id: &str) -> SyncJob {
+        let message = self.job_on(platform, id, ObjectKind::Products).await;
         let (job, outcome) = self.run_to_end(&message).await;
         assert_eq!(job.status, SyncStatus::Succeeded, "{outcome:?} {job:?}");
         job
@@ -984,13 +1009,8 @@ async fn a_shop_that_stays_throttled_leaves_the_job_to_a_later_delivery_which_re
     assert_eq!(fx.skus().await.len(), 80);
 }
 
-#[tokio::test]
-async fn a_woocommerce_pull_resumes_at_its_page_and_stores_its_cursor_only_at_the_end() {
-    one_page_per_delivery();
-    // The tenant's Shopify connection is off; its WooCommerce store has 250 simple products.
-    let fx = fixture(0, pull_only(ObjectKind::Orders)).await;
-    let woo = MockWoo::start(MockWooOptions::default()).await;
-    let ids = woo.seed_products(250, 0);
+/// Connects the fixture's tenant to `woo` (products pulled).
+async fn connect_woo(fx: &Fixture, woo: &MockWoo) {
     let settings = ConnectionSettings {
         shop_domain: None,
         site_url: Some(woo.site_url().into()),
@@ -1009,6 +1029,16 @@ async fn a_woocommerce_pull_resumes_at_its_page_and_stores_its_cursor_only_at_th
     ]));
     fx.put_connection(Platform::WooCommerce, &settings, &secrets)
         .await;
+}
+
+#[tokio::test]
+async fn a_woocommerce_pull_resumes_at_its_page_and_stores_its_cursor_only_at_the_end() {
+    one_page_per_delivery();
+    // The tenant's Shopify connection is off; its WooCommerce store has 250 simple products.
+    let fx = fixture(0, pull_only(ObjectKind::Orders)).await;
+    let woo = MockWoo::start(MockWooOptions::default()).await;
+    let ids = woo.seed_products(250, 0);
+    connect_woo(&fx, &woo).await;
     let cursor = || async {
         fx.store
             .sync_cursor(&fx.tenant, Platform::WooCommerce, ObjectKind::Products)
@@ -1063,4 +1093,91 @@ async fn a_woocommerce_pull_resumes_at_its_page_and_stores_its_cursor_only_at_th
         edited.content.description.as_deref(),
         Some("<p>Rewritten by the merchant.</p>")
     );
+}
+
+#[tokio::test]
+async fn woocommerce_webhook_work_reads_archives_and_reports_just_the_named_products() {
+    let fx = fixture(0, pull_only(ObjectKind::Orders)).await;
+    let woo = MockWoo::start(MockWooOptions::default()).await;
+    let ids = woo.seed_products(4, 0);
+    connect_woo(&fx, &woo).await;
+    fx.sync_on(Platform::WooCommerce, "woo-full").await;
+    assert_eq!(fx.skus().await.len(), 4);
+    let targets = |ids: Vec<String>, deleted| SyncTargets {
+        ids,
+        deleted,
+        force_push: false,
+    };
+
+    // product.updated for product 2, product.updated for product 3 which is in the trash by
+    // the time it is read, product.deleted for product 1, and an id that is not one.
+    woo.edit_product(ids[1], "<p>New words</p>").unwrap();
+    assert!(woo.delete_product(ids[2]));
+    let named = vec![ids[1].to_string(), ids[2].to_string(), "abc".to_owned()];
+    let updated = fx
+        .new_job(
+            Platform::WooCommerce,
+            "hook-1",
+            ObjectKind::Products,
+            Some(targets(named, false)),
+        )
+        .await;
+    let (job, _) = fx.run_to_end(&updated).await;
+    assert_eq!(job.status, SyncStatus::Succeeded);
+    let p = &job.progress;
+    assert_eq!(
+        (p.read, p.updated, p.archived, p.problems),
+        (1, 1, 1, 1),
+        "{p:?}"
+    );
+    assert_eq!(
+        fx.product("WOO-2")
+            .await
+            .unwrap()
+            .content
+            .description
+            .as_deref(),
+        Some("<p>New words</p>")
+    );
+    assert!(fx.product("WOO-3").await.is_none());
+    let issues = fx
+        .store
+        .list_sync_issues(
+            &fx.tenant,
+            &IssueQuery {
+                limit: 10,
+                ..IssueQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(
+        (issues[0].code.as_str(), issues[0].record.as_str()),
+        ("bad_id", "abc")
+    );
+
+    let deleted = fx
+        .new_job(
+            Platform::WooCommerce,
+            "hook-2",
+            ObjectKind::Products,
+            Some(targets(vec![ids[0].to_string()], true)),
+        )
+        .await;
+    let (job, _) = fx.run_to_end(&deleted).await;
+    assert_eq!(job.progress.archived, 1);
+    assert_eq!(
+        job.progress.read, 0,
+        "a deletion is archived without asking the store"
+    );
+    assert!(fx.product("WOO-1").await.is_none());
+    let mut left = fx.skus().await;
+    left.sort();
+    assert_eq!(left, ["WOO-2", "WOO-4"]);
+
+    // The same webhook delivered again makes no second change.
+    let again = fx.deliver(&updated).await;
+    assert!(again.summary.contains("already"), "{}", again.summary);
+    assert_eq!(fx.skus().await.len(), 2);
 }
