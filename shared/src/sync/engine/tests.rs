@@ -1181,3 +1181,62 @@ async fn woocommerce_webhook_work_reads_archives_and_reports_just_the_named_prod
     assert!(again.summary.contains("already"), "{}", again.summary);
     assert_eq!(fx.skus().await.len(), 2);
 }
+
+#[tokio::test]
+async fn an_order_with_more_lines_than_a_page_reads_is_read_alone_and_stored_whole() {
+    let fx = fixture(0, pull_only(ObjectKind::Orders)).await;
+    let mut big = order(3001, "SHP-1-1", 5);
+    big.lines = (1..=25)
+        .map(|n| MockLineItem {
+            sku: Some(format!("SHP-{n}-1")),
+            quantity: 1,
+            current_quantity: 1,
+            discounted_total: "1.00".into(),
+        })
+        .collect();
+    big.total = "25.00".into();
+    fx.shop.seed_orders([order(3000, "SHP-9-1", 6), big]);
+    let job = fx.sync("big-order", ObjectKind::Orders).await;
+    let p = &job.progress;
+    assert_eq!((p.read, p.inserted, p.problems), (2, 2, 0), "{p:?}");
+    let stored = fx
+        .store
+        .orders_changed_since(&fx.tenant, None, 10)
+        .await
+        .unwrap();
+    let whole = stored
+        .iter()
+        .find(|o| o.order.lines.len() > 1)
+        .expect("the big order");
+    assert_eq!(whole.order.lines.len(), 25, "{:?}", whole.order);
+}
+
+#[tokio::test]
+async fn a_shop_stock_job_stores_nothing_while_netsuite_owns_stock_and_says_why() {
+    let fx = fixture(1, pull_only(ObjectKind::Inventory)).await;
+    fx.shop.set_inventory("SHP-1-1", "Warehouse A", 5);
+    let netsuite = ConnectionSettings {
+        shop_domain: None,
+        site_url: None,
+        account_id: Some("1234567".into()),
+        max_concurrency: Some(5),
+        base_url: None,
+        objects: Objects::defaults(Platform::NetSuite),
+        webhooks: false,
+    };
+    let secrets = ConnectionSecrets(BTreeMap::from([("token_id".to_owned(), "t".to_owned())]));
+    fx.put_connection(Platform::NetSuite, &netsuite, &secrets)
+        .await;
+    let job = fx.sync("erp-stock", ObjectKind::Inventory).await;
+    assert!(
+        job.progress
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("NetSuite owns stock")),
+        "{:?}",
+        job.progress
+    );
+    assert_eq!((job.progress.read, job.progress.pages), (0, 0));
+    assert!(fx.levels().is_empty());
+    assert_eq!(fx.cursor(ObjectKind::Inventory).await, None);
+}
