@@ -1240,3 +1240,34 @@ async fn a_shop_stock_job_stores_nothing_while_netsuite_owns_stock_and_says_why(
     assert!(fx.levels().is_empty());
     assert_eq!(fx.cursor(ObjectKind::Inventory).await, None);
 }
+
+#[tokio::test]
+async fn a_connection_whose_settings_cannot_be_read_is_reported_and_the_others_still_run() {
+    let fx = fixture(0, pull_only(ObjectKind::Orders)).await;
+    let other = TenantId::parse("globex").unwrap();
+    fx.store.ensure_tenant(&other, "Globex").await.unwrap();
+    let now = Utc::now();
+    let broken = ConnectionRecord {
+        tenant: other.clone(),
+        platform: Platform::Shopify,
+        settings: serde_json::json!({"objects": "every hour"}),
+        secrets: String::new(),
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    };
+    fx.store.put_connection(&broken).await.unwrap();
+    let outcome = schedule(&fx.store, now).await.unwrap();
+    assert_eq!(outcome.unreadable.len(), 1, "{outcome:?}");
+    assert!(
+        outcome.unreadable[0].starts_with("globex/shopify"),
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.made, 1);
+    assert_eq!(outcome.messages.len(), 1);
+    assert_eq!(outcome.messages[0].tenant, fx.tenant);
+    assert_eq!(
+        outcome.messages[0].job_id,
+        scheduled_job_id(Platform::Shopify, ObjectKind::Orders, 15, now)
+    );
+}
