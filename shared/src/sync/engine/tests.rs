@@ -1,7 +1,8 @@
-//! The engine's promises, kept against a real SQLite store and the local mock Shopify: a
-//! crash mid-sync resumed without duplicates, a message delivered twice at once done once,
-//! the schedule's slots and sweep, shop time zones, deletions caught up without a webhook,
-//! orders and stock, field ownership and a refused token.
+//! The engine's promises, kept against a real SQLite store and the local mock Shopify and
+//! WooCommerce: a crash mid-sync resumed without duplicates, a message delivered twice at
+//! once done once, a throttling storm outlasting the client's retries, the schedule's slots
+//! and sweep, shop time zones, deletions caught up without a webhook, orders and stock per
+//! location, field ownership, a refused token, and WooCommerce pulls and webhook work.
 //!
 //! The function app's tests (`functions/tests/api/sync.rs`) go through the whole host; these
 //! drive [`run`] and [`schedule`] directly, so they can stop a job between two pages, put its
