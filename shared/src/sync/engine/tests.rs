@@ -1272,3 +1272,26 @@ async fn a_connection_whose_settings_cannot_be_read_is_reported_and_the_others_s
         scheduled_job_id(Platform::Shopify, ObjectKind::Orders, 15, now)
     );
 }
+
+#[tokio::test]
+async fn a_product_trashed_mid_pull_on_woocommerce_hides_no_other() {
+    one_page_per_delivery();
+    let fx = fixture(0, pull_only(ObjectKind::Orders)).await;
+    let woo = MockWoo::start(MockWooOptions::default()).await;
+    let ids = woo.seed_products(250, 0);
+    connect_woo(&fx, &woo).await;
+    let message = fx
+        .job_on(Platform::WooCommerce, "woo-trash", ObjectKind::Products)
+        .await;
+    assert!(fx.deliver(&message).await.next.is_some());
+    assert_eq!(fx.skus().await.len(), 100);
+    // Product 51 (on page 1, read) goes to the trash: product 101, first on page 2 until
+    // now, moves to page 1.
+    assert!(woo.delete_product(ids[50]));
+    let (job, _) = fx.run_to_end(&message).await;
+    assert_eq!(job.status, SyncStatus::Succeeded);
+    let skus: BTreeSet<String> = fx.skus().await.into_iter().collect();
+    assert!(skus.contains("WOO-101"), "product 101 was skipped");
+    assert_eq!(skus, (1..=250).map(|n| format!("WOO-{n}")).collect());
+    assert_eq!(fx.run_changes(&job).await, (250, 0));
+}
