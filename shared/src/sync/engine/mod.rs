@@ -18,6 +18,8 @@ mod netsuite;
 mod products;
 mod remote;
 mod schedule;
+#[cfg(test)]
+mod tests;
 
 use std::time::{Duration, Instant};
 
@@ -170,7 +172,10 @@ pub async fn run(
         connection,
         job,
         run,
+        #[cfg(not(test))]
         deadline: Instant::now() + SLICE,
+        #[cfg(test)]
+        deadline: Instant::now() + tests::slice(),
         problems: Vec::new(),
     };
     let step = match work.step().await {

@@ -305,6 +305,11 @@ impl Work<'_> {
             self.move_cursor(to_json(&cursor)).await?;
             return Ok(Step::Done);
         };
+        // Shopify stamps events to the second and the filter is strict (`>`): asked from the
+        // cursor itself, a deletion in the cursor's second (one just after this job started,
+        // or after the newest event we read) would never be seen. Ask from the second before:
+        // the events re-read are archived already, which does nothing.
+        let since = DateTime::from_timestamp(since.timestamp() - 1, 0).unwrap_or(since);
         loop {
             let page = client
                 .deletion_events_page(Some(since), self.job.progress.resume.as_deref())

@@ -65,8 +65,9 @@ pub struct WooCursor {
 ///
 /// Pages are ordered by id, not by time, so the cursor is only safe to store once the pull
 /// has read its last page; until then the pull's own state is the checkpoint. A product
-/// trashed mid-pull shifts later pages by one, which can hide one product until it changes
-/// again: page numbers are all WooCommerce offers.
+/// trashed mid-pull shifts later pages back (page numbers are all WooCommerce offers): the
+/// pull sees `X-WP-Total` drop and reads the page before again, so nothing is skipped (what
+/// is read twice is stored once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pull {
     since: Option<WooCursor>,
@@ -77,6 +78,9 @@ pub struct Pull {
     /// cursor never passes it.
     #[serde(default)]
     first_answer: Option<NaiveDateTime>,
+    /// `X-WP-Total` as the last page gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    total: Option<u64>,
 }
 
 impl Pull {
@@ -87,6 +91,7 @@ impl Pull {
             next_page: Some(1),
             high_water: since,
             first_answer: None,
+            total: None,
         }
     }
 
@@ -259,7 +264,16 @@ impl WooClient {
             .iter()
             .map(cursor_of)
             .fold(pull.high_water, |hw, c| Some(hw.map_or(c, |hw| hw.max(c))));
-        pull.next_page = (!empty && page < total_pages).then_some(page + 1);
+        // Records that left the list since the last page moved the ones after them back: as
+        // many as left may now sit on the pages before this one, unread. Go back far enough.
+        let left = pull.total.map_or(0, |seen| seen.saturating_sub(total));
+        pull.total = Some(total);
+        let back = u32::try_from(left.div_ceil(u64::from(PER_PAGE))).unwrap_or(u32::MAX);
+        pull.next_page = if back > 0 {
+            Some(page.saturating_sub(back).max(1))
+        } else {
+            (!empty && page < total_pages).then_some(page + 1)
+        };
         Ok(Some((items, page, total, total_pages)))
     }
 

@@ -1,5 +1,6 @@
-//! A local WooCommerce: `/wp-json/wc/v3/products`, `GET`/`PUT /products/{id}`, its
-//! variations, `/orders` and `/data/currencies/current` (EUR) over an in-memory store, with the documented pagination headers,
+//! A local WooCommerce: `/wp-json/wc/v3/products`, one product, its variations,
+//! `PUT /products/{id}`, `/orders` and the store's currency (`/data/currencies/current`, EUR)
+//! over an in-memory store, with the documented pagination headers,
 //! `modified_after` compared strictly to the second (site-local at UTC-3 unless
 //! `dates_are_gmt=true`), Basic auth and OAuth 1.0a query signatures checked by recomputing
 //! them, WP error bodies, and queued 429/503 storms.
