@@ -127,14 +127,11 @@ impl Work<'_> {
             if cursor.advance(page.orders.iter().map(|o| o.updated_at).max()) {
                 self.move_cursor(to_json(&cursor)).await?;
             }
-            self.job.progress.pages += 1;
-            self.job.progress.resume = page.next.clone();
-            self.checkpoint().await?;
-            if page.next.is_none() {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(page.next.clone(), page.next.is_none())
+                .await?
+            {
+                return Ok(step);
             }
         }
     }
@@ -170,14 +167,11 @@ impl Work<'_> {
             {
                 self.move_cursor(to_json(&cursor)).await?;
             }
-            self.job.progress.pages += 1;
-            self.job.progress.resume = Some(to_json(&pull));
-            self.checkpoint().await?;
-            if pull.is_done() {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(Some(to_json(&pull)), pull.is_done())
+                .await?
+            {
+                return Ok(step);
             }
         }
     }
@@ -235,11 +229,9 @@ impl Work<'_> {
                     }
                 }
             };
-            self.job.progress.pages += 1;
-            self.job.progress.resume = Some(to_json(&at));
-            self.checkpoint().await?;
-            if at.location < locations.len() && self.out_of_time() {
-                return Ok(Step::More);
+            let last = at.location >= locations.len();
+            if let Some(step) = self.page_stored(Some(to_json(&at)), last).await? {
+                return Ok(step);
             }
         }
         Ok(Step::Done)

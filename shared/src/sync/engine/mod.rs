@@ -433,6 +433,26 @@ impl Work<'_> {
         Instant::now() >= self.deadline
     }
 
+    /// After a page is stored: counts it, saves where to go on from (`resume`) and renews the
+    /// lease; then whether the loop ends, `Done` after the `last` page or `More` when this
+    /// delivery's slice is over.
+    async fn page_stored(
+        &mut self,
+        resume: Option<String>,
+        last: bool,
+    ) -> Result<Option<Step>, SyncError> {
+        self.job.progress.pages += 1;
+        self.job.progress.resume = resume;
+        self.checkpoint().await?;
+        Ok(if last {
+            Some(Step::Done)
+        } else if self.out_of_time() {
+            Some(Step::More)
+        } else {
+            None
+        })
+    }
+
     /// Saves the job's progress (resume point, counters) and renews its lease.
     async fn checkpoint(&mut self) -> Result<(), SyncError> {
         self.flush_problems().await?;

@@ -59,14 +59,11 @@ impl Work<'_> {
             if let Some(cursor) = pull.cursor() {
                 self.move_cursor(to_json(&cursor)).await?;
             }
-            self.job.progress.pages += 1;
-            self.job.progress.resume = Some(to_json(&pull));
-            self.checkpoint().await?;
-            if pull.is_done() {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(Some(to_json(&pull)), pull.is_done())
+                .await?
+            {
+                return Ok(step);
             }
         }
     }
@@ -101,14 +98,11 @@ impl Work<'_> {
                 self.problem(record, code, problem.to_string(), json!({}));
             }
             self.store_levels(&levels).await?;
-            self.job.progress.pages += 1;
-            self.job.progress.resume = Some(to_json(&pull));
-            self.checkpoint().await?;
-            if pull.is_done() {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(Some(to_json(&pull)), pull.is_done())
+                .await?
+            {
+                return Ok(step);
             }
         }
     }
@@ -165,14 +159,14 @@ impl Work<'_> {
             if let Some(cursor) = &after {
                 self.move_cursor(to_json(cursor)).await?;
             }
-            self.job.progress.pages += 1;
-            self.job.progress.resume = after.as_ref().map(to_json);
-            self.checkpoint().await?;
-            if orders.len() < ORDERS_PER_PAGE as usize {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(
+                    after.as_ref().map(to_json),
+                    orders.len() < ORDERS_PER_PAGE as usize,
+                )
+                .await?
+            {
+                return Ok(step);
             }
         }
     }

@@ -284,14 +284,11 @@ impl Work<'_> {
             if cursor.advance(page.products.iter().map(|p| p.updated_at).max()) {
                 self.move_cursor(to_json(&cursor)).await?;
             }
-            self.job.progress.pages += 1;
-            self.job.progress.resume = page.next.clone();
-            self.checkpoint().await?;
-            if page.next.is_none() {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(page.next.clone(), page.next.is_none())
+                .await?
+            {
+                return Ok(step);
             }
         }
     }
@@ -324,14 +321,11 @@ impl Work<'_> {
                 cursor.deleted_at = Some(newest);
                 self.move_cursor(to_json(&cursor)).await?;
             }
-            self.job.progress.pages += 1;
-            self.job.progress.resume = page.next.clone();
-            self.checkpoint().await?;
-            if page.next.is_none() {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(page.next.clone(), page.next.is_none())
+                .await?
+            {
+                return Ok(step);
             }
         }
     }
@@ -367,14 +361,11 @@ impl Work<'_> {
             {
                 self.move_cursor(to_json(&cursor)).await?;
             }
-            self.job.progress.pages += 1;
-            self.job.progress.resume = Some(to_json(&pull));
-            self.checkpoint().await?;
-            if pull.is_done() {
-                return Ok(Step::Done);
-            }
-            if self.out_of_time() {
-                return Ok(Step::More);
+            if let Some(step) = self
+                .page_stored(Some(to_json(&pull)), pull.is_done())
+                .await?
+            {
+                return Ok(step);
             }
         }
     }
