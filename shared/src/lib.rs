@@ -18,3 +18,4 @@ pub mod schedule;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod video;

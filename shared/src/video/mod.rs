@@ -1,0 +1,7 @@
+//! Video analysis (issue 8): what a product video's container says about it, and whether
+//! each sales channel would take it.
+//!
+//! - [`facts`]: the facts read from an MP4/MOV container, the one shape every later step
+//!   (channel fitness, keyframes, the AI review, insights) reads.
+
+pub mod facts;
