@@ -3,5 +3,8 @@
 //!
 //! - [`facts`]: the facts read from an MP4/MOV container, the one shape every later step
 //!   (channel fitness, keyframes, the AI review, insights) reads.
+//! - [`channels`]: whether Shopify, Instagram Reels, TikTok and YouTube Shorts would take a
+//!   video, from a rule table kept as data with its sources.
 
+pub mod channels;
 pub mod facts;

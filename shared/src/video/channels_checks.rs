@@ -1,0 +1,420 @@
+//! One rule's check against a video's facts, and the merchant-facing words for what is wrong.
+
+use super::{Check, Finding, Rule, Severity};
+use crate::video::facts::{AudioTrack, Container, VideoFacts, VideoTrack};
+
+/// How far (relative) a ratio may be from a recommended one and still count as it: 1080×1920
+/// is exactly 9:16, but encoders round odd sizes (e.g. 1078×1920) to even pixels.
+const RATIO_TOLERANCE: f64 = 0.01;
+
+/// A broken rule, or a fact the rule needs that the container did not give.
+#[derive(Debug)]
+pub(super) struct Found {
+    message: String,
+    fix: String,
+    /// The fact was unknown: always a warning, never a silent pass.
+    unknown: bool,
+}
+
+impl Found {
+    fn broken(message: String, fix: impl Into<String>) -> Option<Self> {
+        Some(Self {
+            message,
+            fix: fix.into(),
+            unknown: false,
+        })
+    }
+
+    fn unknown(message: String, fix: impl Into<String>) -> Option<Self> {
+        Some(Self {
+            message,
+            fix: fix.into(),
+            unknown: true,
+        })
+    }
+
+    /// The finding for `rule`, with its consequence, fix and source.
+    pub(super) fn into_finding(self, rule: &Rule) -> Finding {
+        let (severity, message, fix) = if self.unknown {
+            (Severity::Warn, self.message, self.fix)
+        } else {
+            let message = match &rule.consequence {
+                Some(consequence) => format!("{}, so {consequence}", self.message),
+                None => self.message,
+            };
+            (rule.severity, message, rule.fix.clone().unwrap_or(self.fix))
+        };
+        Finding {
+            rule: rule.id.clone(),
+            severity,
+            message,
+            fix,
+            source: rule.sources.first().map(|source| source.url.clone()),
+        }
+    }
+}
+
+/// Compares one check with the facts; `None` when the video meets it (or when the check is
+/// about a track the video does not have: a missing video track is its own finding, and no
+/// channel here requires audio).
+pub(super) fn evaluate(check: &Check, facts: &VideoFacts, channel: &str) -> Option<Found> {
+    match check {
+        Check::Container { allowed } => container(allowed, facts.container, channel),
+        Check::Duration {
+            min_seconds,
+            max_seconds,
+        } => duration(*min_seconds, *max_seconds, facts.duration_seconds, channel),
+        Check::FileSize { max_bytes } => (facts.file_size > *max_bytes).then(|| Found {
+            message: format!(
+                "the file is {}; {channel} takes at most {}",
+                bytes(facts.file_size),
+                bytes(*max_bytes)
+            ),
+            fix: format!(
+                "re-encode at a lower bit rate (or trim it) to get under {}",
+                bytes(*max_bytes)
+            ),
+            unknown: false,
+        }),
+        Check::Faststart => (!facts.faststart).then(|| Found {
+            message: "the moov atom (the file's index) is at the end, not the front: the file is not faststart".into(),
+            fix: "move the moov atom to the front without re-encoding (ffmpeg -i in.mp4 -c copy -movflags +faststart out.mp4)".into(),
+            unknown: false,
+        }),
+        Check::NoEditLists => facts.edit_lists.then(|| Found {
+            message: format!("the file carries an edit list (edts/elst), which {channel} does not allow"),
+            fix: "remove the edit list: re-mux (ffmpeg -i in.mp4 -c copy -use_editlist 0 -movflags +faststart out.mp4), or re-encode".into(),
+            unknown: false,
+        }),
+        Check::AudioCodec { .. } | Check::AudioSampleRate { .. } | Check::AudioChannels { .. } => {
+            facts.audio.as_ref().and_then(|audio| evaluate_audio(check, audio, channel))
+        }
+        _ => facts
+            .video
+            .as_ref()
+            .and_then(|video| evaluate_video(check, video, channel)),
+    }
+}
+
+fn container(allowed: &[Container], container: Container, channel: &str) -> Option<Found> {
+    if allowed.contains(&container) {
+        return None;
+    }
+    let names: Vec<&str> = allowed.iter().map(|c| container_name(*c)).collect();
+    Found::broken(
+        format!(
+            "the file is {}; {channel} takes {}",
+            container_name(container),
+            names.join(" or ")
+        ),
+        "re-mux into MP4 without re-encoding (ffmpeg -i in.mov -c copy -movflags +faststart out.mp4)",
+    )
+}
+
+fn duration(min: Option<f64>, max: Option<f64>, seconds: f64, channel: &str) -> Option<Found> {
+    if let Some(max) = max.filter(|max| seconds > *max) {
+        return Found::broken(
+            format!(
+                "the video runs {}, over the {} {channel} allows",
+                human_seconds(seconds),
+                human_seconds(max)
+            ),
+            format!("trim it to {} or less", human_seconds(max)),
+        );
+    }
+    let min = min.filter(|min| seconds < *min)?;
+    Found::broken(
+        format!(
+            "the video runs {}, under the {} {channel} needs",
+            human_seconds(seconds),
+            human_seconds(min)
+        ),
+        format!("make it at least {} long", human_seconds(min)),
+    )
+}
+
+fn evaluate_audio(check: &Check, audio: &AudioTrack, channel: &str) -> Option<Found> {
+    match check {
+        Check::AudioCodec { allowed, names } => {
+            let kind = audio_kind(audio);
+            (!allowed.iter().any(|a| a == kind)).then(|| Found {
+                message: format!("the audio is {}; {channel} takes {names}", codec_name(kind)),
+                fix: "re-encode the audio to AAC (ffmpeg -i in.mp4 -c:v copy -c:a aac out.mp4)"
+                    .into(),
+                unknown: false,
+            })
+        }
+        Check::AudioSampleRate { max_hz } => match audio.sample_rate {
+            None => Found::unknown(
+                "the audio's sample rate could not be read, so it was not checked".into(),
+                format!("make sure the audio is {} kHz or less", *max_hz / 1000),
+            ),
+            Some(rate) => (rate > *max_hz).then(|| Found {
+                message: format!(
+                    "the audio samples at {rate} Hz; {channel} takes at most {max_hz} Hz"
+                ),
+                fix: format!(
+                    "resample the audio (ffmpeg -i in.mp4 -c:v copy -ar {max_hz} out.mp4)"
+                ),
+                unknown: false,
+            }),
+        },
+        Check::AudioChannels { min, max } => match audio.channels {
+            None => Found::unknown(
+                "the audio's channel count could not be read, so it was not checked".into(),
+                format!("make sure the audio has {min} to {max} channels"),
+            ),
+            Some(n) => (n < *min || n > *max).then(|| Found {
+                message: format!("the audio has {n} channels; {channel} takes {min} to {max}"),
+                fix: format!("mix the audio down (ffmpeg -i in.mp4 -c:v copy -ac {max} out.mp4)"),
+                unknown: false,
+            }),
+        },
+        _ => None,
+    }
+}
+
+fn evaluate_video(check: &Check, video: &VideoTrack, channel: &str) -> Option<Found> {
+    let (w, h) = (video.display_width, video.display_height);
+    match check {
+        Check::VideoCodec { allowed, names } => {
+            (!allowed.iter().any(|a| *a == video.codec)).then(|| Found {
+                message: format!(
+                    "the video is {}; {channel} takes {names}",
+                    codec_name(&video.codec)
+                ),
+                fix: "re-encode to H.264 (ffmpeg -i in.mp4 -c:v libx264 -c:a copy -movflags +faststart out.mp4)".into(),
+                unknown: false,
+            })
+        }
+        Check::FrameRate { min, max } => frame_rate(video, *min, *max, channel),
+        Check::Width { max } => (w > *max).then(|| Found {
+            message: format!("the video is {w} px wide; {channel} takes at most {max} px"),
+            fix: format!("scale it down to at most {max} px wide (e.g. 1080×1920)"),
+            unknown: false,
+        }),
+        Check::ShortestSide { min, max } => side("shorter", w.min(h), *min, *max, channel),
+        Check::LongestSide { min, max } => side("longer", w.max(h), *min, *max, channel),
+        Check::AspectRatio { min, max } => aspect_range(w, h, *min, *max, channel),
+        Check::RecommendedAspectRatio { width, height } => {
+            recommended_aspect(w, h, *width, *height)
+        }
+        _ => None,
+    }
+}
+
+fn frame_rate(video: &VideoTrack, min: f64, max: f64, channel: &str) -> Option<Found> {
+    let Some(rate) = video.frame_rate.map(|r| r.value()) else {
+        return Found::unknown(
+            "the frame rate could not be read, so it was not checked".into(),
+            format!(
+                "make sure it runs at {} to {} fps",
+                number(min),
+                number(max)
+            ),
+        );
+    };
+    if (min..=max).contains(&rate) {
+        return None;
+    }
+    Found::broken(
+        format!(
+            "the video runs at {} fps; {channel} takes {} to {} fps",
+            number(rate),
+            number(min),
+            number(max)
+        ),
+        "re-encode at 30 fps (ffmpeg -i in.mp4 -r 30 -c:v libx264 -c:a copy out.mp4)",
+    )
+}
+
+fn side(which: &str, px: u32, min: Option<u32>, max: Option<u32>, ch: &str) -> Option<Found> {
+    if let Some(max) = max.filter(|max| px > *max) {
+        return Found::broken(
+            format!("the {which} side is {px} px; {ch} takes at most {max} px"),
+            format!("scale it down so the {which} side is {max} px or less"),
+        );
+    }
+    let min = min.filter(|min| px < *min)?;
+    Found::broken(
+        format!("the {which} side is {px} px; {ch} needs at least {min} px"),
+        format!(
+            "export at a higher resolution, at least {min} px on the {which} side (1080×1920 is best)"
+        ),
+    )
+}
+
+fn aspect_range(w: u32, h: u32, min: Option<f64>, max: Option<f64>, ch: &str) -> Option<Found> {
+    if h == 0 || w == 0 {
+        return Found::unknown(
+            "the picture size could not be read, so the aspect ratio was not checked".into(),
+            "check the video's width and height",
+        );
+    }
+    let ratio = f64::from(w) / f64::from(h);
+    if let Some(max) = max.filter(|max| ratio > *max) {
+        return Found::broken(
+            format!(
+                "this video is {}, wider than the {} {ch} takes",
+                ratio_name(w, h),
+                bound(max)
+            ),
+            format!("crop it to {} or narrower", bound(max)),
+        );
+    }
+    let min = min.filter(|min| ratio < *min)?;
+    Found::broken(
+        format!(
+            "this video is {}, narrower than the {} {ch} takes",
+            ratio_name(w, h),
+            bound(min)
+        ),
+        format!("crop it to {} or wider", bound(min)),
+    )
+}
+
+fn recommended_aspect(w: u32, h: u32, rw: u32, rh: u32) -> Option<Found> {
+    if h == 0 || w == 0 || rh == 0 {
+        return Found::unknown(
+            "the picture size could not be read, so the aspect ratio was not checked".into(),
+            format!("make sure the video is {rw}:{rh}"),
+        );
+    }
+    let (ratio, wanted) = (f64::from(w) / f64::from(h), f64::from(rw) / f64::from(rh));
+    if ((ratio - wanted) / wanted).abs() <= RATIO_TOLERANCE {
+        return None;
+    }
+    Found::broken(
+        format!("{rw}:{rh} recommended; this video is {}", ratio_name(w, h)),
+        format!("crop to {rw}:{rh}"),
+    )
+}
+
+/// The audio codec as the rules name it: `mp4a` carrying MP3 (object type 0x69/0x6B) is `mp3`.
+fn audio_kind(audio: &AudioTrack) -> &str {
+    let mp3 = audio.codec_string.as_deref().is_some_and(|s| {
+        let s = s.to_ascii_lowercase();
+        s == "mp4a.69" || s == "mp4a.6b"
+    });
+    if audio.codec == "mp4a" && mp3 {
+        "mp3"
+    } else {
+        &audio.codec
+    }
+}
+
+fn codec_name(fourcc: &str) -> String {
+    let name = match fourcc {
+        "avc1" | "avc3" => "H.264",
+        "hvc1" | "hev1" => "HEVC",
+        "av01" => "AV1",
+        "vp08" => "VP8",
+        "vp09" => "VP9",
+        "mp4a" => "AAC",
+        "mp3" => "MP3",
+        "Opus" => "Opus",
+        "ac-3" => "AC-3",
+        "ec-3" => "E-AC-3",
+        other => return format!("`{other}`"),
+    };
+    format!("{name} ({fourcc})")
+}
+
+fn container_name(container: Container) -> &'static str {
+    match container {
+        Container::Mp4 => "MP4",
+        Container::Mov => "MOV",
+    }
+}
+
+/// A ratio a merchant recognises: `16:9`, `4:5`, else `0.56:1`.
+fn ratio_name(w: u32, h: u32) -> String {
+    let g = gcd(w, h).max(1);
+    let (a, b) = (w / g, h / g);
+    if a <= 32 && b <= 32 {
+        return format!("{a}:{b}");
+    }
+    let ratio = f64::from(w) / f64::from(h);
+    const NAMED: [(u32, u32); 10] = [
+        (9, 16),
+        (16, 9),
+        (1, 1),
+        (4, 5),
+        (5, 4),
+        (3, 4),
+        (4, 3),
+        (2, 3),
+        (3, 2),
+        (21, 9),
+    ];
+    NAMED
+        .iter()
+        .find(|(nw, nh)| {
+            let named = f64::from(*nw) / f64::from(*nh);
+            ((ratio - named) / named).abs() <= RATIO_TOLERANCE
+        })
+        .map(|(nw, nh)| format!("about {nw}:{nh} ({w}×{h})"))
+        .unwrap_or_else(|| format!("{}:1 ({w}×{h})", number(ratio)))
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// A ratio bound from the table: `1:1`, `10:1`, `0.01:1`.
+fn bound(ratio: f64) -> String {
+    format!("{}:1", number(ratio))
+}
+
+/// A number with at most three decimals and no trailing zeros: `30`, `29.97`, `0.01`.
+fn number(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Seconds as a merchant says them: `20 s`, `3 minutes`, `4 min 5 s`.
+fn human_seconds(seconds: f64) -> String {
+    let whole = seconds.round();
+    if seconds >= 60.0 && (seconds - whole).abs() < 0.05 {
+        let (min, sec) = (whole as u64 / 60, whole as u64 % 60);
+        return match (min, sec) {
+            (1, 0) => "1 minute".into(),
+            (m, 0) => format!("{m} minutes"),
+            (m, s) => format!("{m} min {s} s"),
+        };
+    }
+    if seconds >= 60.0 {
+        let min = (seconds / 60.0).floor();
+        return format!("{} min {} s", min as u64, number(seconds - min * 60.0));
+    }
+    format!("{} s", number(seconds))
+}
+
+/// Bytes in decimal units, as the platforms state their limits: `300 MB`, `1 GB`, `2.15 GB`.
+fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{} GB", number((n / 1e9 * 100.0).round() / 100.0))
+    } else if n >= 1e6 {
+        format!("{} MB", number((n / 1e6 * 10.0).round() / 10.0))
+    } else {
+        format!("{} KB", number((n / 1e3).round()))
+    }
+}
+
+/// The formatting helpers, for the tests next door.
+#[cfg(test)]
+pub(super) mod tests_support {
+    /// [`super::ratio_name`].
+    pub fn ratio(w: u32, h: u32) -> String {
+        super::ratio_name(w, h)
+    }
+    /// [`super::human_seconds`].
+    pub fn seconds(s: f64) -> String {
+        super::human_seconds(s)
+    }
+    /// [`super::bytes`].
+    pub fn size(n: u64) -> String {
+        super::bytes(n)
+    }
+}
