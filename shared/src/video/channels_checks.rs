@@ -178,7 +178,7 @@ fn evaluate_video(check: &Check, video: &VideoTrack, channel: &str) -> Option<Fo
     let (w, h) = (video.display_width, video.display_height);
     match check {
         Check::VideoCodec { allowed, names } => {
-            (!allowed.iter().any(|a| *a == video.codec)).then(|| Found {
+            (!allowed.contains(&video.codec)).then(|| Found {
                 message: format!(
                     "the video is {}; {channel} takes {names}",
                     codec_name(&video.codec)
