@@ -277,7 +277,7 @@ fn judge(channel: &Channel, facts: &VideoFacts) -> ChannelVerdict {
         });
     }
     for rule in &channel.rules {
-        if let Some(found) = checks::evaluate(&rule.check, facts, &channel.name) {
+        if let Some(found) = checks::evaluate(rule, facts, &channel.name) {
             findings.push(found.into_finding(rule));
         }
     }

@@ -54,16 +54,21 @@ impl Found {
     }
 }
 
-/// Compares one check with the facts; `None` when the video meets it (or when the check is
-/// about a track the video does not have: a missing video track is its own finding, and no
+/// Compares one rule's check with the facts; `None` when the video meets it (or when the check
+/// is about a track the video does not have: a missing video track is its own finding, and no
 /// channel here requires audio).
-pub(super) fn evaluate(check: &Check, facts: &VideoFacts, channel: &str) -> Option<Found> {
-    match check {
+pub(super) fn evaluate(rule: &Rule, facts: &VideoFacts, channel: &str) -> Option<Found> {
+    match &rule.check {
         Check::Container { allowed } => container(allowed, facts.container, channel),
         Check::Duration {
             min_seconds,
             max_seconds,
-        } => duration(*min_seconds, *max_seconds, facts.duration_seconds, channel),
+        } => {
+            // A warning's limit is not the channel's own limit (TikTok's 3 minutes for every
+            // account, Shorts' 1 minute for claimed music), so it is not worded as one.
+            let limit_of = (rule.severity == Severity::Fail).then_some(channel);
+            duration(*min_seconds, *max_seconds, facts.duration_seconds, limit_of)
+        }
         Check::FileSize { max_bytes } => (facts.file_size > *max_bytes).then(|| Found {
             message: format!(
                 "the file is {}; {channel} takes at most {}",
@@ -86,10 +91,13 @@ pub(super) fn evaluate(check: &Check, facts: &VideoFacts, channel: &str) -> Opti
             fix: "remove the edit list: re-mux (ffmpeg -i in.mp4 -c copy -use_editlist 0 -movflags +faststart out.mp4), or re-encode".into(),
             unknown: false,
         }),
-        Check::AudioCodec { .. } | Check::AudioSampleRate { .. } | Check::AudioChannels { .. } => {
-            facts.audio.as_ref().and_then(|audio| evaluate_audio(check, audio, channel))
-        }
-        _ => facts
+        check @ (Check::AudioCodec { .. }
+        | Check::AudioSampleRate { .. }
+        | Check::AudioChannels { .. }) => facts
+            .audio
+            .as_ref()
+            .and_then(|audio| evaluate_audio(check, audio, channel)),
+        check => facts
             .video
             .as_ref()
             .and_then(|video| evaluate_video(check, video, channel)),
@@ -111,13 +119,22 @@ fn container(allowed: &[Container], container: Container, channel: &str) -> Opti
     )
 }
 
-fn duration(min: Option<f64>, max: Option<f64>, seconds: f64, channel: &str) -> Option<Found> {
+fn duration(
+    min: Option<f64>,
+    max: Option<f64>,
+    seconds: f64,
+    limit_of: Option<&str>,
+) -> Option<Found> {
+    let limit = |value: f64, verb: &str| match limit_of {
+        Some(channel) => format!("the {} {channel} {verb}", human_seconds(value)),
+        None => human_seconds(value),
+    };
     if let Some(max) = max.filter(|max| seconds > *max) {
         return Found::broken(
             format!(
-                "the video runs {}, over the {} {channel} allows",
+                "the video runs {}, over {}",
                 human_seconds(seconds),
-                human_seconds(max)
+                limit(max, "allows")
             ),
             format!("trim it to {} or less", human_seconds(max)),
         );
@@ -125,9 +142,9 @@ fn duration(min: Option<f64>, max: Option<f64>, seconds: f64, channel: &str) -> 
     let min = min.filter(|min| seconds < *min)?;
     Found::broken(
         format!(
-            "the video runs {}, under the {} {channel} needs",
+            "the video runs {}, under {}",
             human_seconds(seconds),
-            human_seconds(min)
+            limit(min, "needs")
         ),
         format!("make it at least {} long", human_seconds(min)),
     )

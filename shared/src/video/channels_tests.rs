@@ -399,3 +399,40 @@ fn ratios_and_durations_read_as_a_merchant_says_them() {
     assert_eq!(seconds(60.0), "1 minute");
     assert_eq!(size(2_150_000_000), "2.15 GB");
 }
+
+#[test]
+fn a_clip_under_three_seconds_fails_reels_with_the_minimum_named() {
+    let mut facts = vertical_clip();
+    facts.duration_seconds = 2.5;
+    let verdicts = fitness(&facts);
+    let reels = verdict_for(&verdicts, "instagram_reels");
+    assert_eq!(reels.verdict, Verdict::Fail);
+    assert_eq!(
+        finding(reels, "duration").message,
+        "the video runs 2.5 s, under the 3 s Instagram Reels needs"
+    );
+}
+
+#[test]
+fn a_container_outside_the_rule_fails_with_a_remux_fix() {
+    let rule = Rule {
+        id: "container".into(),
+        check: Check::Container {
+            allowed: vec![Container::Mp4],
+        },
+        severity: Severity::Fail,
+        consequence: None,
+        fix: None,
+        note: None,
+        sources: Vec::new(),
+    };
+    let mut facts = vertical_clip();
+    facts.container = Container::Mov;
+    let found = checks::evaluate(&rule, &facts, "Somewhere")
+        .expect("MOV breaks an MP4-only rule")
+        .into_finding(&rule);
+    assert_eq!(found.message, "the file is MOV; Somewhere takes MP4");
+    assert!(found.fix.contains("-c copy"), "{}", found.fix);
+    facts.container = Container::Mp4;
+    assert!(checks::evaluate(&rule, &facts, "Somewhere").is_none());
+}
