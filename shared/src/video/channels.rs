@@ -14,6 +14,8 @@ use super::facts::{Container, VideoFacts};
 
 #[path = "channels_checks.rs"]
 mod checks;
+#[path = "channels_words.rs"]
+mod words;
 
 /// The rule table as written in `channels.json`.
 const TABLE_JSON: &str = include_str!("channels.json");
@@ -156,6 +158,11 @@ pub enum Check {
     Width {
         /// Most pixels.
         max: u32,
+    },
+    /// The video track's average bit rate is at most this.
+    VideoBitRate {
+        /// Most bits a second.
+        max_bps: u64,
     },
     /// Frames a second lie within these bounds.
     FrameRate {

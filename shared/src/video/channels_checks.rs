@@ -1,11 +1,14 @@
 //! One rule's check against a video's facts, and the merchant-facing words for what is wrong.
 
+use super::words::{
+    bound, bytes, codec_name, container_name, human_seconds, mbps, number, ratio_name,
+};
 use super::{Check, Finding, Rule, Severity};
 use crate::video::facts::{AudioTrack, Container, VideoFacts, VideoTrack};
 
 /// How far (relative) a ratio may be from a recommended one and still count as it: 1080×1920
 /// is exactly 9:16, but encoders round odd sizes (e.g. 1078×1920) to even pixels.
-const RATIO_TOLERANCE: f64 = 0.01;
+pub(super) const RATIO_TOLERANCE: f64 = 0.01;
 
 /// A broken rule, or a fact the rule needs that the container did not give.
 #[derive(Debug)]
@@ -205,6 +208,25 @@ fn evaluate_video(check: &Check, video: &VideoTrack, channel: &str) -> Option<Fo
             })
         }
         Check::FrameRate { min, max } => frame_rate(video, *min, *max, channel),
+        Check::VideoBitRate { max_bps } => match video.bit_rate {
+            None => Found::unknown(
+                "the video's bit rate could not be read, so it was not checked".into(),
+                format!("make sure the video is under {}", mbps(*max_bps)),
+            ),
+            Some(bps) => (bps > *max_bps).then(|| Found {
+                message: format!(
+                    "the video averages {}; {channel} takes at most {}",
+                    mbps(bps),
+                    mbps(*max_bps)
+                ),
+                fix: format!(
+                    "re-encode at a lower bit rate (ffmpeg -i in.mp4 -c:v libx264 -maxrate {}M -bufsize {}M -c:a copy out.mp4)",
+                    max_bps / 1_000_000 * 4 / 5,
+                    max_bps / 1_000_000
+                ),
+                unknown: false,
+            }),
+        },
         Check::Width { max } => (w > *max).then(|| Found {
             message: format!("the video is {w} px wide; {channel} takes at most {max} px"),
             fix: format!("scale it down to at most {max} px wide (e.g. 1080×1920)"),
@@ -317,121 +339,5 @@ fn audio_kind(audio: &AudioTrack) -> &str {
         "mp3"
     } else {
         &audio.codec
-    }
-}
-
-fn codec_name(fourcc: &str) -> String {
-    let name = match fourcc {
-        "avc1" | "avc3" => "H.264",
-        "hvc1" | "hev1" => "HEVC",
-        "av01" => "AV1",
-        "vp08" => "VP8",
-        "vp09" => "VP9",
-        "mp4a" => "AAC",
-        "mp3" => "MP3",
-        "Opus" => "Opus",
-        "ac-3" => "AC-3",
-        "ec-3" => "E-AC-3",
-        other => return format!("`{other}`"),
-    };
-    format!("{name} ({fourcc})")
-}
-
-fn container_name(container: Container) -> &'static str {
-    match container {
-        Container::Mp4 => "MP4",
-        Container::Mov => "MOV",
-    }
-}
-
-/// A ratio a merchant recognises: `16:9`, `4:5`, else `0.56:1`.
-fn ratio_name(w: u32, h: u32) -> String {
-    let g = gcd(w, h).max(1);
-    let (a, b) = (w / g, h / g);
-    if a <= 32 && b <= 32 {
-        return format!("{a}:{b}");
-    }
-    let ratio = f64::from(w) / f64::from(h);
-    const NAMED: [(u32, u32); 10] = [
-        (9, 16),
-        (16, 9),
-        (1, 1),
-        (4, 5),
-        (5, 4),
-        (3, 4),
-        (4, 3),
-        (2, 3),
-        (3, 2),
-        (21, 9),
-    ];
-    NAMED
-        .iter()
-        .find(|(nw, nh)| {
-            let named = f64::from(*nw) / f64::from(*nh);
-            ((ratio - named) / named).abs() <= RATIO_TOLERANCE
-        })
-        .map(|(nw, nh)| format!("about {nw}:{nh} ({w}×{h})"))
-        .unwrap_or_else(|| format!("{}:1 ({w}×{h})", number(ratio)))
-}
-
-fn gcd(a: u32, b: u32) -> u32 {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
-/// A ratio bound from the table: `1:1`, `10:1`, `0.01:1`.
-fn bound(ratio: f64) -> String {
-    format!("{}:1", number(ratio))
-}
-
-/// A number with at most three decimals and no trailing zeros: `30`, `29.97`, `0.01`.
-fn number(value: f64) -> String {
-    let text = format!("{value:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// Seconds as a merchant says them: `20 s`, `3 minutes`, `4 min 5 s`.
-fn human_seconds(seconds: f64) -> String {
-    let whole = seconds.round();
-    if seconds >= 60.0 && (seconds - whole).abs() < 0.05 {
-        let (min, sec) = (whole as u64 / 60, whole as u64 % 60);
-        return match (min, sec) {
-            (1, 0) => "1 minute".into(),
-            (m, 0) => format!("{m} minutes"),
-            (m, s) => format!("{m} min {s} s"),
-        };
-    }
-    if seconds >= 60.0 {
-        let min = (seconds / 60.0).floor();
-        return format!("{} min {} s", min as u64, number(seconds - min * 60.0));
-    }
-    format!("{} s", number(seconds))
-}
-
-/// Bytes in decimal units, as the platforms state their limits: `300 MB`, `1 GB`, `2.15 GB`.
-fn bytes(n: u64) -> String {
-    let n = n as f64;
-    if n >= 1e9 {
-        format!("{} GB", number((n / 1e9 * 100.0).round() / 100.0))
-    } else if n >= 1e6 {
-        format!("{} MB", number((n / 1e6 * 10.0).round() / 10.0))
-    } else {
-        format!("{} KB", number((n / 1e3).round()))
-    }
-}
-
-/// The formatting helpers, for the tests next door.
-#[cfg(test)]
-pub(super) mod tests_support {
-    /// [`super::ratio_name`].
-    pub fn ratio(w: u32, h: u32) -> String {
-        super::ratio_name(w, h)
-    }
-    /// [`super::human_seconds`].
-    pub fn seconds(s: f64) -> String {
-        super::human_seconds(s)
-    }
-    /// [`super::bytes`].
-    pub fn size(n: u64) -> String {
-        super::bytes(n)
     }
 }

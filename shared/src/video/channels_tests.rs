@@ -389,7 +389,7 @@ fn verdicts_serialise_for_the_api() {
 
 #[test]
 fn ratios_and_durations_read_as_a_merchant_says_them() {
-    use super::checks::tests_support::*;
+    use super::words::{bytes as size, human_seconds as seconds, ratio_name as ratio};
     assert_eq!(ratio(1920, 1080), "16:9");
     assert_eq!(ratio(1080, 1350), "4:5");
     assert_eq!(ratio(1078, 1920), "about 9:16 (1078×1920)");
@@ -435,4 +435,34 @@ fn a_container_outside_the_rule_fails_with_a_remux_fix() {
     assert!(found.fix.contains("-c copy"), "{}", found.fix);
     facts.container = Container::Mp4;
     assert!(checks::evaluate(&rule, &facts, "Somewhere").is_none());
+}
+
+#[test]
+fn a_video_over_25_mbps_fails_reels_and_an_unknown_rate_warns() {
+    let mut facts = vertical_clip();
+    video(&mut facts).bit_rate = Some(25_000_000);
+    assert_eq!(
+        fitness(&facts)[1].verdict,
+        Verdict::Pass,
+        "25 Mbps is the limit"
+    );
+    video(&mut facts).bit_rate = Some(31_400_000);
+    let reels = fitness(&facts).remove(1);
+    assert_eq!(reels.verdict, Verdict::Fail);
+    assert_eq!(
+        finding(&reels, "video_bit_rate").message,
+        "the video averages 31.4 Mbps; Instagram Reels takes at most 25 Mbps"
+    );
+    video(&mut facts).bit_rate = None;
+    let reels = fitness(&facts).remove(1);
+    assert_eq!(reels.verdict, Verdict::Warn);
+    assert_eq!(rules_of(&reels), ["video_bit_rate"]);
+}
+
+#[test]
+fn the_verdict_schema_names_its_fields_for_the_openapi_description() {
+    let schema = serde_json::to_string(&schemars::schema_for!(ChannelVerdict)).expect("schema");
+    for field in ["channel", "verdict", "findings", "severity", "fix"] {
+        assert!(schema.contains(field), "{field} missing from {schema}");
+    }
 }
