@@ -1,4 +1,4 @@
-//! One rule's check against a video's facts, and the merchant-facing words for what is wrong.
+//! One rule's check against a video's facts, and what its finding says and suggests.
 
 use super::words::{
     bound, bytes, codec_name, container_name, human_seconds, mbps, number, ratio_name,
@@ -100,7 +100,14 @@ pub(super) fn evaluate(rule: &Rule, facts: &VideoFacts, channel: &str) -> Option
             .audio
             .as_ref()
             .and_then(|audio| evaluate_audio(check, audio, channel)),
-        check => facts
+        check @ (Check::VideoCodec { .. }
+        | Check::AspectRatio { .. }
+        | Check::RecommendedAspectRatio { .. }
+        | Check::ShortestSide { .. }
+        | Check::LongestSide { .. }
+        | Check::Width { .. }
+        | Check::VideoBitRate { .. }
+        | Check::FrameRate { .. }) => facts
             .video
             .as_ref()
             .and_then(|video| evaluate_video(check, video, channel)),
@@ -190,7 +197,21 @@ fn evaluate_audio(check: &Check, audio: &AudioTrack, channel: &str) -> Option<Fo
                 unknown: false,
             }),
         },
-        _ => None,
+        // Not audio checks: `evaluate` never routes them here. Listed, not `_`, so a new
+        // check cannot pass unnoticed.
+        Check::Container { .. }
+        | Check::VideoCodec { .. }
+        | Check::AspectRatio { .. }
+        | Check::RecommendedAspectRatio { .. }
+        | Check::Duration { .. }
+        | Check::ShortestSide { .. }
+        | Check::LongestSide { .. }
+        | Check::Width { .. }
+        | Check::VideoBitRate { .. }
+        | Check::FrameRate { .. }
+        | Check::FileSize { .. }
+        | Check::Faststart
+        | Check::NoEditLists => None,
     }
 }
 
@@ -238,7 +259,15 @@ fn evaluate_video(check: &Check, video: &VideoTrack, channel: &str) -> Option<Fo
         Check::RecommendedAspectRatio { width, height } => {
             recommended_aspect(w, h, *width, *height)
         }
-        _ => None,
+        // Whole-file and audio checks: `evaluate` never routes them here.
+        Check::Container { .. }
+        | Check::Duration { .. }
+        | Check::FileSize { .. }
+        | Check::Faststart
+        | Check::NoEditLists
+        | Check::AudioCodec { .. }
+        | Check::AudioSampleRate { .. }
+        | Check::AudioChannels { .. } => None,
     }
 }
 
