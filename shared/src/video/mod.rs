@@ -3,5 +3,7 @@
 //!
 //! - [`facts`]: the facts read from an MP4/MOV container, the one shape every later step
 //!   (channel fitness, keyframes, the AI review, insights) reads.
+//! - [`container`]: reads those facts from byte ranges of an MP4/MOV (file or blob).
 
+pub mod container;
 pub mod facts;

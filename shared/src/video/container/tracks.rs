@@ -1,0 +1,485 @@
+//! Turns a decoded `moov` into [`VideoFacts`]: codec strings from the configuration boxes,
+//! rotation from the track matrix, exact frame rate and keyframe times from the sample tables.
+
+use mp4_atom::{Av1c, Avcc, Codec, Encode, Hvcc, Moov, StszSamples, Trak};
+
+use super::VideoError;
+use crate::video::facts::{AudioTrack, Container, Rational, VideoFacts, VideoTrack};
+
+/// What the top-level walk learnt about the file.
+pub(super) struct FileFacts {
+    pub container: Container,
+    pub major_brand: String,
+    pub file_size: u64,
+    pub faststart: bool,
+}
+
+/// The facts of `moov` in a file described by `file`.
+pub(super) fn facts(moov: &Moov, file: FileFacts) -> Result<VideoFacts, VideoError> {
+    if moov.trak.is_empty() {
+        return Err(VideoError::Corrupt("the moov box has no tracks".to_owned()));
+    }
+    let movie_scale = moov.mvhd.timescale;
+    let mut duration_seconds = seconds(moov.mvhd.duration, movie_scale);
+    if duration_seconds <= 0.0 {
+        // Fragmented or sloppy writers leave mvhd at 0: the longest track then.
+        duration_seconds = moov
+            .trak
+            .iter()
+            .map(|t| seconds(t.mdia.mdhd.duration, t.mdia.mdhd.timescale))
+            .fold(0.0, f64::max);
+    }
+    let overall_bit_rate = if moov.mvhd.duration > 0 {
+        bits_per_second(file.file_size, moov.mvhd.duration, movie_scale)
+    } else {
+        // Microseconds of the longest track.
+        bits_per_second(file.file_size, (duration_seconds * 1e6) as u64, 1_000_000)
+    };
+    let edit_lists = moov.trak.iter().any(has_real_edits);
+    let video = moov
+        .trak
+        .iter()
+        .find(|t| t.mdia.hdlr.handler == b"vide".into())
+        .map(|t| video_track(t, movie_scale));
+    let audio = moov
+        .trak
+        .iter()
+        .find(|t| t.mdia.hdlr.handler == b"soun".into())
+        .map(audio_track);
+    Ok(VideoFacts {
+        container: file.container,
+        major_brand: file.major_brand,
+        file_size: file.file_size,
+        duration_seconds,
+        overall_bit_rate,
+        faststart: file.faststart,
+        edit_lists,
+        video,
+        audio,
+    })
+}
+
+fn seconds(units: u64, scale: u32) -> f64 {
+    if scale == 0 {
+        0.0
+    } else {
+        units as f64 / f64::from(scale)
+    }
+}
+
+/// An edit list that changes the presentation: several edits, an empty edit (a delayed start),
+/// or a rate other than 1. A single edit that only starts the media a little in (what every
+/// encoder writes to hide the B-frame composition delay or AAC priming) does not count.
+fn has_real_edits(trak: &Trak) -> bool {
+    let Some(elst) = trak.edts.as_ref().and_then(|e| e.elst.as_ref()) else {
+        return false;
+    };
+    match elst.entries.as_slice() {
+        [] => false,
+        [only] => {
+            only.media_time.is_none()
+                || only.media_rate.integer() != 1
+                || only.media_rate.decimal() != 0
+        }
+        _ => true,
+    }
+}
+
+/// Where the presentation starts in the track's media time, from its edit list: the first
+/// non-empty edit's `media_time`, less any empty edit before it (converted from the movie's
+/// timescale to the track's).
+fn presentation_offset(trak: &Trak, movie_scale: u32) -> i128 {
+    let Some(elst) = trak.edts.as_ref().and_then(|e| e.elst.as_ref()) else {
+        return 0;
+    };
+    let media_scale = i128::from(trak.mdia.mdhd.timescale);
+    let mut empty: i128 = 0;
+    for entry in &elst.entries {
+        match entry.media_time {
+            None => {
+                if movie_scale > 0 {
+                    empty +=
+                        i128::from(entry.segment_duration) * media_scale / i128::from(movie_scale);
+                }
+            }
+            Some(start) => return i128::from(start) - empty,
+        }
+    }
+    -empty
+}
+
+/// Sum of `stts` deltas and the sample count it describes.
+fn stts_totals(trak: &Trak) -> (u64, u64) {
+    trak.mdia
+        .minf
+        .stbl
+        .stts
+        .entries
+        .iter()
+        .fold((0u64, 0u64), |(count, units), e| {
+            (
+                count.saturating_add(u64::from(e.sample_count)),
+                units.saturating_add(
+                    u64::from(e.sample_count).saturating_mul(u64::from(e.sample_delta)),
+                ),
+            )
+        })
+}
+
+/// Bytes of all samples, from `stsz`.
+fn media_bytes(trak: &Trak) -> u64 {
+    match &trak.mdia.minf.stbl.stsz.samples {
+        StszSamples::Identical { count, size } => u64::from(*count) * u64::from(*size),
+        StszSamples::Different { sizes } => sizes.iter().map(|s| u64::from(*s)).sum(),
+    }
+}
+
+/// Bits a second over the track's media duration (its `mdhd`, else its `stts`), rounded down
+/// as ffprobe does.
+fn bit_rate(trak: &Trak) -> Option<u64> {
+    let mdhd = &trak.mdia.mdhd;
+    let units = if mdhd.duration > 0 {
+        mdhd.duration
+    } else {
+        stts_totals(trak).1
+    };
+    bits_per_second(media_bytes(trak), units, mdhd.timescale)
+}
+
+/// `bytes` × 8 over `units` of `scale` a second, in integers so exact rates stay exact.
+fn bits_per_second(bytes: u64, units: u64, scale: u32) -> Option<u64> {
+    if units == 0 || scale == 0 {
+        return None;
+    }
+    let bits = u128::from(bytes) * 8 * u128::from(scale);
+    u64::try_from(bits / u128::from(units)).ok()
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// `num/den` reduced, or `None` when `den` is 0.
+fn reduced(num: u64, den: u64) -> Option<Rational> {
+    if den == 0 {
+        return None;
+    }
+    let g = gcd(num, den).max(1);
+    Some(Rational {
+        num: num / g,
+        den: den / g,
+    })
+}
+
+/// Clockwise display rotation from a track matrix, to the nearest quarter turn.
+pub(super) fn rotation(a: i32, b: i32) -> u16 {
+    if a == 0 && b == 0 {
+        return 0;
+    }
+    let degrees = f64::from(b).atan2(f64::from(a)).to_degrees();
+    let quarter = (degrees / 90.0).round() as i64;
+    (quarter.rem_euclid(4) * 90) as u16
+}
+
+fn video_track(trak: &Trak, movie_scale: u32) -> VideoTrack {
+    let codec = trak.mdia.minf.stbl.stsd.codecs.first();
+    let (fourcc, codec_string, profile) = match codec {
+        Some(c) => video_codec(c),
+        None => (String::new(), None, None),
+    };
+    let (coded_width, coded_height) = match codec.and_then(Codec::visual) {
+        Some(v) => (u32::from(v.width), u32::from(v.height)),
+        None => (
+            u32::from(trak.tkhd.width.integer()),
+            u32::from(trak.tkhd.height.integer()),
+        ),
+    };
+    let rotation = rotation(trak.tkhd.matrix.a, trak.tkhd.matrix.b);
+    let (display_width, display_height) = if rotation % 180 == 90 {
+        (coded_height, coded_width)
+    } else {
+        (coded_width, coded_height)
+    };
+    let (frames, units) = stts_totals(trak);
+    let scale = u64::from(trak.mdia.mdhd.timescale);
+    let frame_rate = if frames > 0 {
+        frames
+            .checked_mul(scale)
+            .and_then(|num| reduced(num, units))
+    } else {
+        None
+    };
+    VideoTrack {
+        codec: fourcc,
+        codec_string,
+        profile,
+        coded_width,
+        coded_height,
+        rotation,
+        display_width,
+        display_height,
+        frame_rate,
+        frames,
+        keyframe_times: keyframe_times(trak, movie_scale),
+        bit_rate: bit_rate(trak),
+    }
+}
+
+/// The most keyframe times listed when every sample is a keyframe (no `stss`: intra-only
+/// video), so a hostile sample count cannot make the list unbounded.
+const MAX_KEYFRAMES: u64 = 100_000;
+
+/// Presentation times (seconds) of the sync samples: decode time from `stts`, plus the
+/// composition offset from `ctts`, less the edit list's start. Every sample is a keyframe
+/// when there is no `stss`.
+fn keyframe_times(trak: &Trak, movie_scale: u32) -> Vec<f64> {
+    let stbl = &trak.mdia.minf.stbl;
+    let scale = trak.mdia.mdhd.timescale;
+    if scale == 0 {
+        return Vec::new();
+    }
+    let (frames, _) = stts_totals(trak);
+    let mut sync: Vec<u64> = match &stbl.stss {
+        Some(stss) => stss.entries.iter().map(|n| u64::from(*n)).collect(),
+        None => (1..=frames.min(MAX_KEYFRAMES)).collect(),
+    };
+    sync.retain(|n| *n >= 1 && *n <= frames);
+    sync.sort_unstable();
+    sync.dedup();
+    let offset = presentation_offset(trak, movie_scale);
+    let stts: Vec<(u64, i128)> = stbl
+        .stts
+        .entries
+        .iter()
+        .map(|e| (u64::from(e.sample_count), i128::from(e.sample_delta)))
+        .collect();
+    let ctts: Vec<(u64, i128)> = stbl
+        .ctts
+        .iter()
+        .flat_map(|c| c.entries.iter())
+        .map(|e| (u64::from(e.sample_count), i128::from(e.sample_offset)))
+        .collect();
+    // Both tables are runs; the sample numbers are sorted, so each run is passed once and a
+    // sample's time is arithmetic within its run (no per-sample loop a hostile count could
+    // make endless).
+    let (mut ti, mut t_first, mut t_dts) = (0usize, 1u64, 0i128);
+    let (mut ci, mut c_first) = (0usize, 1u64);
+    let mut times = Vec::with_capacity(sync.len());
+    for target in sync {
+        while let Some(&(count, delta)) = stts.get(ti) {
+            if target < t_first.saturating_add(count) {
+                break;
+            }
+            t_dts += i128::from(count) * delta;
+            t_first = t_first.saturating_add(count);
+            ti += 1;
+        }
+        let delta = stts.get(ti).map_or(0, |r| r.1);
+        let dts = t_dts + i128::from(target - t_first) * delta;
+        while let Some(&(count, _)) = ctts.get(ci) {
+            if target < c_first.saturating_add(count) {
+                break;
+            }
+            c_first = c_first.saturating_add(count);
+            ci += 1;
+        }
+        let cts = dts + ctts.get(ci).map_or(0, |r| r.1);
+        let secs = (cts - offset) as f64 / f64::from(scale);
+        // Microseconds: rounding keeps 0.5 from printing as 0.49999….
+        times.push((secs * 1_000_000.0).round() / 1_000_000.0);
+    }
+    times
+}
+
+fn video_codec(codec: &Codec) -> (String, Option<String>, Option<String>) {
+    match codec {
+        Codec::Avc1(c) => avc("avc1", &c.avcc),
+        Codec::Avc3(c) => avc("avc3", &c.avcc),
+        Codec::Hvc1(c) => hevc("hvc1", &c.hvcc),
+        Codec::Hev1(c) => hevc("hev1", &c.hvcc),
+        Codec::Av01(c) => av1(&c.av1c),
+        Codec::Vp09(c) => (
+            "vp09".to_owned(),
+            Some(format!(
+                "vp09.{:02}.{:02}.{:02}",
+                c.vpcc.profile, c.vpcc.level, c.vpcc.bit_depth
+            )),
+            Some(format!("Profile {}", c.vpcc.profile)),
+        ),
+        Codec::Vp08(_) => ("vp08".to_owned(), Some("vp8".to_owned()), None),
+        Codec::Jpeg(_) => ("jpeg".to_owned(), None, None),
+        Codec::Unknown(kind, _) => (kind.to_string(), None, None),
+        other => (fourcc(other), None, None),
+    }
+}
+
+/// The sample entry's four characters, for codecs without a field of their own here: the
+/// entry re-encoded, its box type read back.
+fn fourcc(codec: &Codec) -> String {
+    let mut buf = Vec::new();
+    match codec.encode(&mut buf) {
+        Ok(()) => buf
+            .get(4..8)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// `avc1.PPCCLL` (RFC 6381) and the profile's name.
+pub(super) fn avc(fourcc: &str, avcc: &Avcc) -> (String, Option<String>, Option<String>) {
+    let p = avcc.avc_profile_indication;
+    let compat = avcc.profile_compatibility;
+    let name = match p {
+        66 if compat & 0x40 != 0 => Some("Constrained Baseline"),
+        66 => Some("Baseline"),
+        77 => Some("Main"),
+        88 => Some("Extended"),
+        100 => Some("High"),
+        110 => Some("High 10"),
+        122 => Some("High 4:2:2"),
+        244 => Some("High 4:4:4 Predictive"),
+        _ => None,
+    };
+    (
+        fourcc.to_owned(),
+        Some(format!(
+            "{fourcc}.{p:02x}{compat:02x}{:02x}",
+            avcc.avc_level_indication
+        )),
+        name.map(str::to_owned),
+    )
+}
+
+/// `hvc1.1.6.L93.90` per ISO/IEC 14496-15 Annex E and the profile's name.
+pub(super) fn hevc(fourcc: &str, hvcc: &Hvcc) -> (String, Option<String>, Option<String>) {
+    let space = match hvcc.general_profile_space {
+        1 => "A",
+        2 => "B",
+        3 => "C",
+        _ => "",
+    };
+    let flags = u32::from_be_bytes(hvcc.general_profile_compatibility_flags).reverse_bits();
+    let tier = if hvcc.general_tier_flag { 'H' } else { 'L' };
+    let mut constraints: Vec<u8> = hvcc.general_constraint_indicator_flags.to_vec();
+    while constraints.last() == Some(&0) {
+        constraints.pop();
+    }
+    let mut s = format!(
+        "{fourcc}.{space}{}.{flags:X}.{tier}{}",
+        hvcc.general_profile_idc, hvcc.general_level_idc
+    );
+    for c in constraints {
+        s.push_str(&format!(".{c:X}"));
+    }
+    let name = match hvcc.general_profile_idc {
+        1 => Some("Main"),
+        2 => Some("Main 10"),
+        3 => Some("Main Still Picture"),
+        4 => Some("Rext"),
+        _ => None,
+    };
+    (fourcc.to_owned(), Some(s), name.map(str::to_owned))
+}
+
+/// `av01.P.LLT.DD` (AV1 codec ISO media file format binding, "Codecs Parameter String").
+pub(super) fn av1(av1c: &Av1c) -> (String, Option<String>, Option<String>) {
+    let depth = match (av1c.high_bitdepth, av1c.twelve_bit) {
+        (true, true) => 12,
+        (true, false) => 10,
+        _ => 8,
+    };
+    let tier = if av1c.seq_tier_0 { 'H' } else { 'M' };
+    let name = match av1c.seq_profile {
+        0 => Some("Main"),
+        1 => Some("High"),
+        2 => Some("Professional"),
+        _ => None,
+    };
+    (
+        "av01".to_owned(),
+        Some(format!(
+            "av01.{}.{:02}{tier}.{depth:02}",
+            av1c.seq_profile, av1c.seq_level_idx_0
+        )),
+        name.map(str::to_owned),
+    )
+}
+
+/// AAC sampling frequency index → Hz (ISO/IEC 14496-3 table 1.18).
+const AAC_RATES: [u32; 13] = [
+    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
+
+/// Sample rate and channels from an AudioSpecificConfig's raw bytes (after the object type).
+pub(super) fn aac_rate_and_channels(
+    freq_index: u8,
+    chan_conf: u8,
+    raw: &[u8],
+) -> (Option<u32>, Option<u8>) {
+    let rate = match freq_index {
+        15 => {
+            // 5 bits object type, 4 bits index, then 24 bits of explicit rate.
+            let bits = raw
+                .iter()
+                .take(5)
+                .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+            (raw.len() >= 5).then_some(((bits >> (40 - 9 - 24)) & 0x00FF_FFFF) as u32)
+        }
+        i => AAC_RATES.get(usize::from(i)).copied(),
+    };
+    let channels = match chan_conf {
+        1..=6 => Some(chan_conf),
+        7 => Some(8),
+        _ => None,
+    };
+    (rate, channels)
+}
+
+fn audio_track(trak: &Trak) -> AudioTrack {
+    let codec = trak.mdia.minf.stbl.stsd.codecs.first();
+    let entry = codec.and_then(Codec::audio);
+    let entry_rate = entry.map(|a| u32::from(a.sample_rate.integer()));
+    let entry_channels = entry.and_then(|a| u8::try_from(a.channel_count).ok());
+    let (fourcc, codec_string, sample_rate, channels) = match codec {
+        Some(Codec::Mp4a(m)) => {
+            let dc = &m.esds.es_desc.dec_config;
+            match &dc.dec_specific {
+                Some(ds) if dc.object_type_indication == 0x40 => {
+                    let (rate, ch) = aac_rate_and_channels(ds.freq_index, ds.chan_conf, &ds.raw);
+                    (
+                        "mp4a".to_owned(),
+                        Some(format!("mp4a.40.{}", ds.profile)),
+                        rate,
+                        ch,
+                    )
+                }
+                _ => (
+                    "mp4a".to_owned(),
+                    Some(format!("mp4a.{:02x}", dc.object_type_indication)),
+                    entry_rate,
+                    entry_channels,
+                ),
+            }
+        }
+        Some(Codec::Opus(o)) => (
+            "Opus".to_owned(),
+            Some("opus".to_owned()),
+            Some(48000),
+            Some(o.dops.output_channel_count),
+        ),
+        Some(Codec::Unknown(kind, _)) => (kind.to_string(), None, entry_rate, entry_channels),
+        Some(other) => (fourcc(other), None, entry_rate, entry_channels),
+        None => (String::new(), None, None, None),
+    };
+    AudioTrack {
+        codec: fourcc,
+        codec_string,
+        sample_rate,
+        channels,
+        bit_rate: bit_rate(trak),
+    }
+}
