@@ -150,6 +150,45 @@ async fn an_empty_edit_delays_the_keyframes_and_counts_as_an_edit_list() {
     assert_eq!(facts.video.unwrap().keyframe_times, vec![1.0, 1.5]);
 }
 
+/// The main fixture's facts after `edit` changed the video track's single edit.
+fn with_video_edit(edit: impl FnOnce(&mut mp4_atom::ElstEntry, u64)) -> VideoFacts {
+    let bytes = std::fs::read(fixture("h264_1080x1920_aac.mp4")).unwrap();
+    let mut moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + 2477]).unwrap();
+    let vide = moov
+        .trak
+        .iter_mut()
+        .find(|t| t.mdia.hdlr.handler == b"vide".into())
+        .unwrap();
+    let media_scale = u64::from(vide.mdia.mdhd.timescale);
+    let elst = vide.edts.as_mut().unwrap().elst.as_mut().unwrap();
+    edit(&mut elst.entries[0], media_scale);
+    tracks::facts(
+        &moov,
+        tracks::FileFacts {
+            container: Container::Mp4,
+            major_brand: "isom".to_owned(),
+            file_size: 73666,
+            faststart: true,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_single_edit_that_trims_the_media_counts_as_an_edit_list() {
+    // Unchanged: only the B-frame offset.
+    assert!(!with_video_edit(|_, _| {}).edit_lists);
+    // Starts half a second into the media: the first keyframe is then before the start.
+    let trimmed_start = with_video_edit(|e, scale| {
+        e.media_time = e.media_time.map(|t| t + scale / 2);
+    });
+    assert!(trimmed_start.edit_lists);
+    assert_eq!(trimmed_start.video.unwrap().keyframe_times, vec![-0.5, 0.0]);
+    // Plays only the first half of the media.
+    let trimmed_end = with_video_edit(|e, _| e.segment_duration /= 2);
+    assert!(trimmed_end.edit_lists);
+}
+
 #[tokio::test]
 async fn moov_at_the_end_is_not_faststart_and_costs_only_the_headers_and_the_moov() {
     let source = FileSource::new(fixture("h264_moov_at_end.mp4"));

@@ -35,7 +35,7 @@ pub(super) fn facts(moov: &Moov, file: FileFacts) -> Result<VideoFacts, VideoErr
         // Microseconds of the longest track.
         bits_per_second(file.file_size, (duration_seconds * 1e6) as u64, 1_000_000)
     };
-    let edit_lists = moov.trak.iter().any(has_real_edits);
+    let edit_lists = moov.trak.iter().any(|t| has_real_edits(t, movie_scale));
     let video = moov
         .trak
         .iter()
@@ -68,21 +68,51 @@ fn seconds(units: u64, scale: u32) -> f64 {
 }
 
 /// An edit list that changes the presentation: several edits, an empty edit (a delayed start),
-/// or a rate other than 1. A single edit that only starts the media a little in (what every
-/// encoder writes to hide the B-frame composition delay or AAC priming) does not count.
-fn has_real_edits(trak: &Trak) -> bool {
+/// a rate other than 1, or a single edit that trims the media (starts later than the encoder's
+/// offset, or ends more than a sample before the media does). A single edit that only hides
+/// the B-frame composition delay or AAC priming (what every encoder writes) does not count.
+fn has_real_edits(trak: &Trak, movie_scale: u32) -> bool {
     let Some(elst) = trak.edts.as_ref().and_then(|e| e.elst.as_ref()) else {
         return false;
     };
-    match elst.entries.as_slice() {
-        [] => false,
-        [only] => {
-            only.media_time.is_none()
-                || only.media_rate.integer() != 1
-                || only.media_rate.decimal() != 0
-        }
-        _ => true,
+    let only = match elst.entries.as_slice() {
+        [] => return false,
+        [only] => only,
+        _ => return true,
+    };
+    let Some(start) = only.media_time else {
+        return true;
+    };
+    if only.media_rate.integer() != 1 || only.media_rate.decimal() != 0 {
+        return true;
     }
+    let stbl = &trak.mdia.minf.stbl;
+    let scale = u128::from(trak.mdia.mdhd.timescale);
+    // The encoder's offset: the first sample's composition offset, or up to 1/20 s of priming.
+    let first_cts = stbl
+        .ctts
+        .as_ref()
+        .and_then(|c| c.entries.first())
+        .map_or(0, |e| u128::try_from(e.sample_offset).unwrap_or(0));
+    let allowance = first_cts.max(scale / 20);
+    let start = u128::from(start);
+    if start > allowance {
+        return true;
+    }
+    // A segment of 0 plays to the end (fragmented files write that).
+    if only.segment_duration == 0 || movie_scale == 0 {
+        return false;
+    }
+    let played = u128::from(only.segment_duration) * scale / u128::from(movie_scale);
+    let (_, media) = stts_totals(trak);
+    let longest_delta = stbl
+        .stts
+        .entries
+        .iter()
+        .map(|e| u128::from(e.sample_delta))
+        .max()
+        .unwrap_or(0);
+    start + played + longest_delta < u128::from(media)
 }
 
 /// Where the presentation starts in the track's media time, from its edit list: the first
@@ -278,7 +308,7 @@ fn keyframe_times(trak: &Trak, movie_scale: u32) -> Vec<f64> {
             ti += 1;
         }
         let delta = stts.get(ti).map_or(0, |r| r.1);
-        let dts = t_dts + i128::from(target - t_first) * delta;
+        let dts = t_dts + i128::from(target.saturating_sub(t_first)) * delta;
         while let Some(&(count, _)) = ctts.get(ci) {
             if target < c_first.saturating_add(count) {
                 break;
