@@ -4,6 +4,7 @@
 //!
 //! The `moov` is decoded with the `mp4-atom` box codec; [`tracks`] turns its tables into facts.
 
+mod codecs;
 mod source;
 mod tracks;
 

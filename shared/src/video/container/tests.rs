@@ -1,7 +1,7 @@
 //! Facts read from the committed fixtures (made by `shared/tests/fixtures/video/make.sh`),
 //! checked against what ffprobe 5.1 printed for each, plus hostile inputs.
 
-use super::tracks::{aac_rate_and_channels, av1, hevc};
+use super::codecs::{aac_rate_and_channels, av1, hevc};
 use super::*;
 use crate::video::facts::{AudioTrack, Rational, VideoTrack};
 use async_trait::async_trait;
