@@ -2,7 +2,8 @@
 //! headers, the `ftyp` and the whole `moov`, never the media data (`mdat`), wherever the `moov`
 //! sits. A multi-gigabyte video costs a few kilobytes of reads.
 //!
-//! The `moov` is decoded with the `mp4-atom` box codec; [`tracks`] turns its tables into facts.
+//! The `moov` is decoded with the `mp4-atom` box codec; `tracks` turns its tables into facts and
+//! `codecs` names the codecs.
 
 mod codecs;
 mod source;
