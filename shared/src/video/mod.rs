@@ -3,8 +3,10 @@
 //!
 //! - [`facts`]: the facts read from an MP4/MOV container, the one shape every later step
 //!   (channel fitness, keyframes, the AI review, insights) reads.
+//! - [`container`]: reads those facts from byte ranges of an MP4/MOV (file or blob).
 //! - [`channels`]: whether Shopify, Instagram Reels, TikTok and YouTube Shorts would take a
 //!   video, from a rule table kept as data with its sources.
 
 pub mod channels;
+pub mod container;
 pub mod facts;
