@@ -26,7 +26,7 @@ use shared::sync::engine::SyncMessage;
 use uuid::Uuid;
 
 use crate::app::{AppState, FunctionError};
-use crate::http::{authenticate, scope_for};
+use crate::http::{authenticate, idempotency_key, idempotent_id, scope_for};
 use crate::openapi::{Api, Operation, one_of};
 
 /// The platforms' names, for the description.
@@ -78,7 +78,7 @@ async fn handle(state: &AppState, http: &HttpRequest) -> Result<Answer, ApiError
             Ok((json(200, &IssueBody::from(&issue))?, None))
         }
         (Some("issues"), Some(id), Some("retry")) if method == "POST" => {
-            retry(state, &tenant, id).await
+            retry(state, &tenant, id, idempotency_key(http)?).await
         }
         (Some("issues"), Some(id), Some("resolve")) if method == "POST" => {
             Ok((resolve(state, &tenant, id).await?, None))
@@ -163,7 +163,12 @@ async fn find_issue(state: &AppState, tenant: &TenantId, id: &str) -> Result<Syn
         .ok_or_else(|| ApiError::not_found(format!("no sync issue `{id}`")))
 }
 
-async fn retry(state: &AppState, tenant: &TenantId, id: &str) -> Result<Answer, ApiError> {
+async fn retry(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+    key: Option<String>,
+) -> Result<Answer, ApiError> {
     let issue = find_issue(state, tenant, id).await?;
     if state
         .store
@@ -186,7 +191,15 @@ async fn retry(state: &AppState, tenant: &TenantId, id: &str) -> Result<Answer, 
     let now = Utc::now();
     let job = SyncJob::queued(
         tenant.clone(),
-        format!("r-{}", Uuid::new_v4()),
+        // A repeated request with the same Idempotency-Key finds the job the first one made.
+        format!(
+            "r-{}",
+            key.map_or_else(Uuid::new_v4, |key| idempotent_id(
+                &format!("sync-retry-{id}"),
+                tenant,
+                &key
+            ))
+        ),
         issue.platform,
         issue.kind,
         SyncTrigger::Retry,
@@ -197,19 +210,23 @@ async fn retry(state: &AppState, tenant: &TenantId, id: &str) -> Result<Answer, 
         }),
         now,
     );
-    let (job, _) = state.store.create_sync_job(&job).await?;
-    state
-        .store
-        .set_sync_issue_status(tenant, id, IssueStatus::Resolved, now)
-        .await?;
-    tracing::info!(%tenant, issue = %id, job = %job.id, "sync issue retried");
+    let (job, made) = state.store.create_sync_job(&job).await?;
+    // A repeat finds the first request's job: the entry is not resolved again (that job may
+    // have met the problem and reopened it), and a finished job is not sent again.
+    if made {
+        state
+            .store
+            .set_sync_issue_status(tenant, id, IssueStatus::Resolved, now)
+            .await?;
+    }
+    tracing::info!(%tenant, issue = %id, job = %job.id, repeat = !made, "sync issue retried");
     let location = format!("/api/sync/jobs/{}", job.id);
     let response = json(202, &JobBody::from(&job))?.with_header("Location", location);
-    let message = SyncMessage {
+    let message = (!job.status.is_final()).then(|| SyncMessage {
         tenant: tenant.clone(),
         job_id: job.id,
-    };
-    Ok((response, Some(message)))
+    });
+    Ok((response, message))
 }
 
 /// The remote product an entry's record belongs to: a variant's problem is retried by

@@ -286,19 +286,27 @@ async fn enriched_fields_go_back_changed_only_and_an_edit_on_shopify_is_never_ov
     let open = app.get_json("/sync/issues?status=open").await;
     assert_eq!(open["items"].as_array().unwrap().len(), 0, "{open}");
 
-    // A retry pushes ours over the edit, deliberately.
-    let retried = call(
-        &app,
-        reqwest::Method::POST,
-        &format!("/sync/issues/{issue}/retry"),
-        None,
-    )
-    .await;
+    // A retry pushes ours over the edit, deliberately; the same request again (same
+    // Idempotency-Key) finds that job and pushes nothing more.
+    let retry = || {
+        app.client
+            .post(format!("{}/sync/issues/{issue}/retry", app.api))
+            .header("x-api-key", KEY)
+            .header("idempotency-key", "retry-1")
+            .send()
+    };
+    let retried = retry().await.expect("request");
     assert_eq!(retried.status(), 202);
     let job: Value = retried.json().await.unwrap();
     let done = finished(&app, job["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["progress"]["pushed"], 1, "{done}");
+    assert_eq!(mock.updates().len(), 4);
+    let repeated = retry().await.expect("request");
+    assert_eq!(repeated.status(), 202);
+    let again: Value = repeated.json().await.unwrap();
+    assert_eq!(again["id"], job["id"]);
+    assert_eq!(again["status"], "succeeded");
     assert_eq!(mock.updates().len(), 4);
     app.stop().await;
 }
