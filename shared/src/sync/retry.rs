@@ -80,6 +80,44 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
 }
 
+/// Why a failed attempt is worth repeating.
+#[derive(Debug)]
+pub(crate) struct Again {
+    /// The answer's `Retry-After`, if readable.
+    pub(crate) after: Option<Duration>,
+    /// What went wrong, for the log and the final error.
+    pub(crate) why: String,
+    /// Throttling (a 429, a concurrency limit) rather than a server or transport failure.
+    pub(crate) throttled: bool,
+}
+
+/// A call whose retries ran out: whether it was throttling, and the last reason.
+#[derive(Debug)]
+pub(crate) struct GaveUp {
+    pub(crate) throttled: bool,
+    pub(crate) last: String,
+}
+
+impl RetryPolicy {
+    /// After failed attempt number `attempts`, having waited `waited` so far: how long to wait
+    /// before the next (its `Retry-After`, else the back-off), or why to stop.
+    pub(crate) fn wait_after(
+        &self,
+        attempts: u32,
+        waited: Duration,
+        again: Again,
+    ) -> Result<Duration, GaveUp> {
+        let delay = again.after.unwrap_or_else(|| self.backoff(attempts));
+        if attempts >= self.max_attempts || waited + delay > self.max_total_wait {
+            return Err(GaveUp {
+                throttled: again.throttled,
+                last: again.why,
+            });
+        }
+        Ok(delay)
+    }
+}
+
 /// A clock that moves only when someone sleeps on it: the mocks' tests wait without waiting.
 #[cfg(any(test, feature = "mock-platforms"))]
 #[derive(Debug, Default)]

@@ -15,7 +15,7 @@ use url::Url;
 use super::error::{CONCURRENCY_CODES, ErrorBody, NetSuiteError};
 use crate::settings::Secret;
 use crate::sync::oauth1::{OAuth1Signer, SignatureMethod};
-use crate::sync::retry::{Clock, RetryPolicy, parse_retry_after};
+use crate::sync::retry::{Again, Clock, RetryPolicy, parse_retry_after};
 
 /// A 2xx answer: status, headers and the JSON body (`None` for 204 and empty bodies).
 #[derive(Debug)]
@@ -23,14 +23,6 @@ pub(super) struct Answer {
     pub(super) status: StatusCode,
     pub(super) headers: HeaderMap,
     pub(super) body: Option<Value>,
-}
-
-/// Why an attempt is worth repeating.
-struct Again {
-    after: Option<Duration>,
-    why: String,
-    /// Throttling (429 or a concurrency code) rather than a server or transport failure.
-    throttled: bool,
 }
 
 /// Endpoint root, signer, concurrency limiter, clock and retry bounds.
@@ -152,26 +144,24 @@ impl Transport {
                     .map_err(|e| NetSuiteError::Config(e.to_string()))?;
                 self.attempt(&method, &url, headers, body).await?
             };
-            let Again {
-                after,
-                why,
-                throttled,
-            } = match outcome {
+            let again = match outcome {
                 Ok(answer) => return Ok(answer),
                 Err(again) => again,
             };
-            let delay = after.unwrap_or_else(|| self.retry.backoff(attempts));
-            tracing::warn!(path, attempts, ?delay, reason = %why, "retrying NetSuite call");
-            if attempts >= self.retry.max_attempts || waited + delay > self.retry.max_total_wait {
-                return Err(if throttled {
-                    NetSuiteError::Throttled { attempts, waited }
-                } else {
-                    NetSuiteError::Unavailable {
+            let why = again.why.clone();
+            let delay = match self.retry.wait_after(attempts, waited, again) {
+                Ok(delay) => delay,
+                Err(gave_up) if gave_up.throttled => {
+                    return Err(NetSuiteError::Throttled { attempts, waited });
+                }
+                Err(gave_up) => {
+                    return Err(NetSuiteError::Unavailable {
                         attempts,
-                        last: why,
-                    }
-                });
-            }
+                        last: gave_up.last,
+                    });
+                }
+            };
+            tracing::warn!(path, attempts, ?delay, reason = %why, "retrying NetSuite call");
             waited += delay;
             self.clock.sleep(delay).await;
         }

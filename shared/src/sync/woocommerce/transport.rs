@@ -14,7 +14,7 @@ use url::Url;
 use super::WooError;
 use crate::settings::Secret;
 use crate::sync::oauth1::{OAuth1Signer, SignatureMethod};
-use crate::sync::retry::{Clock, RetryPolicy, parse_retry_after};
+use crate::sync::retry::{Again, Clock, RetryPolicy, parse_retry_after};
 
 /// How requests are authenticated.
 #[derive(Debug)]
@@ -29,16 +29,6 @@ enum Auth {
 pub(super) struct Answer {
     pub(super) headers: HeaderMap,
     pub(super) body: Value,
-}
-
-/// Why an attempt is worth repeating.
-struct Again {
-    /// The answer's `Retry-After`, if readable.
-    after: Option<Duration>,
-    /// What went wrong, for the log and the final error.
-    why: String,
-    /// A 429 (throttling) rather than a server or transport failure.
-    throttled: bool,
 }
 
 impl Again {
@@ -130,26 +120,24 @@ impl Transport {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let Again {
-                after,
-                why,
-                throttled,
-            } = match self.attempt(&method, &url, body).await? {
+            let again = match self.attempt(&method, &url, body).await? {
                 Ok(answer) => return Ok(answer),
                 Err(again) => again,
             };
-            let delay = after.unwrap_or_else(|| self.retry.backoff(attempts));
-            tracing::warn!(path, attempts, ?delay, reason = %why, "retrying WooCommerce call");
-            if attempts >= self.retry.max_attempts || waited + delay > self.retry.max_total_wait {
-                return Err(if throttled {
-                    WooError::Throttled { attempts, waited }
-                } else {
-                    WooError::Unavailable {
+            let why = again.why.clone();
+            let delay = match self.retry.wait_after(attempts, waited, again) {
+                Ok(delay) => delay,
+                Err(gave_up) if gave_up.throttled => {
+                    return Err(WooError::Throttled { attempts, waited });
+                }
+                Err(gave_up) => {
+                    return Err(WooError::Unavailable {
                         attempts,
-                        last: why,
-                    }
-                });
-            }
+                        last: gave_up.last,
+                    });
+                }
+            };
+            tracing::warn!(path, attempts, ?delay, reason = %why, "retrying WooCommerce call");
             waited += delay;
             self.clock.sleep(delay).await;
         }
