@@ -13,6 +13,7 @@ pub mod mssql;
 mod product_writes;
 pub mod sqlite;
 mod sync;
+mod videos;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,6 +29,7 @@ pub use edits::*;
 pub use model::*;
 pub use product_writes::*;
 pub use sync::*;
+pub use videos::*;
 
 /// A failed store operation.
 #[derive(Debug, thiserror::Error)]

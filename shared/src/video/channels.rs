@@ -207,7 +207,7 @@ pub enum Severity {
 }
 
 /// A channel's overall answer: the worst of its findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Nothing to change.
@@ -228,7 +228,7 @@ impl From<Severity> for Verdict {
 }
 
 /// One reason a channel would not take the video as it is.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// The rule's id (`video_track` when the file has no video at all).
     pub rule: String,
@@ -243,7 +243,7 @@ pub struct Finding {
 }
 
 /// Whether one channel would take the video.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChannelVerdict {
     /// The channel's id (`instagram_reels`…).
     pub channel: String,

@@ -6,7 +6,9 @@
 //! - [`container`]: reads those facts from byte ranges of an MP4/MOV (file or blob).
 //! - [`channels`]: whether Shopify, Instagram Reels, TikTok and YouTube Shorts would take a
 //!   video, from a rule table kept as data with its sources.
+//! - [`insights`]: what an analysis found, in the shape the store keeps and apps read.
 
 pub mod channels;
 pub mod container;
 pub mod facts;
+pub mod insights;
