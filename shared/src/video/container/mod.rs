@@ -6,12 +6,14 @@
 //! `codecs` names the codecs.
 
 mod codecs;
+mod samples;
 mod source;
 mod tracks;
 
 #[cfg(test)]
 mod tests;
 
+pub use samples::{DecoderConfig, MAX_SAMPLES, Sample, TrackSamples};
 pub use source::{BlobSource, ByteSource, FileSource};
 
 use crate::blobs::BlobError;
@@ -86,9 +88,47 @@ struct TopLevel {
     mdat_before_moov: bool,
 }
 
+/// A video's facts, and where the samples of its first video and audio tracks are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Movie {
+    /// What the container says.
+    pub facts: VideoFacts,
+    /// The first video track's samples.
+    pub video: Option<TrackSamples>,
+    /// The first audio track's samples.
+    pub audio: Option<TrackSamples>,
+}
+
 /// Reads the facts of the MP4/MOV video in `source`, fetching only box headers, `ftyp` and
 /// `moov`.
 pub async fn read_facts(source: &dyn ByteSource) -> Result<VideoFacts, VideoError> {
+    let (moov, file) = read_moov(source).await?;
+    tracks::facts(&moov, file)
+}
+
+/// Reads the facts and sample tables of the MP4/MOV video in `source`, fetching only box
+/// headers, `ftyp` and `moov`. A sample that lies past the end of the file makes it
+/// [`VideoError::Truncated`].
+pub async fn read_movie(source: &dyn ByteSource) -> Result<Movie, VideoError> {
+    let (moov, file) = read_moov(source).await?;
+    let file_size = file.file_size;
+    let facts = tracks::facts(&moov, file)?;
+    let scale = moov.mvhd.timescale;
+    let track = |handler: &[u8; 4]| {
+        moov.trak
+            .iter()
+            .find(|t| t.mdia.hdlr.handler == handler.into())
+            .map(|t| samples::track_samples(t, scale, file_size))
+            .transpose()
+    };
+    Ok(Movie {
+        facts,
+        video: track(b"vide")?,
+        audio: track(b"soun")?,
+    })
+}
+
+async fn read_moov(source: &dyn ByteSource) -> Result<(Moov, tracks::FileFacts), VideoError> {
     let file_size = source.size().await?;
     let top = walk_top_level(source, file_size).await?;
     let moov = Moov::decode(&mut top.moov.as_ref())
@@ -104,15 +144,13 @@ pub async fn read_facts(source: &dyn ByteSource) -> Result<VideoFacts, VideoErro
     } else {
         Container::Mp4
     };
-    tracks::facts(
-        &moov,
-        tracks::FileFacts {
-            container,
-            major_brand,
-            file_size,
-            faststart: !top.mdat_before_moov,
-        },
-    )
+    let file = tracks::FileFacts {
+        container,
+        major_brand,
+        file_size,
+        faststart: !top.mdat_before_moov,
+    };
+    Ok((moov, file))
 }
 
 /// Walks the top-level boxes, reading each header (8 or 16 bytes) and skipping every body but

@@ -468,3 +468,72 @@ fn rotation_reads_the_matrix_clockwise() {
     assert_eq!(rotation(0, -one), 270);
     assert_eq!(rotation(0, 0), 0);
 }
+
+#[tokio::test]
+async fn sample_tables_locate_every_frame_and_packet_and_agree_with_the_facts() {
+    let movie = read_movie(&FileSource::new(fixture("h264_1080x1920_aac.mp4")))
+        .await
+        .unwrap();
+    let facts = movie.facts.clone();
+    let video = movie.video.unwrap();
+    assert_eq!(video.samples.len(), 30);
+    let keyframes: Vec<f64> = video.keyframes().map(|s| s.time).collect();
+    assert_eq!(keyframes, facts.video.as_ref().unwrap().keyframe_times);
+    // 30 fps: each frame 1/30 s after the previous in presentation order.
+    let mut times: Vec<f64> = video.samples.iter().map(|s| s.time).collect();
+    times.sort_by(f64::total_cmp);
+    assert!((times[29] - 29.0 / 30.0).abs() < 1e-9, "{times:?}");
+    let DecoderConfig::Avc {
+        nal_length_size,
+        sps,
+        pps,
+    } = &video.config
+    else {
+        panic!("{:?}", video.config)
+    };
+    assert_eq!((*nal_length_size, sps.len(), pps.len()), (4, 1, 1));
+    assert_eq!(sps[0][0] & 0x1f, 7, "an SPS NAL unit");
+    let audio = movie.audio.unwrap();
+    let DecoderConfig::Aac {
+        audio_specific_config,
+    } = &audio.config
+    else {
+        panic!("{:?}", audio.config)
+    };
+    // AAC LC (2), 48 kHz (index 3), mono: 00010 0011 0001 000, then ffmpeg's explicit
+    // "no SBR" extension (sync 0x2b7, type 5, flag 0).
+    assert_eq!(audio_specific_config.as_ref(), &[0x11, 0x88, 0x56, 0xe5, 0x00]);
+    // Samples sit inside the one mdat, back to back per chunk, and never overlap.
+    let mut all: Vec<(u64, u64)> = video
+        .samples
+        .iter()
+        .chain(&audio.samples)
+        .map(|s| (s.offset, s.offset + u64::from(s.size)))
+        .collect();
+    all.sort_unstable();
+    assert!(all.windows(2).all(|w| w[0].1 <= w[1].0));
+    assert!(all.last().unwrap().1 <= facts.file_size);
+}
+
+#[tokio::test]
+async fn a_file_cut_after_its_moov_has_facts_but_its_samples_are_truncated() {
+    let whole = std::fs::read(fixture("h264_1080x1920_aac.mp4")).unwrap();
+    let cut = Memory(whole[..whole.len() / 2].to_vec());
+    read_facts(&cut).await.unwrap();
+    let error = read_movie(&cut).await.unwrap_err();
+    assert!(matches!(error, VideoError::Truncated(_)), "{error}");
+    assert!(error.to_string().contains("past the file's"), "{error}");
+}
+
+#[tokio::test]
+async fn hevc_samples_name_their_codec_for_decoders_that_cannot_take_it() {
+    let movie = read_movie(&FileSource::new(fixture("hevc.mp4"))).await.unwrap();
+    let video = movie.video.unwrap();
+    assert_eq!(
+        video.config,
+        DecoderConfig::Other {
+            codec: "hvc1".to_owned()
+        }
+    );
+    assert_eq!(video.samples.len(), 30);
+}

@@ -119,7 +119,7 @@ fn has_real_edits(trak: &Trak, movie_scale: u32) -> bool {
 /// Where the presentation starts in the track's media time, from its edit list: the first
 /// non-empty edit's `media_time`, less any empty edit before it (converted from the movie's
 /// timescale to the track's).
-fn presentation_offset(trak: &Trak, movie_scale: u32) -> i128 {
+pub(super) fn presentation_offset(trak: &Trak, movie_scale: u32) -> i128 {
     let Some(elst) = trak.edts.as_ref().and_then(|e| e.elst.as_ref()) else {
         return 0;
     };
