@@ -7,8 +7,10 @@
 //! - [`channels`]: whether Shopify, Instagram Reels, TikTok and YouTube Shorts would take a
 //!   video, from a rule table kept as data with its sources.
 //! - [`insights`]: what an analysis found, in the shape the store keeps and apps read.
+//! - [`review`]: the AI review of keyframes and facts through the enrichment provider.
 
 pub mod channels;
 pub mod container;
 pub mod facts;
 pub mod insights;
+pub mod review;

@@ -502,7 +502,10 @@ async fn sample_tables_locate_every_frame_and_packet_and_agree_with_the_facts() 
     };
     // AAC LC (2), 48 kHz (index 3), mono: 00010 0011 0001 000, then ffmpeg's explicit
     // "no SBR" extension (sync 0x2b7, type 5, flag 0).
-    assert_eq!(audio_specific_config.as_ref(), &[0x11, 0x88, 0x56, 0xe5, 0x00]);
+    assert_eq!(
+        audio_specific_config.as_ref(),
+        &[0x11, 0x88, 0x56, 0xe5, 0x00]
+    );
     // Samples sit inside the one mdat, back to back per chunk, and never overlap.
     let mut all: Vec<(u64, u64)> = video
         .samples
@@ -527,7 +530,9 @@ async fn a_file_cut_after_its_moov_has_facts_but_its_samples_are_truncated() {
 
 #[tokio::test]
 async fn hevc_samples_name_their_codec_for_decoders_that_cannot_take_it() {
-    let movie = read_movie(&FileSource::new(fixture("hevc.mp4"))).await.unwrap();
+    let movie = read_movie(&FileSource::new(fixture("hevc.mp4")))
+        .await
+        .unwrap();
     let video = movie.video.unwrap();
     assert_eq!(
         video.config,
