@@ -6,11 +6,13 @@
 //! - [`container`]: reads those facts from byte ranges of an MP4/MOV (file or blob).
 //! - [`channels`]: whether Shopify, Instagram Reels, TikTok and YouTube Shorts would take a
 //!   video, from a rule table kept as data with its sources.
+//! - [`findings`]: the technical and rule-based insights, from facts and measurements.
 //! - [`insights`]: what an analysis found, in the shape the store keeps and apps read.
 //! - [`review`]: the AI review of keyframes and facts through the enrichment provider.
 
 pub mod channels;
 pub mod container;
 pub mod facts;
+pub mod findings;
 pub mod insights;
 pub mod review;
