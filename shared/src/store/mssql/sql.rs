@@ -60,6 +60,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sync",
         include_str!("../../../migrations/mssql/0010_sync.sql"),
     ),
+    (
+        11,
+        "video_insights",
+        include_str!("../../../migrations/mssql/0011_video_insights.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.

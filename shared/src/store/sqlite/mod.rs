@@ -76,6 +76,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sync",
         include_str!("../../../migrations/sqlite/0010_sync.sql"),
     ),
+    (
+        11,
+        "video_insights",
+        include_str!("../../../migrations/sqlite/0011_video_insights.sql"),
+    ),
 ];
 
 /// The SQLite store.
