@@ -417,6 +417,30 @@ impl Store for DownStore {
     ) -> Result<Option<SyncIssue>, StoreError> {
         self.fail().await
     }
+    async fn create_video(&self, _: &VideoRecord) -> Result<(VideoRecord, bool), StoreError> {
+        self.fail().await
+    }
+
+    async fn get_video(
+        &self,
+        _: &TenantId,
+        _: uuid::Uuid,
+    ) -> Result<Option<VideoRecord>, StoreError> {
+        self.fail().await
+    }
+
+    async fn list_videos(
+        &self,
+        _: &TenantId,
+        _: &VideoQuery,
+    ) -> Result<Vec<VideoRecord>, StoreError> {
+        self.fail().await
+    }
+
+    async fn save_video(&self, _: &VideoRecord) -> Result<bool, StoreError> {
+        self.fail().await
+    }
+
     async fn apply_inventory_batch(
         &self,
         _: &IngestRun,

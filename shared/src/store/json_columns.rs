@@ -31,6 +31,16 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(
         .map(Option::unwrap_or_default)
 }
 
+/// A nullable JSON column without an empty value of its own (a video's analysis): NULL is
+/// `None`, and text that does not read as `T` means the row is corrupt.
+pub(crate) fn optional_json<T: serde::de::DeserializeOwned>(
+    text: Option<&str>,
+    what: &str,
+) -> Result<Option<T>, StoreError> {
+    text.map(|t| serde_json::from_str(t).map_err(|e| StoreError::Corrupt(format!("{what}: {e}"))))
+        .transpose()
+}
+
 /// A value stored as JSON text (the sync engine's targets, progress and problem details).
 pub(crate) fn json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Database(e.to_string()))

@@ -17,6 +17,7 @@ mod videos;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use crate::analytics::{RollupOutcome, SalesData, TenantView, Tz};
 use crate::connections::{ObjectKind, Platform};
@@ -481,6 +482,32 @@ pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
         after: Option<&OrderCursor>,
         limit: u32,
     ) -> Result<Vec<ChangedOrder>, StoreError>;
+
+    /// Stores `video` unless the tenant has a video with its id; answers the stored video and
+    /// whether this call made it (a repeated delivery gets the first one back, as it was made).
+    async fn create_video(&self, video: &VideoRecord) -> Result<(VideoRecord, bool), StoreError>;
+
+    /// The tenant's video `id`; another tenant's is `None`.
+    async fn get_video(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+    ) -> Result<Option<VideoRecord>, StoreError>;
+
+    /// One page of the tenant's videos, newest first (by creation, then id, both descending),
+    /// after `query.after`, only those with `query.sku` and `query.status` when given, at most
+    /// `query.limit`.
+    async fn list_videos(
+        &self,
+        tenant: &TenantId,
+        query: &VideoQuery,
+    ) -> Result<Vec<VideoRecord>, StoreError>;
+
+    /// Writes every mutable field of `video` (blob name, etag, size, SKU, status, error,
+    /// analysis, `updated_at`, `analyzed_at`, lease) if the stored video is still at
+    /// `video.version` (its version then moves on by one); `false`, writing nothing, when
+    /// another delivery wrote it first or the tenant has no such video.
+    async fn save_video(&self, video: &VideoRecord) -> Result<bool, StoreError>;
 
     /// Upserts a batch of stock levels for `run` in one transaction. A level older than the
     /// stored one (both `as_of` given) is ignored, and one with the stored quantity and `as_of`

@@ -11,6 +11,7 @@ mod keys;
 mod product_writes;
 mod runs;
 mod sync;
+mod videos;
 
 use super::*;
 use crate::domain::{Currency, Money, ProductContent};
@@ -24,6 +25,7 @@ use self::keys::*;
 use self::product_writes::*;
 use self::runs::*;
 use self::sync::*;
+use self::videos::*;
 
 fn tenant(id: &str) -> TenantId {
     TenantId::parse(id).unwrap()
@@ -494,6 +496,24 @@ mod sqlite {
         let (_dir, store) = fresh().await;
         every_tenants_connections_are_listed_by_tenant_then_platform(&store).await;
     }
+
+    #[tokio::test]
+    async fn a_video_is_made_once_and_saved_only_at_the_version_it_was_read_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_video_is_made_once_and_saved_only_at_the_version_it_was_read(&store).await;
+    }
+
+    #[tokio::test]
+    async fn videos_are_listed_newest_first_a_page_at_a_time_by_sku_and_status_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        videos_are_listed_newest_first_a_page_at_a_time_by_sku_and_status(&store).await;
+    }
+
+    #[tokio::test]
+    async fn a_full_video_analysis_is_read_back_exactly_as_it_was_written_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        a_full_video_analysis_is_read_back_exactly_as_it_was_written(&store).await;
+    }
 }
 
 /// Runs every check on a fresh SQL Server database each, when `ADVISOR_TEST_MSSQL` holds an
@@ -923,6 +943,39 @@ mod mssql {
             "every_tenants_connections_are_listed_by_tenant_then_platform_on_mssql",
             |store| async move {
                 every_tenants_connections_are_listed_by_tenant_then_platform(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_video_is_made_once_and_saved_only_at_the_version_it_was_read_on_mssql() {
+        on_fresh_database(
+            "a_video_is_made_once_and_saved_only_at_the_version_it_was_read_on_mssql",
+            |store| async move {
+                a_video_is_made_once_and_saved_only_at_the_version_it_was_read(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn videos_are_listed_newest_first_a_page_at_a_time_by_sku_and_status_on_mssql() {
+        on_fresh_database(
+            "videos_are_listed_newest_first_a_page_at_a_time_by_sku_and_status_on_mssql",
+            |store| async move {
+                videos_are_listed_newest_first_a_page_at_a_time_by_sku_and_status(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_full_video_analysis_is_read_back_exactly_as_it_was_written_on_mssql() {
+        on_fresh_database(
+            "a_full_video_analysis_is_read_back_exactly_as_it_was_written_on_mssql",
+            |store| async move {
+                a_full_video_analysis_is_read_back_exactly_as_it_was_written(&store).await;
             },
         )
         .await;

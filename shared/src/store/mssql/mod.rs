@@ -23,6 +23,7 @@ mod retry;
 mod rows;
 mod sql;
 mod sync;
+mod videos;
 
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -706,6 +707,30 @@ impl Store for MssqlStore {
             self,
             transaction | c | sync::set_issue_status(c, tenant, id, status, &at)
         )
+    }
+
+    async fn create_video(&self, video: &VideoRecord) -> Result<(VideoRecord, bool), StoreError> {
+        unit_of_work!(self, transaction | c | videos::create(c, video))
+    }
+
+    async fn get_video(
+        &self,
+        tenant: &TenantId,
+        id: uuid::Uuid,
+    ) -> Result<Option<VideoRecord>, StoreError> {
+        unit_of_work!(self, |c| videos::get(c, tenant, id))
+    }
+
+    async fn list_videos(
+        &self,
+        tenant: &TenantId,
+        query: &VideoQuery,
+    ) -> Result<Vec<VideoRecord>, StoreError> {
+        unit_of_work!(self, |c| videos::list(c, tenant, query))
+    }
+
+    async fn save_video(&self, video: &VideoRecord) -> Result<bool, StoreError> {
+        unit_of_work!(self, |c| videos::save(c, video))
     }
 
     async fn apply_inventory_batch(

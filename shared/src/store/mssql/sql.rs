@@ -60,6 +60,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sync",
         include_str!("../../../migrations/mssql/0010_sync.sql"),
     ),
+    (
+        11,
+        "video_insights",
+        include_str!("../../../migrations/mssql/0011_video_insights.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.
@@ -814,6 +819,49 @@ pub(super) fn get_sync_issue() -> String {
 pub(super) const SET_SYNC_ISSUE_STATUS: &str = "UPDATE sync_issues SET status = @P3,
     resolved_at = @P4
 WHERE tenant_id = @P1 AND id = @P2";
+
+/// The columns of a video, in the order `mssql::videos` reads them.
+const VIDEO_COLUMNS: &str = "tenant_id, id, blob_name, etag, size, sku, status, error, analysis,
+    created_at, updated_at, analyzed_at, lease_until, version";
+
+/// `@P1` tenant, `@P2` id, `@P3` blob name, `@P4` etag, `@P5` size, `@P6` SKU (or NULL), `@P7`
+/// status, `@P8` error (or NULL), `@P9` analysis (JSON or NULL), `@P10` created, `@P11`
+/// updated, `@P12` analysed at, `@P13` lease until, `@P14` version: the video, unless the
+/// tenant has one with its id. `UPDLOCK, HOLDLOCK` holds the key range from the check to the
+/// insert, so two deliveries of one upload make one row.
+pub(super) const CREATE_VIDEO: &str = "INSERT INTO video_insights (tenant_id, id, blob_name, etag,
+    size, sku, status, error, analysis, created_at, updated_at, analyzed_at, lease_until,
+    version)
+SELECT @P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P12, @P13, @P14
+WHERE NOT EXISTS (SELECT 1 FROM video_insights WITH (UPDLOCK, HOLDLOCK)
+    WHERE tenant_id = @P1 AND id = @P2)";
+
+/// `@P1` tenant, `@P2` id: one video.
+pub(super) fn get_video() -> String {
+    format!("SELECT {VIDEO_COLUMNS} FROM video_insights WHERE tenant_id = @P1 AND id = @P2")
+}
+
+/// `@P1` limit, `@P2` tenant, `@P3` SKU (NULL: all), `@P4` status (NULL: all), `@P5` the
+/// cursor's creation (NULL: from the newest) and `@P6` its id: the tenant's videos, newest
+/// first.
+pub(super) fn list_videos() -> String {
+    format!(
+        "SELECT TOP (@P1) {VIDEO_COLUMNS} FROM video_insights
+WHERE tenant_id = @P2 AND (@P3 IS NULL OR sku = @P3) AND (@P4 IS NULL OR status = @P4)
+    AND (@P5 IS NULL OR created_at < @P5 OR (created_at = @P5 AND id < @P6))
+ORDER BY created_at DESC, id DESC"
+    )
+}
+
+/// `@P1` tenant, `@P2` id, `@P3` blob name, `@P4` etag, `@P5` size, `@P6` SKU, `@P7` status,
+/// `@P8` error, `@P9` analysis (JSON), `@P10` updated, `@P11` analysed at, `@P12` lease until,
+/// `@P13` the version the writer read: writes nothing when another writer moved the version
+/// on (compare-and-set).
+pub(super) const SAVE_VIDEO: &str = "UPDATE video_insights
+SET blob_name = @P3, etag = @P4, size = @P5, sku = @P6, status = @P7, error = @P8,
+    analysis = @P9, updated_at = @P10, analyzed_at = @P11, lease_until = @P12,
+    version = version + 1
+WHERE tenant_id = @P1 AND id = @P2 AND version = @P13";
 
 /// `@P1` tenant, `@P2` name.
 pub(super) const GET_PROFILE: &str =
@@ -1579,6 +1627,8 @@ mod tests {
             ("PUT_SYNC_LINK", PUT_SYNC_LINK),
             ("RECORD_SYNC_PROBLEM", RECORD_SYNC_PROBLEM),
             ("SET_SYNC_ISSUE_STATUS", SET_SYNC_ISSUE_STATUS),
+            ("CREATE_VIDEO", CREATE_VIDEO),
+            ("SAVE_VIDEO", SAVE_VIDEO),
         ]
         .into_iter()
         .map(|(name, sql)| (name.to_owned(), sql.to_owned()))
@@ -1598,6 +1648,8 @@ mod tests {
         all.push(("primary_sync_links".into(), primary_sync_links()));
         all.push(("list_sync_issues".into(), list_sync_issues()));
         all.push(("get_sync_issue".into(), get_sync_issue()));
+        all.push(("get_video".into(), get_video()));
+        all.push(("list_videos".into(), list_videos()));
         all.push(("restore_product".into(), restore_product()));
         all.push(("replace_product".into(), replace_product()));
         for filters in every_listing() {

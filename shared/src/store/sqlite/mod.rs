@@ -13,6 +13,7 @@ mod product_writes;
 mod products;
 mod rollups;
 mod sync;
+mod videos;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -75,6 +76,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "sync",
         include_str!("../../../migrations/sqlite/0010_sync.sql"),
+    ),
+    (
+        11,
+        "video_insights",
+        include_str!("../../../migrations/sqlite/0011_video_insights.sql"),
     ),
 ];
 
@@ -820,6 +826,36 @@ impl Store for SqliteStore {
         self.pool
             .run(move |c| sync::set_issue_status(c, &tenant, &id, status, &at))
             .await
+    }
+
+    async fn create_video(&self, video: &VideoRecord) -> Result<(VideoRecord, bool), StoreError> {
+        let video = video.clone();
+        self.pool.run(move |c| videos::create(c, &video)).await
+    }
+
+    async fn get_video(
+        &self,
+        tenant: &TenantId,
+        id: uuid::Uuid,
+    ) -> Result<Option<VideoRecord>, StoreError> {
+        let tenant = tenant.clone();
+        self.pool.run(move |c| videos::get(c, &tenant, id)).await
+    }
+
+    async fn list_videos(
+        &self,
+        tenant: &TenantId,
+        query: &VideoQuery,
+    ) -> Result<Vec<VideoRecord>, StoreError> {
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.pool
+            .run(move |c| videos::list(c, &tenant, &query))
+            .await
+    }
+
+    async fn save_video(&self, video: &VideoRecord) -> Result<bool, StoreError> {
+        let video = video.clone();
+        self.pool.run(move |c| videos::save(c, &video)).await
     }
 }
 
