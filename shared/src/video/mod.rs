@@ -12,3 +12,6 @@ pub mod channels;
 pub mod container;
 pub mod facts;
 pub mod insights;
+
+#[cfg(test)]
+mod fixture_tests;
