@@ -7,7 +7,9 @@
 //! - [`channels`]: whether Shopify, Instagram Reels, TikTok and YouTube Shorts would take a
 //!   video, from a rule table kept as data with its sources.
 //! - [`insights`]: what an analysis found, in the shape the store keeps and apps read.
+//! - [`audio`]: whether the audio track would be heard (AAC decoded, RMS and peak measured).
 
+pub mod audio;
 pub mod channels;
 pub mod container;
 pub mod facts;
