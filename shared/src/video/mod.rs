@@ -9,10 +9,15 @@
 //! - [`findings`]: the technical and rule-based insights, from facts and measurements.
 //! - [`insights`]: what an analysis found, in the shape the store keeps and apps read.
 //! - [`review`]: the AI review of keyframes and facts through the enrichment provider.
+//! - [`audio`]: whether the audio track would be heard (AAC decoded, RMS and peak measured).
 
+pub mod audio;
 pub mod channels;
 pub mod container;
 pub mod facts;
 pub mod findings;
 pub mod insights;
 pub mod review;
+
+#[cfg(test)]
+mod fixture_tests;

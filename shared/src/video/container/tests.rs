@@ -14,6 +14,10 @@ fn fixture(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// The main fixture's `moov` box: it starts right after the 32-byte `ftyp` and has this many
+/// bytes (`h264_1080x1920_aac.mp4`; the moov-at-end copy has the same one at its end).
+const MOOV_LEN: usize = 4581;
+
 async fn facts_of(name: &str) -> Result<VideoFacts, VideoError> {
     read_facts(&FileSource::new(fixture(name))).await
 }
@@ -35,15 +39,15 @@ impl ByteSource for Memory {
     }
 }
 
-/// ffprobe: h264 High 1080x1920 30/1 level 40, 545472 b/s, keyframes 0.0 and 0.5; aac LC
-/// 48000 Hz 1 channel 23161 b/s; format duration 1.000000, size 73666, 589328 b/s.
+/// ffprobe: h264 High 1080x1920 30/1 level 40, 90 frames, 331306 b/s, keyframes 0.0, 1.0 and
+/// 2.0; aac LC 48000 Hz 1 channel 23894 b/s; format duration 3.000000, size 137893, 367714 b/s.
 fn vertical_h264_aac() -> VideoFacts {
     VideoFacts {
         container: Container::Mp4,
         major_brand: "isom".to_owned(),
-        file_size: 73666,
-        duration_seconds: 1.0,
-        overall_bit_rate: Some(589_328),
+        file_size: 137893,
+        duration_seconds: 3.0,
+        overall_bit_rate: Some(367_714),
         faststart: true,
         edit_lists: false,
         video: Some(VideoTrack {
@@ -56,16 +60,16 @@ fn vertical_h264_aac() -> VideoFacts {
             display_width: 1080,
             display_height: 1920,
             frame_rate: Some(Rational { num: 30, den: 1 }),
-            frames: 30,
-            keyframe_times: vec![0.0, 0.5],
-            bit_rate: Some(545_472),
+            frames: 90,
+            keyframe_times: vec![0.0, 1.0, 2.0],
+            bit_rate: Some(331_306),
         }),
         audio: Some(AudioTrack {
             codec: "mp4a".to_owned(),
             codec_string: Some("mp4a.40.2".to_owned()),
             sample_rate: Some(48000),
             channels: Some(1),
-            bit_rate: Some(23161),
+            bit_rate: Some(23894),
         }),
     }
 }
@@ -82,7 +86,7 @@ async fn a_vertical_h264_clip_with_aac_gives_ffprobes_facts() {
 async fn the_mono_aac_channel_count_comes_from_the_audio_specific_config() {
     // The sample entry of ffmpeg's mono AAC says 2 channels; the facts must say 1.
     let bytes = std::fs::read(fixture("h264_1080x1920_aac.mp4")).unwrap();
-    let moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + 2477]).unwrap();
+    let moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + MOOV_LEN]).unwrap();
     let soun = moov
         .trak
         .iter()
@@ -102,7 +106,7 @@ async fn the_encoders_start_offset_is_applied_so_the_first_keyframe_is_at_zero()
     // x264 with B-frames: the first frame's composition time is 2 frames in and the edit list
     // starts the presentation there (ffprobe: first keyframe 0.000000).
     let bytes = std::fs::read(fixture("h264_1080x1920_aac.mp4")).unwrap();
-    let moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + 2477]).unwrap();
+    let moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + MOOV_LEN]).unwrap();
     let vide = moov
         .trak
         .iter()
@@ -118,13 +122,13 @@ async fn the_encoders_start_offset_is_applied_so_the_first_keyframe_is_at_zero()
         .video
         .unwrap()
         .keyframe_times;
-    assert_eq!(times, vec![0.0, 0.5]);
+    assert_eq!(times, vec![0.0, 1.0, 2.0]);
 }
 
 #[tokio::test]
 async fn an_empty_edit_delays_the_keyframes_and_counts_as_an_edit_list() {
     let bytes = std::fs::read(fixture("h264_1080x1920_aac.mp4")).unwrap();
-    let mut moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + 2477]).unwrap();
+    let mut moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + MOOV_LEN]).unwrap();
     let scale = u64::from(moov.mvhd.timescale);
     let vide = moov
         .trak
@@ -141,19 +145,19 @@ async fn an_empty_edit_delays_the_keyframes_and_counts_as_an_edit_list() {
         tracks::FileFacts {
             container: Container::Mp4,
             major_brand: "isom".to_owned(),
-            file_size: 73666,
+            file_size: 137893,
             faststart: true,
         },
     )
     .unwrap();
     assert!(facts.edit_lists);
-    assert_eq!(facts.video.unwrap().keyframe_times, vec![1.0, 1.5]);
+    assert_eq!(facts.video.unwrap().keyframe_times, vec![1.0, 2.0, 3.0]);
 }
 
 /// The main fixture's facts after `edit` changed the video track's single edit.
 fn with_video_edit(edit: impl FnOnce(&mut mp4_atom::ElstEntry, u64)) -> VideoFacts {
     let bytes = std::fs::read(fixture("h264_1080x1920_aac.mp4")).unwrap();
-    let mut moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + 2477]).unwrap();
+    let mut moov = mp4_atom::Moov::decode(&mut &bytes[32..32 + MOOV_LEN]).unwrap();
     let vide = moov
         .trak
         .iter_mut()
@@ -167,7 +171,7 @@ fn with_video_edit(edit: impl FnOnce(&mut mp4_atom::ElstEntry, u64)) -> VideoFac
         tracks::FileFacts {
             container: Container::Mp4,
             major_brand: "isom".to_owned(),
-            file_size: 73666,
+            file_size: 137893,
             faststart: true,
         },
     )
@@ -183,7 +187,10 @@ fn a_single_edit_that_trims_the_media_counts_as_an_edit_list() {
         e.media_time = e.media_time.map(|t| t + scale / 2);
     });
     assert!(trimmed_start.edit_lists);
-    assert_eq!(trimmed_start.video.unwrap().keyframe_times, vec![-0.5, 0.0]);
+    assert_eq!(
+        trimmed_start.video.unwrap().keyframe_times,
+        vec![-0.5, 0.5, 1.5]
+    );
     // Plays only the first half of the media.
     let trimmed_end = with_video_edit(|e, _| e.segment_duration /= 2);
     assert!(trimmed_end.edit_lists);
@@ -201,9 +208,9 @@ async fn moov_at_the_end_is_not_faststart_and_costs_only_the_headers_and_the_moo
         }
     );
     // Four 16-byte header reads (ftyp, free, mdat, moov), the ftyp body (24) and the moov
-    // (2477): 2565 of 73666 bytes, none of the 71149 bytes of media data.
+    // (4581): 4669 of 137893 bytes, none of the 133272 bytes of media data.
     let read = source.bytes_read();
-    assert_eq!(read, 4 * 16 + 24 + 2477);
+    assert_eq!(read, 4 * 16 + 24 + MOOV_LEN as u64);
     assert!(
         read * 20 < facts.file_size,
         "read {read} of {} bytes",
@@ -324,7 +331,7 @@ async fn a_64_bit_mdat_size_is_skipped_to_a_moov_after_it() {
     bytes.extend_from_slice(b"mdat");
     bytes.extend_from_slice(&(16u64 + 1000).to_be_bytes());
     bytes.extend_from_slice(&[0; 1000]);
-    bytes.extend_from_slice(&original[32..32 + 2477]); // moov
+    bytes.extend_from_slice(&original[32..32 + MOOV_LEN]); // moov
     let facts = read_facts(&Memory(bytes)).await.unwrap();
     assert!(!facts.faststart);
     assert_eq!(
@@ -355,7 +362,7 @@ async fn a_moov_with_garbage_inside_is_corrupt_not_a_panic() {
 #[tokio::test]
 async fn every_prefix_and_many_damaged_copies_never_panic() {
     let original = std::fs::read(fixture("h264_1080x1920_aac.mp4")).unwrap();
-    let moov_end = 32 + 2477;
+    let moov_end = 32 + MOOV_LEN;
     for cut in (0..moov_end).step_by(7) {
         let result = read_facts(&Memory(original[..cut].to_vec())).await;
         assert!(result.is_err(), "a file cut at {cut} bytes gave facts");
@@ -368,7 +375,7 @@ async fn every_prefix_and_many_damaged_copies_never_panic() {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let at = 32 + (state as usize % 2477);
+            let at = 32 + (state as usize % MOOV_LEN);
             damaged[at] = (state >> 32) as u8;
         }
         let _ = read_facts(&Memory(damaged)).await;
@@ -394,7 +401,7 @@ async fn a_blob_source_reads_the_same_facts_with_ranged_reads() {
             ..vertical_h264_aac()
         }
     );
-    assert_eq!(source.bytes_read(), 4 * 16 + 24 + 2477);
+    assert_eq!(source.bytes_read(), 4 * 16 + 24 + MOOV_LEN as u64);
 
     let missing = BlobSource::new(
         Blobs::local_folder(dir.path()).unwrap(),
@@ -476,13 +483,13 @@ async fn sample_tables_locate_every_frame_and_packet_and_agree_with_the_facts() 
         .unwrap();
     let facts = movie.facts.clone();
     let video = movie.video.unwrap();
-    assert_eq!(video.samples.len(), 30);
+    assert_eq!(video.samples.len(), 90);
     let keyframes: Vec<f64> = video.keyframes().map(|s| s.time).collect();
     assert_eq!(keyframes, facts.video.as_ref().unwrap().keyframe_times);
     // 30 fps: each frame 1/30 s after the previous in presentation order.
     let mut times: Vec<f64> = video.samples.iter().map(|s| s.time).collect();
     times.sort_by(f64::total_cmp);
-    assert!((times[29] - 29.0 / 30.0).abs() < 1e-9, "{times:?}");
+    assert!((times[89] - 89.0 / 30.0).abs() < 1e-9, "{times:?}");
     let DecoderConfig::Avc {
         nal_length_size,
         sps,
