@@ -2,7 +2,7 @@
 //! same handler. It reads `host.json` and the function folders, serves HTTP triggers, fires
 //! timers, raises BlobCreated events for the local blob folder, delivers Service Bus messages
 //! from a durable queue with peek-lock and dead-lettering, carries out output bindings, and
-//! takes uploads through signed URLs as Blob Storage takes them through a SAS.
+//! takes uploads and serves thumbnails through signed URLs as Blob Storage does through a SAS.
 //! Production never runs this code: under `FUNCTIONS_CUSTOMHANDLER_PORT` only the handler runs.
 
 pub mod clock;
@@ -12,6 +12,7 @@ mod http_front;
 mod invoker;
 pub mod queue;
 pub mod queues;
+mod reads;
 mod routes;
 mod timers;
 mod uploads;
@@ -36,7 +37,7 @@ use self::http_front::HttpFront;
 use self::invoker::Invoker;
 use self::queues::Queues;
 use self::timers::TimerRunner;
-use self::uploads::UploadRoute;
+use self::uploads::BlobRoute;
 use self::watcher::BlobWatcher;
 
 pub use self::watcher::EVENT_SUBSCRIPTIONS;
@@ -84,7 +85,8 @@ pub struct LocalHostConfig {
     pub clock: Arc<dyn Clock>,
     /// Pacing.
     pub timing: Timing,
-    /// Checks upload URLs (`PUT /blobs/…`); without one, uploads are not served.
+    /// Checks upload and read URLs (`PUT` and `GET /blobs/…`); without one, neither is
+    /// served.
     pub upload_signer: Option<UploadSigner>,
 }
 
@@ -220,7 +222,7 @@ impl LocalHost {
         tasks.spawn(watcher.run(shutdown.clone()));
         let mut app = Router::new().fallback(http_front::handle).with_state(front);
         if let Some(signer) = config.upload_signer.clone() {
-            let route = Arc::new(UploadRoute {
+            let route = Arc::new(BlobRoute {
                 root: config.blob_root.clone(),
                 signer,
             });
@@ -228,7 +230,7 @@ impl LocalHost {
                 Router::new()
                     .route(
                         &format!("/{LOCAL_UPLOAD_PATH}/{{container}}/{{*blob}}"),
-                        put(uploads::put_blob),
+                        put(uploads::put_blob).get(reads::get_blob),
                     )
                     .with_state(route),
             );

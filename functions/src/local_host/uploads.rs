@@ -1,6 +1,7 @@
 //! The local host's stand-in for Blob Storage's SAS uploads: `PUT /blobs/{container}/{blob}`
 //! with the `se` and `sig` an [`UploadSigner`] put in the URL (`POST /api/uploads` hands them
-//! out). The body is streamed to a hidden file beside the blob and renamed into place, so the
+//! out). The route's state, the name check and the refusal are shared with the read route
+//! ([`super::reads`]). The body is streamed to a hidden file beside the blob and renamed into place, so the
 //! watcher (which skips hidden files) never raises a half-written blob. A second PUT to the same
 //! URL replaces the blob, as Azure's Put Blob does.
 
@@ -13,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use shared::blobs::{UploadRefused, UploadSigner, unix_now};
+use shared::blobs::{BlobAccess, UploadRefused, UploadSigner, unix_now};
 use tokio::io::AsyncWriteExt;
 
 use super::http_front::problem;
@@ -21,9 +22,9 @@ use super::http_front::problem;
 /// Azure's limit on one Put Blob request (5000 MiB).
 const MAX_UPLOAD_BYTES: u64 = 5000 * 1024 * 1024;
 
-/// What the upload route needs.
+/// What the signed blob routes (upload and read) need.
 #[derive(Debug)]
-pub struct UploadRoute {
+pub struct BlobRoute {
     /// The blob root (one folder per container).
     pub root: PathBuf,
     /// Checks the URLs' signatures.
@@ -32,18 +33,23 @@ pub struct UploadRoute {
 
 /// Serves `PUT /blobs/{container}/{*blob}`.
 pub async fn put_blob(
-    State(route): State<Arc<UploadRoute>>,
+    State(route): State<Arc<BlobRoute>>,
     Path((container, blob)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let field = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
-    let checked = route
-        .signer
-        .verify(&container, &blob, field("se"), field("sig"), unix_now());
+    let checked = route.signer.verify(
+        BlobAccess::Write,
+        &container,
+        &blob,
+        field("se"),
+        field("sig"),
+        unix_now(),
+    );
     let container = match checked {
-        Ok(container) => container,
+        Ok(granted) => granted.container,
         Err(refused) => return refuse(refused),
     };
     if !is_clean(&blob) {
@@ -79,8 +85,9 @@ pub async fn put_blob(
     }
 }
 
-/// A name whose every segment is a plain, visible file or folder name.
-fn is_clean(blob: &str) -> bool {
+/// A name whose every segment is a plain, visible file or folder name: nothing that climbs
+/// out of the blob root, and no hidden staging file.
+pub(super) fn is_clean(blob: &str) -> bool {
     !blob.is_empty()
         && blob.split('/').all(|segment| {
             !segment.is_empty()
@@ -134,7 +141,8 @@ async fn write_all(body: Body, path: &FsPath) -> Result<(), StoreFailure> {
     file.sync_all().await.map_err(StoreFailure::Io)
 }
 
-fn refuse(refused: UploadRefused) -> Response {
+/// A refused signed URL: 403 with the reason.
+pub(super) fn refuse(refused: UploadRefused) -> Response {
     problem(StatusCode::FORBIDDEN, &refused.to_string())
 }
 

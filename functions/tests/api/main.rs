@@ -30,6 +30,7 @@ mod openapi;
 mod product_enrichment;
 mod product_writes;
 mod products;
+mod read_urls;
 mod sync;
 mod sync_netsuite;
 mod sync_woocommerce;

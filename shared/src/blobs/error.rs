@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use super::Container;
+use super::{BlobAccess, Container};
 
 /// A failed blob operation.
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +36,9 @@ pub enum BlobError {
         /// Why.
         reason: String,
     },
-    /// An upload URL may live at most [`MAX_UPLOAD_URL_TTL`](super::MAX_UPLOAD_URL_TTL).
-    #[error("an upload URL may live between 1 second and {max:?}, not {requested:?}")]
+    /// A signed URL may live at most [`MAX_UPLOAD_URL_TTL`](super::MAX_UPLOAD_URL_TTL) (upload)
+    /// or [`MAX_READ_URL_TTL`](super::MAX_READ_URL_TTL) (read).
+    #[error("a signed URL may live between 1 second and {max:?}, not {requested:?}")]
     InvalidTtl {
         /// The lifetime asked for.
         requested: Duration,
@@ -50,6 +51,22 @@ pub enum BlobError {
     UploadUrlUnavailable {
         /// Which store.
         store: &'static str,
+    },
+    /// This store cannot hand out read URLs (the local folder without a signer, i.e. not
+    /// behind the local host).
+    #[error("read URLs are not available for the {store}")]
+    ReadUrlUnavailable {
+        /// Which store.
+        store: &'static str,
+    },
+    /// URLs with this access are not handed out for this container (see [`BlobAccess`]):
+    /// reads reach thumbnails only, uploads feeds and videos only.
+    #[error("{access} URLs are not handed out for container {container}")]
+    AccessNotGranted {
+        /// The container asked for.
+        container: &'static str,
+        /// The access asked for.
+        access: BlobAccess,
     },
     /// The store cannot be set up from the configuration given (bad account, endpoint, key).
     #[error("blob storage is misconfigured: {0}")]

@@ -1,24 +1,24 @@
 //! The blob port: containers of files (partner feeds, reports, videos, thumbnails), read as
 //! streams (or in ranges) and written whole. Locally a folder with one sub-folder per
 //! container, through object_store's `LocalFileSystem`; in Azure, Blob Storage through the
-//! same crate's `MicrosoftAzure`, one store per container ([`azure`]).
+//! same crate's `MicrosoftAzure`, one store per container ([`azure`]). Apps move bytes through
+//! short-lived one-blob URLs instead of the API ([`signed_url`]).
 
 mod azure;
 mod container;
 mod error;
+mod signed_url;
 mod upload_signer;
 
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
 use futures::stream::{BoxStream, StreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::signer::Signer;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 use url::Url;
@@ -29,16 +29,16 @@ pub use container::Container;
 use container::blob_path;
 pub use error::BlobError;
 use error::{invalid_config, map_error};
-pub use upload_signer::{LOCAL_UPLOAD_PATH, UploadRefused, UploadSigner, unix_now};
+pub use signed_url::{MAX_READ_URL_TTL, MAX_UPLOAD_URL_TTL};
+pub use upload_signer::{
+    BlobAccess, Granted, LOCAL_UPLOAD_PATH, UploadRefused, UploadSigner, unix_now,
+};
 
 use crate::azure::AzureCredential;
 use crate::settings::Secret;
 
 /// The most bytes [`Blobs::read_range`] reads into memory at once.
 pub const MAX_RANGE_LEN: u64 = 64 * 1024 * 1024;
-
-/// The longest an upload URL may live.
-pub const MAX_UPLOAD_URL_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// A stream of a blob's bytes.
 pub type ByteStream = BoxStream<'static, Result<Bytes, BlobError>>;
@@ -48,7 +48,8 @@ pub type ByteStream = BoxStream<'static, Result<Bytes, BlobError>>;
 pub struct Blobs {
     backend: Backend,
     description: String,
-    /// Signs upload URLs for the local folder, once the local host that serves them is up.
+    /// Signs upload and read URLs for the local folder, once the local host that serves them
+    /// is up.
     upload_signer: Option<UploadSigner>,
 }
 
@@ -140,8 +141,8 @@ impl Blobs {
         })
     }
 
-    /// The same blobs, with local upload URLs signed by `signer` (the local host serves
-    /// them). Azure makes its own SAS URLs and ignores it.
+    /// The same blobs, with local upload and read URLs signed by `signer` (the local host
+    /// serves them). Azure makes its own SAS URLs and ignores it.
     pub fn with_upload_signer(mut self, signer: UploadSigner) -> Self {
         self.upload_signer = Some(signer);
         self
@@ -302,39 +303,6 @@ impl Blobs {
             .await
             .map_err(|e| map_error(e, container, name))?;
         Ok(meta.size)
-    }
-
-    /// A URL that lets its holder create or overwrite exactly blob `name` of `container` for
-    /// `ttl` (at most [`MAX_UPLOAD_URL_TTL`]): a SAS with write permission only, no read, list
-    /// or delete. With a bearer credential it is a user delegation SAS, with an account key a
-    /// service SAS. The holder PUTs the bytes with `x-ms-blob-type: BlockBlob`. The local
-    /// folder hands out URLs on the local host when it has an [`UploadSigner`].
-    pub async fn upload_url(
-        &self,
-        container: Container,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<Url, BlobError> {
-        let path = blob_path(name)?;
-        if ttl < Duration::from_secs(1) || ttl > MAX_UPLOAD_URL_TTL {
-            return Err(BlobError::InvalidTtl {
-                requested: ttl,
-                max: MAX_UPLOAD_URL_TTL,
-            });
-        }
-        match &self.backend {
-            Backend::Local(_) => match &self.upload_signer {
-                Some(signer) => Ok(signer.sign(container, path.as_ref(), ttl)),
-                None => Err(BlobError::UploadUrlUnavailable {
-                    store: "local folder",
-                }),
-            },
-            Backend::Azure(containers) => containers
-                .get(container)
-                .signed_url(http::Method::PUT, &path, ttl)
-                .await
-                .map_err(BlobError::Storage),
-        }
     }
 
     /// Checks that storage answers, for `Health`.
@@ -500,48 +468,6 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(escape, BlobError::InvalidName { .. }), "{escape}");
-    }
-
-    #[tokio::test]
-    async fn the_local_folder_hands_out_no_upload_urls() {
-        let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::local_folder(dir.path()).unwrap();
-        let err = blobs
-            .upload_url(Container::Ingest, "demo/feed.csv", Duration::from_secs(60))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, BlobError::UploadUrlUnavailable { .. }),
-            "{err}"
-        );
-        assert!(!err.is_transient());
-        let err = blobs
-            .upload_url(
-                Container::Ingest,
-                "demo/feed.csv",
-                Duration::from_secs(7200),
-            )
-            .await
-            .unwrap_err();
-        assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
-    }
-
-    #[tokio::test]
-    async fn the_local_folder_with_a_signer_hands_out_urls_on_the_local_host() {
-        let dir = tempfile::tempdir().unwrap();
-        let signer = UploadSigner::new(Url::parse("http://127.0.0.1:7071").unwrap(), [1; 32]);
-        let blobs = Blobs::local_folder(dir.path())
-            .unwrap()
-            .with_upload_signer(signer);
-        let url = blobs
-            .upload_url(Container::Videos, "demo/clip.mp4", Duration::from_secs(60))
-            .await
-            .unwrap();
-        assert!(
-            url.as_str()
-                .starts_with("http://127.0.0.1:7071/blobs/videos/demo/clip.mp4?se="),
-            "{url}"
-        );
     }
 
     #[test]

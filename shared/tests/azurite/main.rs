@@ -13,7 +13,9 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use shared::blobs::{AZURITE_ACCOUNT, BlobError, Container};
 
-use support::{Azurite, assert_upload_url_writes_only_its_blob, sample};
+use support::{
+    Azurite, assert_read_url_reads_only_its_blob, assert_upload_url_writes_only_its_blob, sample,
+};
 
 #[tokio::test]
 async fn a_blob_written_to_azurite_streams_back_whole() {
@@ -224,4 +226,60 @@ async fn an_upload_url_lives_at_most_an_hour() {
         assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
         assert!(!err.is_transient());
     }
+}
+
+#[tokio::test]
+async fn a_read_url_lets_its_holder_get_exactly_that_thumbnail_and_nothing_else() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    let url = blobs
+        .read_url(
+            Container::VideoFrames,
+            "demo/clip/frame-0001.jpg",
+            Duration::from_secs(600),
+        )
+        .await
+        .unwrap();
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["sp"], "r", "read permission only");
+    assert_eq!(query["sr"], "b", "one blob, not the container");
+    assert_eq!(
+        url.path(),
+        format!("/{AZURITE_ACCOUNT}/video-frames/demo/clip/frame-0001.jpg")
+    );
+    assert_read_url_reads_only_its_blob(&azurite.client(), &blobs, &url).await;
+}
+
+#[tokio::test]
+async fn read_urls_reach_thumbnails_only_and_live_at_most_an_hour() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    for container in [
+        Container::Ingest,
+        Container::IngestReports,
+        Container::Videos,
+    ] {
+        let err = blobs
+            .read_url(container, "demo/a.bin", Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, BlobError::AccessNotGranted { .. }),
+            "{container:?}: {err}"
+        );
+    }
+    let frame = "demo/clip/frame-0001.jpg";
+    let url = blobs
+        .read_url(Container::VideoFrames, frame, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let start = chrono::DateTime::parse_from_rfc3339(&query["st"]).unwrap();
+    let expiry = chrono::DateTime::parse_from_rfc3339(&query["se"]).unwrap();
+    assert_eq!(expiry - start, chrono::TimeDelta::hours(1));
+    let err = blobs
+        .read_url(Container::VideoFrames, frame, Duration::from_secs(3601))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
 }

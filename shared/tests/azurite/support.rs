@@ -306,3 +306,52 @@ pub fn sample(len: usize) -> Bytes {
         .collect::<Vec<u8>>()
         .into()
 }
+
+/// Checks that `url` (a read URL for `video-frames/demo/clip/frame-0001.jpg`) reads exactly
+/// that blob and nothing else: the GET answers the bytes, while writing it, deleting it and
+/// reading another name are refused.
+pub async fn assert_read_url_reads_only_its_blob(
+    client: &reqwest::Client,
+    blobs: &Blobs,
+    url: &Url,
+) {
+    let frame = Bytes::from_static(&[0xFF, 0xD8, 0xFF, 0xE0, b'J', b'F', b'I', b'F', 0xFF, 0xD9]);
+    let name = "demo/clip/frame-0001.jpg";
+    blobs
+        .write(Container::VideoFrames, name, frame.clone())
+        .await
+        .unwrap();
+    blobs
+        .write(
+            Container::VideoFrames,
+            "demo/clip/frame-0002.jpg",
+            sample(8),
+        )
+        .await
+        .unwrap();
+
+    let get = client.get(url.clone()).send().await.unwrap();
+    assert_eq!(get.status(), 200);
+    assert_eq!(get.bytes().await.unwrap(), frame);
+
+    let put = client
+        .put(url.clone())
+        .header("x-ms-blob-type", "BlockBlob")
+        .body("overwritten")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 403, "the URL must not write");
+    assert_eq!(error_code(&put), "AuthorizationPermissionMismatch");
+    let delete = client.delete(url.clone()).send().await.unwrap();
+    assert_eq!(delete.status(), 403, "the URL must not delete");
+    assert_eq!(error_code(&delete), "AuthorizationPermissionMismatch");
+    let (_, stream) = blobs.read(Container::VideoFrames, name).await.unwrap();
+    let chunks: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await.unwrap();
+    assert_eq!(chunks.concat(), frame, "the thumbnail is unchanged");
+
+    let mut elsewhere = url.clone();
+    elsewhere.set_path(&url.path().replace("frame-0001", "frame-0002"));
+    let other = client.get(elsewhere).send().await.unwrap();
+    assert_eq!(other.status(), 403, "the URL must not read another blob");
+}

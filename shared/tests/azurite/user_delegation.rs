@@ -1,5 +1,5 @@
-//! The production path: bearer tokens from an [`AzureCredential`], and upload URLs signed with
-//! a user delegation key, against Azurite over HTTPS with `--oauth basic`.
+//! The production path: bearer tokens from an [`AzureCredential`], and upload and read URLs
+//! signed with a user delegation key, against Azurite over HTTPS with `--oauth basic`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +13,9 @@ use bytes::Bytes;
 use shared::azure::{AzureCredential, STORAGE_SCOPE};
 use shared::blobs::{AZURITE_ACCOUNT, Blobs, Container};
 
-use crate::support::{Azurite, assert_upload_url_writes_only_its_blob};
+use crate::support::{
+    Azurite, assert_read_url_reads_only_its_blob, assert_upload_url_writes_only_its_blob,
+};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OBJECT_ID: &str = "0b9e1b54-4a43-4e4a-8f3c-8f0d6b1e2c3d";
@@ -52,18 +54,23 @@ impl TokenCredential for FakeEntraId {
     }
 }
 
-#[tokio::test]
-async fn with_a_bearer_token_the_upload_url_is_a_user_delegation_sas_for_that_blob_only() {
-    let azurite = Azurite::start_with_oauth();
+/// The adapter over `azurite` with bearer tokens from [`FakeEntraId`], every container created.
+async fn bearer_blobs(azurite: &Azurite) -> Blobs {
     azurite.create_containers().await;
     let credential = AzureCredential::from_token_credential(Arc::new(FakeEntraId), "fake Entra ID");
-    let blobs = Blobs::azure_with_endpoint(
+    Blobs::azure_with_endpoint(
         &azurite.endpoint(),
         AZURITE_ACCOUNT,
         Arc::new(credential),
         azurite.ca_pem().map(str::as_bytes),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn with_a_bearer_token_the_upload_url_is_a_user_delegation_sas_for_that_blob_only() {
+    let azurite = Azurite::start_with_oauth();
+    let blobs = bearer_blobs(&azurite).await;
 
     // Reads and writes go with the bearer token.
     blobs
@@ -97,4 +104,28 @@ async fn with_a_bearer_token_the_upload_url_is_a_user_delegation_sas_for_that_bl
     assert_eq!(url.scheme(), "https");
 
     assert_upload_url_writes_only_its_blob(&azurite.client(), &blobs, &url).await;
+}
+
+#[tokio::test]
+async fn with_a_bearer_token_the_read_url_is_a_read_only_user_delegation_sas_for_that_blob() {
+    let azurite = Azurite::start_with_oauth();
+    let blobs = bearer_blobs(&azurite).await;
+    let url = blobs
+        .read_url(
+            Container::VideoFrames,
+            "demo/clip/frame-0001.jpg",
+            Duration::from_secs(900),
+        )
+        .await
+        .unwrap();
+    let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(
+        query["skoid"], OBJECT_ID,
+        "signed with a user delegation key"
+    );
+    assert_eq!(query["sp"], "r");
+    assert_eq!(query["sr"], "b");
+    assert_eq!(url.scheme(), "https");
+
+    assert_read_url_reads_only_its_blob(&azurite.client(), &blobs, &url).await;
 }
