@@ -140,7 +140,9 @@ fn choose_keyframes(track: &TrackSamples, max_frames: usize) -> Vec<Sample> {
         n if count <= n => (0..count).collect(),
         1 => vec![0],
         // The nearest keyframe to each of n even steps from the first to the last.
-        n => (0..n).map(|i| (i * (count - 1) + (n - 1) / 2) / (n - 1)).collect(),
+        n => (0..n)
+            .map(|i| (i * (count - 1) + (n - 1) / 2) / (n - 1))
+            .collect(),
     };
     // One pass over the samples: a long all-intra track is not copied.
     let mut chosen: Vec<Sample> = track

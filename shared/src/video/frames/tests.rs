@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::h264::StreamConfig;
 use super::metrics::{Grid, laplacian_variance, mean};
-use super::picture::{Rotation, fit, rotate};
+use super::picture::{Planes, Rotation, fit, resample, rotate};
 use super::*;
 use crate::video::container::{FileSource, read_movie};
 
@@ -19,10 +19,12 @@ fn fixture(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-/// Bytes in memory (damaged on purpose), counting what was read.
+/// Bytes in memory (damaged on purpose), counting what was read and handing out at most
+/// `max_read` bytes a read, as a blob store's ranged GETs may.
 struct Memory {
     bytes: Vec<u8>,
     read: AtomicU64,
+    max_read: u64,
 }
 
 impl Memory {
@@ -30,6 +32,7 @@ impl Memory {
         Self {
             bytes,
             read: AtomicU64::new(0),
+            max_read: u64::MAX,
         }
     }
 }
@@ -42,7 +45,7 @@ impl ByteSource for Memory {
     async fn read_at(&self, offset: u64, len: u64) -> Result<Bytes, VideoError> {
         let start = usize::try_from(offset).unwrap().min(self.bytes.len());
         let end = start
-            .saturating_add(usize::try_from(len).unwrap())
+            .saturating_add(usize::try_from(len.min(self.max_read)).unwrap())
             .min(self.bytes.len());
         self.read.fetch_add((end - start) as u64, Ordering::Relaxed);
         Ok(Bytes::copy_from_slice(&self.bytes[start..end]))
@@ -370,4 +373,40 @@ fn only_a_failing_read_may_be_retried() {
         }
         .is_transient()
     );
+}
+
+#[tokio::test]
+async fn a_source_giving_short_reads_is_read_until_the_sample_is_whole() {
+    let (bytes, track) = scenes().await;
+    let whole = decode_keyframes(&Memory::new(bytes.clone()), &track, 0, 4)
+        .await
+        .unwrap();
+    let mut chunked = Memory::new(bytes);
+    chunked.max_read = 100;
+    let pieces = decode_keyframes(&chunked, &track, 0, 4).await.unwrap();
+    assert_eq!(pieces, whole);
+    let sizes: u64 = track.keyframes().map(|s| u64::from(s.size)).sum();
+    assert_eq!(chunked.read.load(Ordering::Relaxed), sizes);
+}
+
+#[test]
+fn area_averaging_weighs_each_pixel_by_the_share_it_covers() {
+    // 3×1 to 2×1: the middle pixel is split between the two outputs.
+    let row: [u8; 3] = [0, 90, 180];
+    let out = resample(std::iter::once(&row[..]), (3, 1), (2, 1));
+    assert_eq!(out, vec![30.0, 150.0]);
+    // 2×2 to 1×1: the mean.
+    let rows: [&[u8]; 2] = [&[10, 20], &[30, 40]];
+    assert_eq!(resample(rows.into_iter(), (2, 2), (1, 1)), vec![25.0]);
+}
+
+#[test]
+fn planes_too_short_for_the_picture_are_a_decode_error() {
+    let y = [16u8; 4 * 4];
+    let c = [128u8; 2 * 2];
+    assert!(Planes::new((&y, &c, &c), (4, 4), (4, 2, 2)).is_ok());
+    let short = Planes::new((&y[..15], &c, &c), (4, 4), (4, 2, 2));
+    assert!(matches!(short, Err(FramesError::Decode(_))), "{short:?}");
+    let narrow_stride = Planes::new((&y, &c, &c), (4, 4), (3, 2, 2));
+    assert!(matches!(narrow_stride, Err(FramesError::Decode(_))));
 }
