@@ -12,6 +12,20 @@ use super::{FramesError, MAX_PICTURE_SIDE};
 /// The Annex B start code put before every NAL unit.
 const START_CODE: [u8; 4] = [0, 0, 0, 1];
 
+/// NAL unit type of a slice of an IDR picture: the only kind OpenH264 decodes with no picture
+/// before it.
+const NAL_IDR_SLICE: u8 = 5;
+
+/// One sample as the decoder takes it.
+#[derive(Debug)]
+pub(super) struct AccessUnit {
+    /// The parameter sets and the sample's NAL units, each behind a start code.
+    pub stream: Vec<u8>,
+    /// It holds an IDR slice. A keyframe without one (an open-GOP I picture) needs the
+    /// pictures before it, which OpenH264 (its error concealment off) refuses to do without.
+    pub idr: bool,
+}
+
 /// What every keyframe of a track is decoded with.
 #[derive(Debug, Clone)]
 pub(super) struct StreamConfig {
@@ -45,11 +59,12 @@ impl StreamConfig {
 
     /// The parameter sets and the sample's NAL units as one Annex B stream. A NAL length that
     /// runs past the end of the sample is an error, not a short read.
-    pub(super) fn annex_b(&self, sample: &[u8]) -> Result<Vec<u8>, FramesError> {
+    pub(super) fn annex_b(&self, sample: &[u8]) -> Result<AccessUnit, FramesError> {
         let size = self.nal_length_size;
         let mut stream = Vec::with_capacity(self.parameter_sets.len() + sample.len() + 16);
         stream.extend_from_slice(&self.parameter_sets);
         let mut at = 0usize;
+        let mut idr = false;
         while at < sample.len() {
             let prefix = sample.get(at..at + size).ok_or_else(|| {
                 FramesError::Decode(format!(
@@ -70,11 +85,12 @@ impl StreamConfig {
                         sample.len()
                     ))
                 })?;
+            idr |= unit.first().is_some_and(|h| h & 0x1F == NAL_IDR_SLICE);
             stream.extend_from_slice(&START_CODE);
             stream.extend_from_slice(unit);
             at = start + len;
         }
-        Ok(stream)
+        Ok(AccessUnit { stream, idr })
     }
 }
 
@@ -104,4 +120,29 @@ pub(super) fn decode_thumbnail(
         (y_stride, u_stride, v_stride),
     )?;
     make_thumbnail(&planes, rotation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_prefixed_nal_units_become_annex_b_behind_the_parameter_sets() {
+        let sps = [Bytes::from_static(&[0x67, 1])];
+        let pps = [Bytes::from_static(&[0x68, 2])];
+        let config = StreamConfig::new(2, &sps, &pps).unwrap();
+        let unit = config.annex_b(&[0, 2, 0x65, 9, 0, 1, 0x06]).unwrap();
+        assert!(unit.idr);
+        assert_eq!(
+            unit.stream,
+            vec![
+                0, 0, 0, 1, 0x67, 1, 0, 0, 0, 1, 0x68, 2, 0, 0, 0, 1, 0x65, 9, 0, 0, 0, 1, 0x06
+            ]
+        );
+        let open_gop = config.annex_b(&[0, 2, 0x06, 9, 0, 1, 0x41]).unwrap();
+        assert!(!open_gop.idr);
+        let cut = config.annex_b(&[0, 2, 0x65, 9, 0]).unwrap_err();
+        assert!(matches!(cut, FramesError::Decode(_)), "{cut:?}");
+        assert!(StreamConfig::new(3, &sps, &pps).is_err());
+    }
 }

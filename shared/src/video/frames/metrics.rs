@@ -65,3 +65,29 @@ impl Grid {
         total / (GRID_SIDE * GRID_SIDE) as f64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkerboards_laplacian_varies_by_1020_squared() {
+        // Every inner pixel of a 0/255 checkerboard has four opposite neighbours: ±1020.
+        let board: Vec<u8> = (0..16)
+            .map(|i| if (i % 4 + i / 4) % 2 == 0 { 255 } else { 0 })
+            .collect();
+        assert_eq!(laplacian_variance(&board, 4, 4), 1020.0 * 1020.0);
+        assert_eq!(laplacian_variance(&[7; 12], 4, 3), 0.0);
+        assert_eq!(laplacian_variance(&[0, 255, 0, 255], 2, 2), 0.0);
+        assert_eq!(mean(&board), 127.5);
+    }
+
+    #[test]
+    fn the_change_between_flat_black_and_flat_white_is_219() {
+        let black = Grid::of(&[16; 270 * 480], 270, 480);
+        let white = Grid::of(&[235; 270 * 480], 270, 480);
+        // The area shares are f32: 219 to within their rounding.
+        assert!((black.mean_difference(&white) - 219.0).abs() < 1e-3);
+        assert_eq!(white.mean_difference(&white), 0.0);
+    }
+}

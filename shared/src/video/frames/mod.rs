@@ -81,6 +81,10 @@ impl FramesError {
 /// always among them), in time order, each as a thumbnail turned by the display `rotation`
 /// (0, 90, 180 or 270 degrees clockwise) and fitted into 480 pixels on its longer side.
 /// Fetches from `source` only the chosen samples' bytes.
+///
+/// A chosen keyframe that is not an IDR picture (an open GOP's I picture, which needs the
+/// frames before it) is left out; an error only when that leaves none. A track without
+/// keyframes gives none.
 pub async fn decode_keyframes(
     source: &dyn ByteSource,
     track: &TrackSamples,
@@ -107,11 +111,21 @@ pub async fn decode_keyframes(
     let rotation = Rotation::from_degrees(rotation)?;
     let mut frames: Vec<DecodedFrame> = Vec::new();
     let mut previous: Option<metrics::Grid> = None;
+    let mut skipped = 0usize;
     for sample in choose_keyframes(track, max_frames) {
         let bytes = read_sample(source, &sample).await?;
-        let stream = config.annex_b(&bytes)?;
+        let unit = config.annex_b(&bytes)?;
         drop(bytes);
+        if !unit.idr {
+            tracing::debug!(
+                time = sample.time,
+                "keyframe skipped: an open-GOP I picture"
+            );
+            skipped += 1;
+            continue;
+        }
         // Decoding and scaling a frame is tens of milliseconds of CPU: off the async workers.
+        let stream = unit.stream;
         let thumb = tokio::task::spawn_blocking(move || h264::decode_thumbnail(&stream, rotation))
             .await
             .map_err(|e| FramesError::Decode(format!("the decoder task failed: {e}")))??;
@@ -126,6 +140,11 @@ pub async fn decode_keyframes(
             change,
         });
         previous = Some(thumb.grid);
+    }
+    if frames.is_empty() && skipped > 0 {
+        return Err(FramesError::Decode(format!(
+            "none of the {skipped} keyframes chosen is an IDR picture, which alone decodes"
+        )));
     }
     Ok(frames)
 }

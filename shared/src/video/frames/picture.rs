@@ -318,3 +318,57 @@ fn encode_jpeg(rgb: &[[u8; 3]], width: usize, height: usize) -> Result<Bytes, Fr
         .map_err(|e| FramesError::Decode(format!("the thumbnail does not encode: {e}")))?;
     Ok(Bytes::from(jpeg))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbnails_fit_480_on_the_longer_side_and_are_never_enlarged() {
+        assert_eq!(fit(1080, 1920), (270, 480));
+        assert_eq!(fit(1920, 1080), (480, 270));
+        assert_eq!(fit(320, 568), (270, 480));
+        assert_eq!(fit(3840, 2160), (480, 270));
+        assert_eq!(fit(200, 100), (200, 100));
+        assert_eq!(fit(10_000, 1), (480, 1));
+    }
+
+    #[test]
+    fn rotation_turns_pixels_clockwise() {
+        // 3 wide, 2 high:  a b c
+        //                  d e f
+        let pixels = ['a', 'b', 'c', 'd', 'e', 'f'];
+        let turned = |degrees| rotate(&pixels, 3, 2, Rotation::from_degrees(degrees).unwrap());
+        assert_eq!(turned(0), pixels.to_vec());
+        assert_eq!(turned(90), vec!['d', 'a', 'e', 'b', 'f', 'c']);
+        assert_eq!(turned(180), vec!['f', 'e', 'd', 'c', 'b', 'a']);
+        assert_eq!(turned(270), vec!['c', 'f', 'b', 'e', 'a', 'd']);
+        assert_eq!(turned(450), turned(90));
+        assert!(matches!(
+            Rotation::from_degrees(45),
+            Err(FramesError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn area_averaging_weighs_each_pixel_by_the_share_it_covers() {
+        // 3×1 to 2×1: the middle pixel is split between the two outputs.
+        let row: [u8; 3] = [0, 90, 180];
+        let out = resample(std::iter::once(&row[..]), (3, 1), (2, 1));
+        assert_eq!(out, vec![30.0, 150.0]);
+        // 2×2 to 1×1: the mean.
+        let rows: [&[u8]; 2] = [&[10, 20], &[30, 40]];
+        assert_eq!(resample(rows.into_iter(), (2, 2), (1, 1)), vec![25.0]);
+    }
+
+    #[test]
+    fn planes_too_short_for_the_picture_are_a_decode_error() {
+        let y = [16u8; 4 * 4];
+        let c = [128u8; 2 * 2];
+        assert!(Planes::new((&y, &c, &c), (4, 4), (4, 2, 2)).is_ok());
+        let short = Planes::new((&y[..15], &c, &c), (4, 4), (4, 2, 2));
+        assert!(matches!(short, Err(FramesError::Decode(_))), "{short:?}");
+        let narrow_stride = Planes::new((&y, &c, &c), (4, 4), (3, 2, 2));
+        assert!(matches!(narrow_stride, Err(FramesError::Decode(_))));
+    }
+}

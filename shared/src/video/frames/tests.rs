@@ -1,15 +1,12 @@
 //! Keyframes decoded from the committed fixtures (made by
-//! `shared/tests/fixtures/video/make.sh`), the pure picture and metric steps on hand-made
-//! pixels, and damaged input.
+//! `shared/tests/fixtures/video/make.sh`), the keyframe choice, and damaged or short input.
+//! The picture, metric and Annex B steps are tested in their own files.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::h264::StreamConfig;
-use super::metrics::{Grid, laplacian_variance, mean};
-use super::picture::{Planes, Rotation, fit, resample, rotate};
 use super::*;
 use crate::video::container::{FileSource, read_movie};
 
@@ -292,71 +289,6 @@ fn keyframes_are_chosen_evenly_with_the_first_and_last() {
 }
 
 #[test]
-fn thumbnails_fit_480_on_the_longer_side_and_are_never_enlarged() {
-    assert_eq!(fit(1080, 1920), (270, 480));
-    assert_eq!(fit(1920, 1080), (480, 270));
-    assert_eq!(fit(320, 568), (270, 480));
-    assert_eq!(fit(3840, 2160), (480, 270));
-    assert_eq!(fit(200, 100), (200, 100));
-    assert_eq!(fit(10_000, 1), (480, 1));
-}
-
-#[test]
-fn rotation_turns_pixels_clockwise() {
-    // 3 wide, 2 high:  a b c
-    //                  d e f
-    let pixels = ['a', 'b', 'c', 'd', 'e', 'f'];
-    let turned = |degrees| rotate(&pixels, 3, 2, Rotation::from_degrees(degrees).unwrap());
-    assert_eq!(turned(0), pixels.to_vec());
-    assert_eq!(turned(90), vec!['d', 'a', 'e', 'b', 'f', 'c']);
-    assert_eq!(turned(180), vec!['f', 'e', 'd', 'c', 'b', 'a']);
-    assert_eq!(turned(270), vec!['c', 'f', 'b', 'e', 'a', 'd']);
-    assert_eq!(turned(450), turned(90));
-    assert!(matches!(
-        Rotation::from_degrees(45),
-        Err(FramesError::Decode(_))
-    ));
-}
-
-#[test]
-fn a_checkerboards_laplacian_varies_by_1020_squared() {
-    // Every inner pixel of a 0/255 checkerboard has four opposite neighbours: ±1020.
-    let board: Vec<u8> = (0..16)
-        .map(|i| if (i % 4 + i / 4) % 2 == 0 { 255 } else { 0 })
-        .collect();
-    assert_eq!(laplacian_variance(&board, 4, 4), 1020.0 * 1020.0);
-    assert_eq!(laplacian_variance(&[7; 12], 4, 3), 0.0);
-    assert_eq!(laplacian_variance(&[0, 255, 0, 255], 2, 2), 0.0);
-    assert_eq!(mean(&board), 127.5);
-}
-
-#[test]
-fn the_change_between_flat_black_and_flat_white_is_219() {
-    let black = Grid::of(&[16; 270 * 480], 270, 480);
-    let white = Grid::of(&[235; 270 * 480], 270, 480);
-    // The area shares are f32: 219 to within their rounding.
-    assert!((black.mean_difference(&white) - 219.0).abs() < 1e-3);
-    assert_eq!(white.mean_difference(&white), 0.0);
-}
-
-#[test]
-fn length_prefixed_nal_units_become_annex_b_behind_the_parameter_sets() {
-    let sps = [Bytes::from_static(&[0x67, 1])];
-    let pps = [Bytes::from_static(&[0x68, 2])];
-    let config = StreamConfig::new(2, &sps, &pps).unwrap();
-    let stream = config.annex_b(&[0, 2, 0x65, 9, 0, 1, 0x06]).unwrap();
-    assert_eq!(
-        stream,
-        vec![
-            0, 0, 0, 1, 0x67, 1, 0, 0, 0, 1, 0x68, 2, 0, 0, 0, 1, 0x65, 9, 0, 0, 0, 1, 0x06
-        ]
-    );
-    let cut = config.annex_b(&[0, 2, 0x65, 9, 0]).unwrap_err();
-    assert!(matches!(cut, FramesError::Decode(_)), "{cut:?}");
-    assert!(StreamConfig::new(3, &sps, &pps).is_err());
-}
-
-#[test]
 fn only_a_failing_read_may_be_retried() {
     let source = |transient| {
         FramesError::Source(VideoError::Source {
@@ -389,24 +321,28 @@ async fn a_source_giving_short_reads_is_read_until_the_sample_is_whole() {
     assert_eq!(chunked.read.load(Ordering::Relaxed), sizes);
 }
 
-#[test]
-fn area_averaging_weighs_each_pixel_by_the_share_it_covers() {
-    // 3×1 to 2×1: the middle pixel is split between the two outputs.
-    let row: [u8; 3] = [0, 90, 180];
-    let out = resample(std::iter::once(&row[..]), (3, 1), (2, 1));
-    assert_eq!(out, vec![30.0, 150.0]);
-    // 2×2 to 1×1: the mean.
-    let rows: [&[u8]; 2] = [&[10, 20], &[30, 40]];
-    assert_eq!(resample(rows.into_iter(), (2, 2), (1, 1)), vec![25.0]);
-}
-
-#[test]
-fn planes_too_short_for_the_picture_are_a_decode_error() {
-    let y = [16u8; 4 * 4];
-    let c = [128u8; 2 * 2];
-    assert!(Planes::new((&y, &c, &c), (4, 4), (4, 2, 2)).is_ok());
-    let short = Planes::new((&y[..15], &c, &c), (4, 4), (4, 2, 2));
-    assert!(matches!(short, Err(FramesError::Decode(_))), "{short:?}");
-    let narrow_stride = Planes::new((&y, &c, &c), (4, 4), (3, 2, 2));
-    assert!(matches!(narrow_stride, Err(FramesError::Decode(_))));
+#[tokio::test]
+async fn open_gop_keyframes_are_left_out_and_only_an_idr_picture_decodes() {
+    let source = FileSource::new(fixture("open_gop.mp4"));
+    let (mut track, rotation) = video_of(&source).await;
+    let keyframes: Vec<f64> = track.keyframes().map(|s| s.time).collect();
+    assert_eq!(keyframes, vec![0.0, 1.0, 2.0]);
+    let frames = decode_keyframes(&source, &track, rotation, 3)
+        .await
+        .unwrap();
+    let times: Vec<f64> = frames.iter().map(|f| f.time).collect();
+    assert_eq!(times, vec![0.0]);
+    assert_eq!((frames[0].width, frames[0].height), (160, 120));
+    // Without the IDR picture nothing is left to decode.
+    track.samples[0].sync = false;
+    let err = decode_keyframes(&source, &track, rotation, 3)
+        .await
+        .unwrap_err();
+    let FramesError::Decode(message) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        message,
+        "none of the 2 keyframes chosen is an IDR picture, which alone decodes"
+    );
 }
