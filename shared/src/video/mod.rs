@@ -4,6 +4,8 @@
 //! - [`facts`]: the facts read from an MP4/MOV container, the one shape every later step
 //!   (channel fitness, keyframes, the AI review, insights) reads.
 //! - [`container`]: reads those facts from byte ranges of an MP4/MOV (file or blob).
+//! - [`frames`]: decodes a handful of H.264 keyframes into JPEG thumbnails with their
+//!   brightness, sharpness and scene changes, fetching only those frames' bytes.
 //! - [`channels`]: whether Shopify, Instagram Reels, TikTok and YouTube Shorts would take a
 //!   video, from a rule table kept as data with its sources.
 //! - [`findings`]: the technical and rule-based insights, from facts and measurements.
@@ -16,6 +18,7 @@ pub mod channels;
 pub mod container;
 pub mod facts;
 pub mod findings;
+pub mod frames;
 pub mod insights;
 pub mod review;
 
