@@ -3,9 +3,9 @@
 //! since the previous chosen keyframe (a scene change).
 //!
 //! Only the chosen keyframes' bytes are fetched, by range, and each is decoded on its own
-//! (a keyframe needs no other frame), so a multi-gigabyte video costs a handful of samples.
-//! [`h264`] turns a sample into pictures with Cisco's OpenH264; [`picture`] rotates, scales
-//! and encodes them; [`metrics`] measures them.
+//! (an IDR picture needs no other frame), so a multi-gigabyte video costs a handful of
+//! samples. `h264` turns a sample into a picture with Cisco's OpenH264; `picture` scales,
+//! turns and encodes it; `metrics` measures it.
 
 mod h264;
 mod metrics;

@@ -1,6 +1,6 @@
 //! A decoded picture (YUV 4:2:0 planes) to a thumbnail: scaled by area averages to fit 480
 //! pixels on its longer side, turned upright by the display rotation, converted to RGB and
-//! encoded as a JPEG, with its luma measured by [`super::metrics`].
+//! encoded as a JPEG, with its luma measured by `metrics`.
 
 use bytes::Bytes;
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
