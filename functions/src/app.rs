@@ -34,10 +34,10 @@ use tracing::Instrument;
 use crate::cors::Cors;
 use crate::telemetry::{self, Outcome};
 use crate::{
-    analytics, api_keys, ask, connections, enrich_product, enrichment_budget, enrichment_runs,
-    health, ingest, ingest_mappings, ingest_partner_file, ingest_runs, openapi, product_enrichment,
-    products, resume_enrichment, rollup_analytics, schedule_sync, sync_jobs, sync_platform,
-    tenant_settings, uploads, webhooks,
+    analytics, analyze_video, api_keys, ask, connections, enrich_product, enrichment_budget,
+    enrichment_runs, health, ingest, ingest_mappings, ingest_partner_file, ingest_runs, openapi,
+    product_enrichment, products, resume_enrichment, rollup_analytics, schedule_sync, sync_jobs,
+    sync_platform, tenant_settings, uploads, videos, webhooks,
 };
 
 /// Every function this binary serves; each has a `functions/<Name>/function.json`.
@@ -68,6 +68,8 @@ pub const FUNCTIONS: &[&str] = &[
     "SyncIssueActions",
     "ShopifyWebhook",
     "WooCommerceWebhook",
+    "AnalyzeVideo",
+    "Videos",
 ];
 
 /// The largest invocation body accepted. The host inlines HTTP bodies (at most 100 MB, which
@@ -442,6 +444,8 @@ async fn dispatch(
         "SyncJobs" | "SyncIssueActions" => sync_jobs::run(state, request).await,
         "ShopifyWebhook" => webhooks::run_shopify(state, request).await,
         "WooCommerceWebhook" => webhooks::run_woocommerce(state, request).await,
+        "AnalyzeVideo" => analyze_video::run(state, request).await,
+        "Videos" => videos::run(state, request).await,
         other => Err(FunctionError::Internal(format!(
             "`{other}` is listed in FUNCTIONS but has no handler"
         ))),

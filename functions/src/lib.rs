@@ -9,6 +9,7 @@ pub mod local_host;
 pub mod telemetry;
 
 mod analytics;
+mod analyze_video;
 mod api_keys;
 mod ask;
 mod connections;
@@ -34,4 +35,5 @@ mod sync_jobs;
 mod sync_platform;
 mod tenant_settings;
 mod uploads;
+mod videos;
 mod webhooks;

@@ -59,6 +59,7 @@ fn build() -> Value {
     crate::connections::describe(&mut api);
     crate::sync_jobs::describe(&mut api);
     crate::webhooks::describe(&mut api);
+    crate::videos::describe(&mut api);
     describe(&mut api);
     api.finish()
 }

@@ -96,19 +96,22 @@ impl TestApp {
         self.data_dir.path().join("blobs")
     }
 
-    /// Drops `content` as `ingest/{tenant}/{name}`, the way a partner would: written beside
-    /// and moved into place.
+    /// Drops `content` as `ingest/{tenant}/{name}`, the way a partner would.
     pub fn drop_feed(&self, tenant: &str, name: &str, content: &[u8]) {
-        let dir = self.blob_root().join("ingest").join(tenant);
-        std::fs::create_dir_all(&dir).expect("ingest dir");
-        let target = dir.join(name);
-        std::fs::create_dir_all(target.parent().expect("a folder")).expect("feed folder");
+        self.drop_blob("ingest", tenant, name, content);
+    }
+
+    /// Drops `content` as `{container}/{tenant}/{name}`, the way an uploader would: written
+    /// beside and moved into place, so the watcher never sees half a file.
+    pub fn drop_blob(&self, container: &str, tenant: &str, name: &str, content: &[u8]) {
+        let target = self.blob_root().join(container).join(tenant).join(name);
+        std::fs::create_dir_all(target.parent().expect("a folder")).expect("blob folder");
         let staging = self
             .data_dir
             .path()
-            .join(format!("staging-{}", name.replace('/', "-")));
-        std::fs::write(&staging, content).expect("write feed");
-        std::fs::rename(&staging, target).expect("move feed");
+            .join(format!("staging-{container}-{}", name.replace('/', "-")));
+        std::fs::write(&staging, content).expect("write blob");
+        std::fs::rename(&staging, target).expect("move blob");
     }
 
     /// The report for `ingest/{tenant}/{stem}.csv`, once it exists.

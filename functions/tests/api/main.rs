@@ -35,3 +35,4 @@ mod sync;
 mod sync_netsuite;
 mod sync_woocommerce;
 mod uploads;
+mod videos;

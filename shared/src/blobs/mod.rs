@@ -221,6 +221,31 @@ impl Blobs {
         Ok(())
     }
 
+    /// Writes blob `name` of `container` whole with its `Content-Type`, which Blob Storage
+    /// sends back to whoever reads it (a browser showing a thumbnail through a read URL). The
+    /// local folder keeps no content types: the local host answers by the name's extension.
+    pub async fn write_typed(
+        &self,
+        container: Container,
+        name: &str,
+        bytes: Bytes,
+        content_type: &'static str,
+    ) -> Result<(), BlobError> {
+        if matches!(self.backend, Backend::Local(_)) {
+            return self.write(container, name, bytes).await;
+        }
+        let (store, path) = self.locate(container, name)?;
+        let mut options = object_store::PutOptions::default();
+        options
+            .attributes
+            .insert(object_store::Attribute::ContentType, content_type.into());
+        store
+            .put_opts(&path, PutPayload::from_bytes(bytes), options)
+            .await
+            .map_err(|e| map_error(e, container, name))?;
+        Ok(())
+    }
+
     /// Writes blob `name` of `container` from `file`, streamed in parts (a multipart upload),
     /// so a large file never sits in memory whole.
     pub async fn write_file(

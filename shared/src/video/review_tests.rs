@@ -34,7 +34,8 @@ fn answer() -> Value {
 #[test]
 fn a_good_answer_becomes_ai_insights_with_checked_times_and_clean_hashtags() {
     let insights = check_answer(&answer().to_string(), 3.0).unwrap();
-    let summary: Vec<(&str, &str, f64, Vec<(f64, f64)>)> = insights
+    type Row<'a> = (&'a str, &'a str, f64, Vec<(f64, f64)>);
+    let summary: Vec<Row<'_>> = insights
         .iter()
         .map(|i| {
             assert_eq!(i.source, InsightSource::Ai);

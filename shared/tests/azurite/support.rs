@@ -318,7 +318,7 @@ pub async fn assert_read_url_reads_only_its_blob(
     let frame = Bytes::from_static(&[0xFF, 0xD8, 0xFF, 0xE0, b'J', b'F', b'I', b'F', 0xFF, 0xD9]);
     let name = "demo/clip/frame-0001.jpg";
     blobs
-        .write(Container::VideoFrames, name, frame.clone())
+        .write_typed(Container::VideoFrames, name, frame.clone(), "image/jpeg")
         .await
         .unwrap();
     blobs
@@ -332,6 +332,11 @@ pub async fn assert_read_url_reads_only_its_blob(
 
     let get = client.get(url.clone()).send().await.unwrap();
     assert_eq!(get.status(), 200);
+    assert_eq!(
+        get.headers()["content-type"],
+        "image/jpeg",
+        "a browser shows the thumbnail as the picture it is"
+    );
     assert_eq!(get.bytes().await.unwrap(), frame);
 
     let put = client

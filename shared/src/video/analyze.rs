@@ -1,0 +1,480 @@
+//! Analyses one uploaded video, start to end: claim its record (so a redelivered event is a
+//! no-op and two deliveries never analyse it at once), read the container's facts and sample
+//! tables by byte range, measure the audio, decode keyframes into thumbnails, judge every
+//! channel, ask the AI provider for a review when there is one, and store the insights.
+//!
+//! A file that is not a readable video gets a `failed` record saying why, and is not retried:
+//! the same bytes would fail the same way. Only failures that may pass (storage, the store)
+//! fail the delivery, so the queue tries again.
+
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+
+use super::audio::{AudioError, measure_audio};
+use super::channels::fitness;
+use super::container::{BlobSource, VideoError, read_movie};
+use super::findings::findings;
+use super::frames::{DecodedFrame, FramesError, decode_keyframes};
+use super::insights::{
+    FramesOutcome, Insight, InsightSource, Keyframe, ReviewOutcome, VideoAnalysis,
+};
+use super::review::{MAX_REVIEW_FRAMES, ReviewFrame, review};
+use crate::ai::AiEngine;
+use crate::ask::{StoreBudget, TokenBudget};
+use crate::blobs::{BlobError, Blobs, Container};
+use crate::domain::{Sku, TenantId};
+use crate::store::{Store, StoreError, VideoRecord, VideoStatus, video_id};
+
+/// How long a delivery holds a video it analyses; one that crashed is taken over after.
+pub const LEASE_SECONDS: i64 = 600;
+
+/// Most keyframes decoded (and thumbnails written) per video.
+pub const MAX_KEYFRAMES: usize = 8;
+
+/// Why a video could not be analysed now.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// The event names a blob that is not a tenant's video; nothing will make it one.
+    #[error("not a video upload: {0}")]
+    NotAVideoUpload(String),
+    /// Another delivery holds the video; this one tries again later.
+    #[error("another delivery is analysing this video until {0}")]
+    Busy(DateTime<Utc>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Reading the video failed in a way that may pass.
+    #[error(transparent)]
+    Video(#[from] VideoError),
+    /// Writing a thumbnail failed.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+impl AnalyzeError {
+    /// Whether a later delivery may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            AnalyzeError::NotAVideoUpload(_) => false,
+            AnalyzeError::Busy(_) => true,
+            AnalyzeError::Store(e) => e.is_transient(),
+            AnalyzeError::Video(e) => e.is_transient(),
+            AnalyzeError::Blob(e) => e.is_transient(),
+        }
+    }
+}
+
+/// A video blob a BlobCreated event announced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoUpload {
+    /// The tenant whose folder it is in.
+    pub tenant: TenantId,
+    /// Its name in the `videos` container, tenant folder included.
+    pub blob_name: String,
+    /// The version the event announced.
+    pub etag: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The SKU of the tenant's product its name carries ([`sku_candidates`]).
+    pub sku: Option<Sku>,
+}
+
+impl VideoUpload {
+    /// The upload `container`/`blob_name` names, checked against the store's tenants.
+    pub async fn locate(
+        store: &dyn Store,
+        (container, blob_name): (&str, &str),
+        etag: &str,
+        size: u64,
+    ) -> Result<Self, AnalyzeError> {
+        let refuse = |why: String| Err(AnalyzeError::NotAVideoUpload(why));
+        if container != Container::Videos.name() {
+            return refuse(format!("container `{container}` is not `videos`"));
+        }
+        let Some((tenant, rest)) = blob_name.split_once('/') else {
+            return refuse(format!("`{blob_name}` is not under a tenant folder"));
+        };
+        let tenant = match TenantId::parse(tenant) {
+            Ok(t) => t,
+            Err(e) => return refuse(format!("`{blob_name}`: {e}")),
+        };
+        if !store.tenant_exists(&tenant).await? {
+            return refuse(format!("unknown tenant `{tenant}`"));
+        }
+        let mut sku = None;
+        for candidate in sku_candidates(rest) {
+            if store.get_product(&tenant, &candidate).await?.is_some() {
+                sku = Some(candidate);
+                break;
+            }
+        }
+        Ok(Self {
+            sku,
+            tenant,
+            blob_name: blob_name.to_owned(),
+            etag: etag.to_owned(),
+            size,
+        })
+    }
+}
+
+/// The SKUs a video's name (below the tenant folder) may carry, most explicit first: the
+/// first folder (`MUG-1/turntable.mp4`), then the file's stem up to `--` or `__`
+/// (`MUG-1--unboxing.mp4`, `MUG-1.mp4`). SKUs may hold almost any text, so a candidate links
+/// the video only when the tenant has a product with it ([`VideoUpload::locate`]).
+pub fn sku_candidates(rest: &str) -> Vec<Sku> {
+    let mut names = Vec::new();
+    let file = match rest.split_once('/') {
+        Some((folder, _)) => {
+            names.push(folder);
+            rest.rsplit('/').next().unwrap_or(rest)
+        }
+        None => rest,
+    };
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    let cut = [stem.find("--"), stem.find("__")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(stem.len());
+    names.push(&stem[..cut]);
+    names
+        .into_iter()
+        .filter_map(|n| Sku::parse(n).ok())
+        .collect()
+}
+
+/// What a delivery did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// It analysed the video.
+    Analyzed(VideoRecord),
+    /// The file is not a readable video; the record says why.
+    Failed(VideoRecord),
+    /// This version was already analysed (or failed): nothing was done.
+    AlreadyDone(VideoRecord),
+    /// A newer upload under the same name took the record over meanwhile; its own analysis
+    /// is the one kept.
+    Superseded,
+}
+
+/// What analysing needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Analyzer<'a> {
+    /// Where records are kept.
+    pub store: &'a dyn Store,
+    /// Where videos are read and thumbnails written.
+    pub blobs: &'a Blobs,
+    /// Who reviews, if anyone.
+    pub ai: &'a AiEngine,
+}
+
+impl Analyzer<'_> {
+    /// Analyses `upload` unless this version already was.
+    pub async fn analyze(&self, upload: &VideoUpload) -> Result<Outcome, AnalyzeError> {
+        let record = match self.claim(upload).await? {
+            Claim::Mine(record) => record,
+            Claim::Done(record) => return Ok(Outcome::AlreadyDone(record)),
+        };
+        let result = self.run(upload, &record).await;
+        let mut done = record.clone();
+        done.updated_at = now();
+        done.lease_until = None;
+        match result {
+            Err(error) => {
+                // Let the next delivery start at once rather than wait out the lease.
+                if let Err(e) = self.store.save_video(&done).await {
+                    tracing::warn!(error = %e, "could not release the video's lease");
+                }
+                return Err(error);
+            }
+            Ok(Ok(analysis)) => {
+                done.status = VideoStatus::Analyzed;
+                done.analysis = Some(analysis);
+            }
+            Ok(Err(why)) => {
+                done.status = VideoStatus::Failed;
+                done.error = Some(why);
+            }
+        }
+        done.analyzed_at = Some(done.updated_at);
+        if !self.store.save_video(&done).await? {
+            return Ok(Outcome::Superseded);
+        }
+        done.version += 1;
+        Ok(match done.status {
+            VideoStatus::Failed => Outcome::Failed(done),
+            _ => Outcome::Analyzed(done),
+        })
+    }
+
+    /// Takes the record for this delivery, or finds this version done.
+    async fn claim(&self, upload: &VideoUpload) -> Result<Claim, AnalyzeError> {
+        let now = now();
+        let lease = now + Duration::seconds(LEASE_SECONDS);
+        let id = video_id(&upload.tenant, &upload.blob_name);
+        let Some(mut record) = self.store.get_video(&upload.tenant, id).await? else {
+            let record = VideoRecord {
+                tenant: upload.tenant.clone(),
+                id,
+                blob_name: upload.blob_name.clone(),
+                etag: upload.etag.clone(),
+                size: upload.size,
+                sku: upload.sku.clone(),
+                status: VideoStatus::Analyzing,
+                error: None,
+                analysis: None,
+                created_at: now,
+                updated_at: now,
+                analyzed_at: None,
+                lease_until: Some(lease),
+                version: 1,
+            };
+            let (stored, made) = self.store.create_video(&record).await?;
+            return if made {
+                Ok(Claim::Mine(stored))
+            } else {
+                // Another delivery made it a moment ago.
+                Err(AnalyzeError::Busy(stored.lease_until.unwrap_or(now)))
+            };
+        };
+        if record.etag == upload.etag {
+            match (record.status, record.lease_until) {
+                (VideoStatus::Analyzed | VideoStatus::Failed, _) => return Ok(Claim::Done(record)),
+                (VideoStatus::Analyzing, Some(until)) if until > now => {
+                    return Err(AnalyzeError::Busy(until));
+                }
+                (VideoStatus::Analyzing, _) => {}
+            }
+        }
+        record.etag = upload.etag.clone();
+        record.size = upload.size;
+        record.sku = upload.sku.clone();
+        record.status = VideoStatus::Analyzing;
+        record.error = None;
+        record.updated_at = now;
+        record.lease_until = Some(lease);
+        if !self.store.save_video(&record).await? {
+            return Err(AnalyzeError::Busy(lease));
+        }
+        record.version += 1;
+        Ok(Claim::Mine(record))
+    }
+
+    /// The analysis, or (inner `Err`) why the file cannot be analysed.
+    async fn run(
+        &self,
+        upload: &VideoUpload,
+        record: &VideoRecord,
+    ) -> Result<Result<VideoAnalysis, String>, AnalyzeError> {
+        let source = BlobSource::new(self.blobs.clone(), Container::Videos, &upload.blob_name);
+        let movie = match read_movie(&source).await {
+            Ok(movie) => movie,
+            Err(e) if e.is_transient() => return Err(e.into()),
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let mut notes = Vec::new();
+        let audio = match &movie.audio {
+            None => None,
+            Some(track) => match measure_audio(&source, track).await {
+                Ok(level) => Some(level),
+                Err(AudioError::Source(e)) if e.is_transient() => return Err(e.into()),
+                Err(e) => {
+                    notes.push(note(
+                        "audio",
+                        format!("The audio could not be measured: {e}"),
+                    ));
+                    None
+                }
+            },
+        };
+        let rotation = movie.facts.video.as_ref().map_or(0, |v| v.rotation);
+        let (frames, decoded) = match &movie.video {
+            None => (FramesOutcome::NoVideo, Vec::new()),
+            Some(track) => match decode_keyframes(&source, track, rotation, MAX_KEYFRAMES).await {
+                Ok(decoded) => (FramesOutcome::Decoded, decoded),
+                Err(FramesError::Source(e)) if e.is_transient() => return Err(e.into()),
+                Err(FramesError::CannotDecode { codec }) => {
+                    let reason = format!(
+                        "{codec} keyframes cannot be decoded here (only H.264 can): there are no \
+                         thumbnails, and the AI review needs them; the container facts are exact"
+                    );
+                    notes.push(note("keyframes", reason.clone()));
+                    (FramesOutcome::CannotDecode { codec, reason }, Vec::new())
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    notes.push(note(
+                        "keyframes",
+                        format!("No keyframe could be decoded: {reason}"),
+                    ));
+                    (FramesOutcome::Failed { reason }, Vec::new())
+                }
+            },
+        };
+        let keyframes = self.write_thumbnails(record, &decoded).await?;
+        let channels = fitness(&movie.facts);
+        let (review, ai_insights) = self.review(upload, &movie.facts, &decoded).await?;
+        let mut insights = findings(&movie.facts, audio.as_ref(), &keyframes, &channels);
+        insights.extend(notes);
+        insights.extend(ai_insights);
+        Ok(Ok(VideoAnalysis {
+            facts: movie.facts,
+            audio,
+            frames,
+            keyframes,
+            channels,
+            review,
+            insights,
+        }))
+    }
+
+    /// Writes each frame's JPEG to `video-frames/{tenant}/{video}/{version}/…`; a version
+    /// folder per blob version, so a re-upload never shows an older version's frames.
+    async fn write_thumbnails(
+        &self,
+        record: &VideoRecord,
+        frames: &[DecodedFrame],
+    ) -> Result<Vec<Keyframe>, AnalyzeError> {
+        let version = version_folder(&record.etag);
+        let mut keyframes = Vec::with_capacity(frames.len());
+        for (index, frame) in frames.iter().enumerate() {
+            let name = format!(
+                "{}/{}/{version}/{index:02}-{:07}ms.jpg",
+                record.tenant,
+                record.id,
+                (frame.time * 1000.0).round() as u64
+            );
+            self.blobs
+                .write_typed(
+                    Container::VideoFrames,
+                    &name,
+                    frame.jpeg.clone(),
+                    "image/jpeg",
+                )
+                .await?;
+            keyframes.push(Keyframe {
+                time: frame.time,
+                thumbnail: name,
+                width: frame.width,
+                height: frame.height,
+                brightness: frame.brightness,
+                sharpness: frame.sharpness,
+                change: frame.change,
+            });
+        }
+        Ok(keyframes)
+    }
+
+    /// The model's review, when a provider is configured, there are frames to show and the
+    /// tenant's budget allows; otherwise why not.
+    async fn review(
+        &self,
+        upload: &VideoUpload,
+        facts: &super::facts::VideoFacts,
+        frames: &[DecodedFrame],
+    ) -> Result<(ReviewOutcome, Vec<Insight>), AnalyzeError> {
+        let not = |reason: &str| {
+            Ok((
+                ReviewOutcome::NotReviewed {
+                    reason: reason.to_owned(),
+                },
+                Vec::new(),
+            ))
+        };
+        let AiEngine::Provider(provider) = self.ai else {
+            return not(
+                "no AI provider is configured: only technical insights and rule-based \
+                 recommendations were produced",
+            );
+        };
+        if frames.is_empty() {
+            return not("no keyframe could be decoded, so there is nothing for a model to look at");
+        }
+        let budget = StoreBudget::for_engine(self.store, self.ai);
+        if let Some(budget) = &budget
+            && !budget.left(&upload.tenant).await?
+        {
+            return not("the tenant's daily AI token budget is spent");
+        }
+        let product = match &upload.sku {
+            Some(sku) => self.store.get_product(&upload.tenant, sku).await?,
+            None => None,
+        };
+        let shown: Vec<ReviewFrame<'_>> = spread(frames, MAX_REVIEW_FRAMES)
+            .map(|f| ReviewFrame {
+                time: f.time,
+                jpeg: &f.jpeg,
+            })
+            .collect();
+        let Ok(_slot) = provider.slot().await else {
+            return not("the AI provider is shutting down");
+        };
+        let title = product.as_ref().map(|p| p.content.title.as_str());
+        let (outcome, insights, tokens) = match review(provider, facts, &shown, title).await {
+            Ok(r) => (
+                ReviewOutcome::Reviewed {
+                    model: r.model,
+                    input_tokens: r.input_tokens,
+                    output_tokens: r.output_tokens,
+                },
+                r.insights,
+                r.input_tokens + r.output_tokens,
+            ),
+            Err(no) => (
+                ReviewOutcome::NotReviewed { reason: no.reason },
+                Vec::new(),
+                no.tokens,
+            ),
+        };
+        if let Some(budget) = &budget {
+            budget.spend(&upload.tenant, tokens).await?;
+        }
+        Ok((outcome, insights))
+    }
+}
+
+enum Claim {
+    Mine(VideoRecord),
+    Done(VideoRecord),
+}
+
+/// Now, to the millisecond the store keeps, so a record in hand equals the one stored.
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::milliseconds(1))
+        .unwrap_or(now)
+}
+
+fn note(kind: &str, value: String) -> Insight {
+    Insight {
+        kind: kind.to_owned(),
+        value,
+        confidence: 1.0,
+        source: InsightSource::Measured,
+        instances: Vec::new(),
+    }
+}
+
+/// Eight hex digits of the ETag's SHA-256: a folder name per blob version.
+fn version_folder(etag: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(etag.as_bytes())[..4])
+}
+
+/// At most `n` of `items`, spread evenly, first and last included.
+fn spread<T>(items: &[T], n: usize) -> impl Iterator<Item = &T> {
+    let len = items.len();
+    let take = n.min(len);
+    (0..take).filter_map(move |i| {
+        let index = if take <= 1 {
+            0
+        } else {
+            i * (len - 1) / (take - 1)
+        };
+        items.get(index)
+    })
+}
+
+#[cfg(test)]
+#[path = "analyze_tests.rs"]
+mod tests;
