@@ -139,7 +139,7 @@ async fn thumbnail_url(state: &AppState, keyframe: &Keyframe) -> Result<Option<S
 }
 
 /// The name below the tenant's folder, as the merchant uploaded it.
-fn file_name<'a>(video: &'a VideoRecord) -> &'a str {
+fn file_name(video: &VideoRecord) -> &str {
     video
         .blob_name
         .split_once('/')

@@ -22,6 +22,7 @@ use std::time::Instant;
 use shared::ai::AiEngine;
 use shared::blobs::Blobs;
 use shared::domain::TenantId;
+use shared::store::Store;
 use shared::store::sqlite::SqliteStore;
 use shared::video::analyze::{Analyzer, Outcome, VideoUpload};
 
