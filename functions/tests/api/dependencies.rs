@@ -24,10 +24,15 @@ use shared::store::*;
 struct DownStore {
     panics: bool,
     delay: Option<std::time::Duration>,
+    /// Told when a call reaches the store, so a test knows an invocation is in flight.
+    entered: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl DownStore {
     async fn fail<T>(&self) -> Result<T, StoreError> {
+        if let Some(entered) = &self.entered {
+            entered.notify_one();
+        }
         if let Some(delay) = self.delay {
             tokio::time::sleep(delay).await;
         }
@@ -737,13 +742,16 @@ async fn a_panic_inside_an_invocation_answers_500_and_the_process_lives_on() {
 
 #[tokio::test]
 async fn shutting_down_lets_an_invocation_in_flight_finish() {
+    let entered = std::sync::Arc::new(tokio::sync::Notify::new());
     let slow = DownStore {
         delay: Some(std::time::Duration::from_millis(300)),
+        entered: Some(entered.clone()),
         ..DownStore::default()
     };
     let (url, _data, (stop, task)) = handler_with(slow).await;
     let in_flight = tokio::spawn(async move { invoke(&url, "Health", &http_get("health")).await });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Shut down only once the invocation is inside the handler, however loaded the machine.
+    entered.notified().await;
     stop.send(()).unwrap();
     let (status, result) = in_flight.await.unwrap();
     assert_eq!(
