@@ -14,6 +14,17 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Drops fixture `file` as `videos/demo/{name}`, the way a merchant would.
+fn drop_video(app: &TestApp, name: &str, file: &str) {
+    app.drop_blob("videos", "demo", name, &fixture(file));
+}
+
+/// The full record of the video a listing item summarises.
+async fn detail(app: &TestApp, summary: &Value) -> Value {
+    let link = summary["links"]["video"].as_str().expect("a link");
+    app.get_json(link.trim_start_matches("/api")).await
+}
+
 /// Waits until the listing shows `name` analysed (or failed), and returns its summary.
 async fn wait_for_video(app: &TestApp, name: &str) -> Value {
     eventually(60, &format!("video {name} analysed"), || async {
@@ -43,12 +54,7 @@ fn verdict(summary: &Value, channel: &str) -> String {
 async fn a_vertical_clip_with_audio_is_analysed_with_thumbnails_and_passes_the_short_video_channels()
  {
     let app = TestApp::spawn().await;
-    app.drop_blob(
-        "videos",
-        "demo",
-        "clip.mp4",
-        &fixture("h264_1080x1920_aac.mp4"),
-    );
+    drop_video(&app, "clip.mp4", "h264_1080x1920_aac.mp4");
     let summary = wait_for_video(&app, "clip.mp4").await;
     assert_eq!(summary["status"], "analyzed", "{summary}");
     assert_eq!(summary["duration_seconds"], 3.0);
@@ -69,14 +75,7 @@ async fn a_vertical_clip_with_audio_is_analysed_with_thumbnails_and_passes_the_s
     assert_eq!(jpeg.headers()["content-type"], "image/jpeg");
     assert_eq!(&jpeg.bytes().await.expect("bytes")[..2], &[0xff, 0xd8]);
 
-    let video = app
-        .get_json(
-            summary["links"]["video"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("/api"),
-        )
-        .await;
+    let video = detail(&app, &summary).await;
     let keyframes = video["keyframes"].as_array().expect("keyframes");
     let times: Vec<f64> = keyframes
         .iter()
@@ -124,17 +123,10 @@ async fn a_vertical_clip_with_audio_is_analysed_with_thumbnails_and_passes_the_s
 #[tokio::test]
 async fn the_same_clip_with_its_moov_at_the_end_gets_an_instagram_faststart_warning() {
     let app = TestApp::spawn().await;
-    app.drop_blob(
-        "videos",
-        "demo",
-        "late-moov.mp4",
-        &fixture("h264_moov_at_end.mp4"),
-    );
+    drop_video(&app, "late-moov.mp4", "h264_moov_at_end.mp4");
     let summary = wait_for_video(&app, "late-moov.mp4").await;
     assert_eq!(verdict(&summary, "instagram_reels"), "warn", "{summary}");
-    let video = app
-        .get_json(&format!("/videos/{}", summary["id"].as_str().unwrap()))
-        .await;
+    let video = detail(&app, &summary).await;
     let reels = video["channels"]
         .as_array()
         .unwrap()
@@ -160,12 +152,10 @@ async fn the_same_clip_with_its_moov_at_the_end_gets_an_instagram_faststart_warn
 #[tokio::test]
 async fn an_hevc_clip_gets_exact_facts_and_says_its_keyframes_cannot_be_decoded() {
     let app = TestApp::spawn().await;
-    app.drop_blob("videos", "demo", "phone.mp4", &fixture("hevc.mp4"));
+    drop_video(&app, "phone.mp4", "hevc.mp4");
     let summary = wait_for_video(&app, "phone.mp4").await;
     assert_eq!(summary["status"], "analyzed", "{summary}");
-    let video = app
-        .get_json(&format!("/videos/{}", summary["id"].as_str().unwrap()))
-        .await;
+    let video = detail(&app, &summary).await;
     let track = &video["facts"]["video"];
     assert_eq!(track["codec"], "hvc1");
     assert_eq!(track["profile"], "Main");
@@ -186,8 +176,8 @@ async fn an_hevc_clip_gets_exact_facts_and_says_its_keyframes_cannot_be_decoded(
 #[tokio::test]
 async fn files_that_are_not_readable_videos_are_recorded_as_failed_with_the_reason() {
     let app = TestApp::spawn().await;
-    app.drop_blob("videos", "demo", "cut.mp4", &fixture("truncated.mp4"));
-    app.drop_blob("videos", "demo", "feed.mp4", &fixture("not_a_video.mp4"));
+    drop_video(&app, "cut.mp4", "truncated.mp4");
+    drop_video(&app, "feed.mp4", "not_a_video.mp4");
     let cut = wait_for_video(&app, "cut.mp4").await;
     assert_eq!(cut["status"], "failed");
     assert!(
@@ -229,19 +219,9 @@ async fn a_sku_in_the_name_links_the_video_to_its_product_and_filters_the_listin
             .unwrap();
         assert_eq!(response.status(), 201);
     }
-    app.drop_blob("videos", "demo", "holiday.mp4", &fixture("no_audio.mp4"));
-    app.drop_blob(
-        "videos",
-        "demo",
-        "MUG-1/turntable.mp4",
-        &fixture("no_audio.mp4"),
-    );
-    app.drop_blob(
-        "videos",
-        "demo",
-        "TEE-2--lookbook.mp4",
-        &fixture("no_audio.mp4"),
-    );
+    drop_video(&app, "holiday.mp4", "no_audio.mp4");
+    drop_video(&app, "MUG-1/turntable.mp4", "no_audio.mp4");
+    drop_video(&app, "TEE-2--lookbook.mp4", "no_audio.mp4");
     let mug = wait_for_video(&app, "MUG-1/turntable.mp4").await;
     assert_eq!(mug["sku"], "MUG-1");
     assert_eq!(mug["has_audio"], false);
@@ -286,16 +266,9 @@ async fn with_a_provider_the_keyframes_go_as_low_detail_images_and_the_review_be
         ("OPENAI_MODEL", "gpt-4o-mini"),
     ])
     .await;
-    app.drop_blob(
-        "videos",
-        "demo",
-        "clip.mp4",
-        &fixture("h264_1080x1920_aac.mp4"),
-    );
+    drop_video(&app, "clip.mp4", "h264_1080x1920_aac.mp4");
     let summary = wait_for_video(&app, "clip.mp4").await;
-    let video = app
-        .get_json(&format!("/videos/{}", summary["id"].as_str().unwrap()))
-        .await;
+    let video = detail(&app, &summary).await;
     assert_eq!(video["review"]["status"], "reviewed", "{}", video["review"]);
     assert_eq!(video["review"]["model"], "gpt-4o-mini");
     let ai: Vec<(String, String)> = video["insights"]
@@ -348,16 +321,9 @@ async fn with_a_provider_the_keyframes_go_as_low_detail_images_and_the_review_be
 
     // An answer that breaks the schema is not kept: the technical insights still are.
     mock.script([Reply::Text("It looks great!".into())]);
-    app.drop_blob(
-        "videos",
-        "demo",
-        "again.mp4",
-        &fixture("h264_1080x1920_aac.mp4"),
-    );
+    drop_video(&app, "again.mp4", "h264_1080x1920_aac.mp4");
     let again = wait_for_video(&app, "again.mp4").await;
-    let video = app
-        .get_json(&format!("/videos/{}", again["id"].as_str().unwrap()))
-        .await;
+    let video = detail(&app, &again).await;
     assert_eq!(video["review"]["status"], "not_reviewed");
     assert!(
         video["review"]["reason"]
