@@ -192,8 +192,10 @@ impl Analyzer<'_> {
                 done.analysis = Some(analysis);
             }
             Ok(Err(why)) => {
+                // An earlier version's analysis does not describe these bytes.
                 done.status = VideoStatus::Failed;
                 done.error = Some(why);
+                done.analysis = None;
             }
         }
         done.analyzed_at = Some(done.updated_at);

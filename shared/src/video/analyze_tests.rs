@@ -103,6 +103,12 @@ async fn the_same_event_twice_analyses_once_and_a_new_version_is_analysed_afresh
         (codec(&first), codec(&second)),
         ("avc1".into(), "hvc1".into())
     );
+    // A third version that is not a video keeps nothing of the second's analysis.
+    let broken = f.upload("truncated.mp4", "MUG-1--spin.mp4", "\"v3\"").await;
+    let Outcome::Failed(third) = f.analyzer().analyze(&broken).await.unwrap() else {
+        panic!("failed")
+    };
+    assert_eq!((third.id, third.analysis.as_ref()), (first.id, None));
 }
 
 #[tokio::test]
