@@ -22,18 +22,18 @@ pub async fn run(
     };
     let store = state.store.as_ref();
     let size = event.data.content_length;
-    let upload = match VideoUpload::locate(store, location, &event.data.e_tag, size).await {
-        Ok(upload) => upload,
-        Err(AnalyzeError::NotAVideoUpload(reason)) => {
-            // Retrying cannot make this blob a tenant's video; an operator must look.
-            let (container, blob) = location;
-            tracing::error!(container, blob, %reason, "video ignored");
-            return Ok(
-                InvocationResponse::empty().log(format!("ignored {container}/{blob}: {reason}"))
-            );
-        }
-        Err(error) => return Err(classify(error)),
-    };
+    let upload =
+        match VideoUpload::locate((store, &state.blobs), location, &event.data.e_tag, size).await {
+            Ok(upload) => upload,
+            Err(AnalyzeError::NotAVideoUpload(reason)) => {
+                // Retrying cannot make this blob a tenant's video; an operator must look.
+                let (container, blob) = location;
+                tracing::error!(container, blob, %reason, "video ignored");
+                return Ok(InvocationResponse::empty()
+                    .log(format!("ignored {container}/{blob}: {reason}")));
+            }
+            Err(error) => return Err(classify(error)),
+        };
     tracing::Span::current().record("tenant", upload.tenant.as_str());
     let analyzer = Analyzer {
         store,

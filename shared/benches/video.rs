@@ -104,7 +104,7 @@ fn run_child(dir: &Path) {
         store.ensure_tenant(&tenant, "Bench").await.unwrap();
         let blobs = Blobs::local_folder(&dir.join("blobs")).unwrap();
         let size = std::fs::metadata(blob_path(dir)).unwrap().len();
-        let upload = VideoUpload::locate(&store, ("videos", BLOB), "\"bench\"", size)
+        let upload = VideoUpload::locate((&store, &blobs), ("videos", BLOB), "\"bench\"", size)
             .await
             .unwrap();
         let read_before = read_bytes();

@@ -221,6 +221,33 @@ impl Blobs {
         Ok(())
     }
 
+    /// The value of the blob's user metadata `key` (`x-ms-meta-{key}`, as an uploader sets it
+    /// on its PUT), if it has one. The local folder keeps no metadata: always `None` there.
+    pub async fn metadata(
+        &self,
+        container: Container,
+        name: &str,
+        key: &str,
+    ) -> Result<Option<String>, BlobError> {
+        if matches!(self.backend, Backend::Local(_)) {
+            return Ok(None);
+        }
+        let (store, path) = self.locate(container, name)?;
+        let options = object_store::GetOptions {
+            head: true,
+            ..Default::default()
+        };
+        let head = store
+            .get_opts(&path, options)
+            .await
+            .map_err(|e| map_error(e, container, name))?;
+        let wanted = object_store::Attribute::Metadata(key.to_ascii_lowercase().into());
+        Ok(head
+            .attributes
+            .get(&wanted)
+            .map(|value| value.as_ref().to_owned()))
+    }
+
     /// Writes blob `name` of `container` whole with its `Content-Type`, which Blob Storage
     /// sends back to whoever reads it (a browser showing a thumbnail through a read URL). The
     /// local folder keeps no content types: the local host answers by the name's extension.

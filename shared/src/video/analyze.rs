@@ -27,6 +27,9 @@ use crate::store::{Store, StoreError, VideoRecord, VideoStatus, video_id};
 /// How long a delivery holds a video it analyses; one that crashed is taken over after.
 pub const LEASE_SECONDS: i64 = 600;
 
+/// The blob metadata that names a video's SKU (`x-ms-meta-sku` on the upload's PUT).
+pub const SKU_METADATA: &str = "sku";
+
 /// Most keyframes decoded (and thumbnails written) per video.
 pub const MAX_KEYFRAMES: usize = 8;
 
@@ -79,9 +82,10 @@ pub struct VideoUpload {
 }
 
 impl VideoUpload {
-    /// The upload `container`/`blob_name` names, checked against the store's tenants.
+    /// The upload `container`/`blob_name` names, checked against the store's tenants, with
+    /// the SKU its `sku` metadata or its name carries ([`sku_candidates`]).
     pub async fn locate(
-        store: &dyn Store,
+        (store, blobs): (&dyn Store, &Blobs),
         (container, blob_name): (&str, &str),
         etag: &str,
         size: u64,
@@ -100,8 +104,23 @@ impl VideoUpload {
         if !store.tenant_exists(&tenant).await? {
             return refuse(format!("unknown tenant `{tenant}`"));
         }
+        let mut candidates = sku_candidates(rest);
+        match blobs
+            .metadata(Container::Videos, blob_name, SKU_METADATA)
+            .await
+        {
+            Ok(Some(value)) => {
+                if let Ok(sku) = Sku::parse(&value) {
+                    candidates.insert(0, sku);
+                }
+            }
+            Ok(None) => {}
+            Err(e) if e.is_transient() => return Err(e.into()),
+            // Gone or unreadable: the analysis says so; the name may still link it.
+            Err(e) => tracing::warn!(blob = blob_name, error = %e, "no metadata"),
+        }
         let mut sku = None;
-        for candidate in sku_candidates(rest) {
+        for candidate in candidates {
             if store.get_product(&tenant, &candidate).await?.is_some() {
                 sku = Some(candidate);
                 break;

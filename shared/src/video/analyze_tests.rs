@@ -54,7 +54,7 @@ impl Fixture {
             .write(Container::Videos, &blob, bytes.into())
             .await
             .unwrap();
-        VideoUpload::locate(&self.store, ("videos", &blob), etag, size)
+        VideoUpload::locate((&self.store, &self.blobs), ("videos", &blob), etag, size)
             .await
             .unwrap()
     }
@@ -178,11 +178,13 @@ async fn only_a_tenants_videos_folder_is_analysed() {
         Err(AnalyzeError::NotAVideoUpload(why)) => why,
         other => panic!("{other:?}"),
     };
-    let why = refused(VideoUpload::locate(&f.store, ("ingest", "acme/a.mp4"), "e", 1).await);
+    let why =
+        refused(VideoUpload::locate((&f.store, &f.blobs), ("ingest", "acme/a.mp4"), "e", 1).await);
     assert!(why.contains("is not `videos`"));
-    let why = refused(VideoUpload::locate(&f.store, ("videos", "a.mp4"), "e", 1).await);
+    let why = refused(VideoUpload::locate((&f.store, &f.blobs), ("videos", "a.mp4"), "e", 1).await);
     assert!(why.contains("not under a tenant folder"));
-    let why = refused(VideoUpload::locate(&f.store, ("videos", "ghost/a.mp4"), "e", 1).await);
+    let why =
+        refused(VideoUpload::locate((&f.store, &f.blobs), ("videos", "ghost/a.mp4"), "e", 1).await);
     assert!(why.contains("unknown tenant"));
 }
 

@@ -283,3 +283,42 @@ async fn read_urls_reach_thumbnails_only_and_live_at_most_an_hour() {
         .unwrap_err();
     assert!(matches!(err, BlobError::InvalidTtl { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn metadata_set_on_an_upload_s_put_is_read_back_and_a_blob_without_it_has_none() {
+    let azurite = Azurite::start();
+    let blobs = azurite.blobs().await;
+    let url = blobs
+        .upload_url(Container::Videos, "demo/spin.mp4", Duration::from_secs(60))
+        .await
+        .unwrap();
+    let put = azurite
+        .client()
+        .put(url)
+        .header("x-ms-blob-type", "BlockBlob")
+        .header("x-ms-meta-sku", "MUG-1")
+        .body("not really a video")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201, "{}", put.text().await.unwrap());
+    let sku = blobs
+        .metadata(Container::Videos, "demo/spin.mp4", "sku")
+        .await
+        .unwrap();
+    assert_eq!(sku.as_deref(), Some("MUG-1"));
+    blobs
+        .write(Container::Videos, "demo/plain.mp4", sample(10))
+        .await
+        .unwrap();
+    let none = blobs
+        .metadata(Container::Videos, "demo/plain.mp4", "sku")
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    let missing = blobs
+        .metadata(Container::Videos, "demo/gone.mp4", "sku")
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, BlobError::NotFound { .. }), "{missing}");
+}
