@@ -30,6 +30,13 @@ pub const LEASE_SECONDS: i64 = 600;
 /// The blob metadata that names a video's SKU (`x-ms-meta-sku` on the upload's PUT).
 pub const SKU_METADATA: &str = "sku";
 
+/// Most analyses one instance runs at once. The host delivers up to 16 messages at a time
+/// (`host.json`); each analysis holds an H.264 decoder (about 100 MiB at 1080×1920), so more
+/// would crowd a 2 GiB instance. The rest wait here, before claiming, so they hold no lease.
+pub const CONCURRENT_ANALYSES: usize = 2;
+
+static ANALYSES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_ANALYSES);
+
 /// Most keyframes decoded (and thumbnails written) per video.
 pub const MAX_KEYFRAMES: usize = 8;
 
@@ -190,6 +197,11 @@ pub struct Analyzer<'a> {
 impl Analyzer<'_> {
     /// Analyses `upload` unless this version already was.
     pub async fn analyze(&self, upload: &VideoUpload) -> Result<Outcome, AnalyzeError> {
+        // The semaphore is never closed, so this waits for a turn and never fails.
+        let _turn = ANALYSES
+            .acquire()
+            .await
+            .map_err(|_| AnalyzeError::Busy(Utc::now()))?;
         let record = match self.claim(upload).await? {
             Claim::Mine(record) => record,
             Claim::Done(record) => return Ok(Outcome::AlreadyDone(record)),
