@@ -27,9 +27,10 @@
 //!   budget (API4) and the rate limits; there is no purchase, sign-up or voucher flow.
 //! - **API7 server-side request forgery**: `security::ssrf` (connection `base_url` and
 //!   `site_url` in every spelling of link-local, redirects never followed, an `image_url`
-//!   stored but never fetched); the hosted rules (loopback, private, CGNAT, unique-local) are
-//!   unit tests beside `shared::connections::address`, because these tests run in local mode
-//!   where a loopback mock must stand in.
+//!   stored but never fetched); the hosted rules (loopback, private, CGNAT, unique-local, in
+//!   decimal, hex and octal spellings too) and the check of what a name resolves to are unit
+//!   tests beside `shared::connections::address`, because these tests run in local mode, where
+//!   a loopback mock must stand in, and never reach a DNS server.
 //! - **API8 security misconfiguration**: `security::config` (CORS never reflects an origin, a
 //!   store failure says "internal error" and nothing of SQLite, no `Server` header, the
 //!   security headers on errors); also `cors.rs`, `dependencies.rs` (a panic's 500).

@@ -8,11 +8,12 @@
 //!
 //! These rules judge the URL as written. What a name resolves to is judged when a platform
 //! client connects: [`platform_http_client`] resolves through [`GuardedResolver`], which refuses
-//! a name with a link-local address among its answers (so `metadata.attacker.example` pointing
-//! at 169.254.169.254 is refused however it is spelled), and follows no redirects, so a public
-//! server cannot send the client (and its credentials) on to an address these rules refuse.
-//! Known gap: under a host a public name resolving to a private address is not refused yet,
-//! because the clients are not told the mode.
+//! a name with a link-local address among its answers, and any name but `localhost` with an
+//! answer that is not public (so `metadata.attacker.example` pointing at 169.254.169.254, or
+//! `127.0.0.1.nip.io`, is refused in both modes: locally only loopback literals and `localhost`
+//! stand in, and under a host those are refused before any lookup). It follows no redirects,
+//! so a public server cannot send the client (and its credentials) on to an address these
+//! rules refuse.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -26,6 +27,16 @@ pub enum AddressError {
     /// The name resolves to a link-local address (the cloud metadata endpoint lives there).
     #[error("`{host}` resolves to {ip}, a link-local address, which is never allowed")]
     LinkLocal {
+        /// The name as the URL wrote it.
+        host: String,
+        /// The refused address.
+        ip: IpAddr,
+    },
+    /// A public name resolves to a loopback, private or reserved address.
+    #[error(
+        "`{host}` resolves to {ip}, a loopback, private or reserved address; name a public host"
+    )]
+    NotPublic {
         /// The name as the URL wrote it.
         host: String,
         /// The refused address.
@@ -70,19 +81,31 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// `found`, the addresses `host` resolved to, if none of them is link-local.
+/// `found`, the addresses `host` resolved to, if none is link-local and, unless `host` is
+/// `localhost`, all are public.
 pub fn allowed_addresses(
     host: &str,
     found: impl IntoIterator<Item = SocketAddr>,
 ) -> Result<Vec<SocketAddr>, AddressError> {
     let found: Vec<SocketAddr> = found.into_iter().collect();
-    match found.iter().find(|addr| is_link_local(unmapped(addr.ip()))) {
-        Some(addr) => Err(AddressError::LinkLocal {
-            host: host.to_owned(),
-            ip: addr.ip(),
-        }),
-        None => Ok(found),
+    let local_name = is_local_name(host);
+    for addr in &found {
+        let ip = unmapped(addr.ip());
+        let host = host.to_owned();
+        if is_link_local(ip) {
+            return Err(AddressError::LinkLocal {
+                host,
+                ip: addr.ip(),
+            });
+        }
+        if !local_name && !is_public(ip) {
+            return Err(AddressError::NotPublic {
+                host,
+                ip: addr.ip(),
+            });
+        }
     }
+    Ok(found)
 }
 
 /// The HTTP client a platform (Shopify, WooCommerce, NetSuite) is called with: names resolved
@@ -157,10 +180,14 @@ fn shown(text: &str) -> String {
     }
 }
 
-fn check_name(name: &str, rules: AddressRules) -> Result<(), String> {
+/// `localhost` or a name under it (RFC 6761), with or without the root's dot.
+fn is_local_name(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let local_name = name == "localhost" || name.ends_with(".localhost");
-    if rules == AddressRules::Hosted && local_name {
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+fn check_name(name: &str, rules: AddressRules) -> Result<(), String> {
+    if rules == AddressRules::Hosted && is_local_name(name) {
         return Err("`localhost` is not reachable from a hosted app".into());
     }
     Ok(())
@@ -284,10 +311,29 @@ mod tests {
     }
 
     #[test]
-    fn a_name_with_a_link_local_answer_is_refused_and_others_pass() {
+    fn a_name_resolving_to_link_local_or_internal_is_refused_but_localhost_may_be_loopback() {
         let at = |ip: &str| SocketAddr::new(ip.parse().unwrap(), 0);
-        let public = [at("93.184.216.34"), at("127.0.0.1")];
+        let public = [at("93.184.216.34"), at("2606:2800:220:1::1")];
         assert_eq!(allowed_addresses("shop.example", public).unwrap(), public);
+        let loopback = [at("127.0.0.1"), at("::1")];
+        assert_eq!(allowed_addresses("localhost", loopback).unwrap(), loopback);
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            let error =
+                allowed_addresses("127.0.0.1.nip.io", [at("93.184.216.34"), at(bad)]).unwrap_err();
+            assert!(!error.is_retriable());
+            assert!(
+                matches!(error, AddressError::NotPublic { .. }),
+                "{bad}: {error}"
+            );
+        }
+        assert!(allowed_addresses("localhost", [at("169.254.169.254")]).is_err());
         for bad in ["169.254.169.254", "fe80::1", "::ffff:169.254.169.254"] {
             let error =
                 allowed_addresses("meta.example", [at("93.184.216.34"), at(bad)]).unwrap_err();

@@ -91,7 +91,7 @@ async fn demo_objects(app: &TestApp) -> (String, String, String, String, String)
             &demo,
             Platform::Shopify,
             "job-1",
-            &[problem.clone()],
+            std::slice::from_ref(&problem),
             chrono::Utc::now(),
         )
         .await
