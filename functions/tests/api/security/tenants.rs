@@ -7,6 +7,7 @@ use shared::auth::Scope;
 use shared::connections::{ObjectKind, Platform};
 use shared::domain::TenantId;
 use shared::store::SyncProblem;
+use shared::sync::shopify::mock::{MockShopify, MockShopifyOptions};
 
 use super::{Answer, DEV, add_key, call};
 use crate::helpers::{TestApp, eventually};
@@ -56,8 +57,10 @@ async fn demo_objects(app: &TestApp) -> (String, String, String, String, String)
     )
     .await;
     assert_eq!(enrichment.status, 202, "{}", enrichment.text);
-    let shop = json!({"shop_domain": "acme.myshopify.com", "access_token": "shpat_0123456789abcdef",
-        "base_url": "http://127.0.0.1:9", "objects": {"inventory": {"direction": "off"},
+    // A shop that answers, so demo's job ends at once and nothing waits on it.
+    let mock = MockShopify::start(MockShopifyOptions::default()).await;
+    let shop = json!({"shop_domain": mock.shop_domain(), "access_token": mock.token(),
+        "base_url": mock.base_url(), "objects": {"inventory": {"direction": "off"},
         "orders": {"direction": "off"}}});
     let connected = call(
         app,
@@ -77,6 +80,11 @@ async fn demo_objects(app: &TestApp) -> (String, String, String, String, String)
     )
     .await;
     assert_eq!(jobs.status, 202, "{}", jobs.text);
+    let job = jobs.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        crate::sync::finished(app, &job).await["status"],
+        "succeeded"
+    );
     let problem = SyncProblem {
         kind: ObjectKind::Products,
         record: "gid://shopify/Product/1".into(),
@@ -107,7 +115,7 @@ async fn demo_objects(app: &TestApp) -> (String, String, String, String, String)
     (
         text(&run["run_id"]),
         text(&enrichment.json()["id"]),
-        text(&jobs.json()["items"][0]["id"]),
+        job,
         problem.issue_id(Platform::Shopify),
         text(&video["id"]),
     )
@@ -183,6 +191,19 @@ async fn api1_another_tenant_finds_none_of_demo_s_objects_and_changes_nothing() 
             .await
             .problem(404);
     }
+    // A PUT of the same platform makes acme's own connection; demo's stays as it was.
+    let before = app.get_json("/connections/shopify").await;
+    let own = json!({"shop_domain": "acme-own.myshopify.com", "access_token": "shpat_acme0000000"});
+    let put = call(
+        &app,
+        Method::PUT,
+        "/connections/shopify",
+        Some(OTHER),
+        Some(own.to_string()),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    assert_eq!(app.get_json("/connections/shopify").await, before);
     // Nothing of demo's changed.
     let product = app.get_json("/products/MUG-1").await;
     assert_eq!(product["version"], 1);
