@@ -1,6 +1,6 @@
 //! Secrets never reach a log line: the app's logs, captured at debug level for our own crates
-//! while a platform token, a webhook secret, API keys (good and wrong), a password in a URL
-//! and an OpenAI key are all in use — on the happy paths and the failing ones — hold none of
+//! while a platform token, a webhook secret, API keys (good and wrong), Bearer tokens (good
+//! and forged), a password in a URL and an OpenAI key are all in use — on the happy paths and the failing ones — hold none of
 //! them.
 
 use std::io::Write;
@@ -13,6 +13,7 @@ use tracing_subscriber::EnvFilter;
 
 use super::{DEV, call};
 use crate::helpers::{TestApp, eventually};
+use crate::mock_idp::{AUDIENCE, ISSUER, Jwks, claims, rsa_token};
 use crate::mock_openai::{MockOpenAi, Reply, good_answer};
 
 const OPENAI_KEY: &str = "sk-proj-5ecre7L0gSc4nK3y0000";
@@ -151,13 +152,31 @@ async fn no_secret_in_use_ever_reaches_the_logs() {
     let provider = MockOpenAi::start(good_answer()).await;
     provider.script([Reply::Error(500, vec![])]);
     let base = format!("{}/v1", provider.url);
+    let jwks = Jwks::start().await;
     let app = TestApp::spawn_with(&[
         ("OPENAI_BASE_URL", base.as_str()),
         ("OPENAI_API_KEY", OPENAI_KEY),
+        ("ADVISOR_JWT_JWKS_URL", jwks.url.as_str()),
+        ("ADVISOR_JWT_ISSUER", ISSUER),
+        ("ADVISOR_JWT_AUDIENCE", AUDIENCE),
     ])
     .await;
     let mut key = String::new();
     use_every_secret(&app, &shop, &mut key).await;
+    // Bearer tokens, a good one and one whose signature does not match its claims.
+    let token = rsa_token(&claims("demo", &["user"]));
+    let (head, _) = token.rsplit_once('.').unwrap();
+    let forged = format!("{head}.c2lnbmF0dXJlLXRoYXQtZG9lcy1ub3QtbWF0Y2g");
+    for (bearer, status) in [(&token, 200), (&forged, 401)] {
+        let answer = app
+            .client
+            .get(format!("{}/products", app.api))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status);
+    }
     app.stop().await;
 
     let logs = captured.text();
@@ -173,6 +192,9 @@ async fn no_secret_in_use_ever_reaches_the_logs() {
         DEV,
         OPENAI_KEY,
         URL_PASSWORD,
+        token.as_str(),
+        forged.as_str(),
+        head,
     ] {
         assert!(!logs.contains(secret), "`{secret}` was logged:\n{logs}");
     }
