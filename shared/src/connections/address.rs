@@ -91,16 +91,15 @@ pub fn allowed_addresses(
     let local_name = is_local_name(host);
     for addr in &found {
         let ip = unmapped(addr.ip());
-        let host = host.to_owned();
         if is_link_local(ip) {
             return Err(AddressError::LinkLocal {
-                host,
+                host: host.to_owned(),
                 ip: addr.ip(),
             });
         }
         if !local_name && !is_public(ip) {
             return Err(AddressError::NotPublic {
-                host,
+                host: host.to_owned(),
                 ip: addr.ip(),
             });
         }
