@@ -8,7 +8,9 @@ mod check;
 mod config;
 mod crypto;
 
-pub use address::{AddressRules, check_url};
+pub use address::{
+    AddressError, AddressRules, GuardedResolver, allowed_addresses, check_url, platform_http_client,
+};
 pub use check::{check_request, unknown_fields};
 pub use config::*;
 pub use crypto::{CredentialsKey, KEY_LEN};

@@ -96,11 +96,11 @@ impl Transport {
         .with_token(credentials.token_id, credentials.token_secret)
         .with_realm(realm(account))
         .with_version();
-        let http = reqwest::Client::builder()
-            .timeout(retry.attempt_timeout)
-            .connect_timeout(retry.attempt_timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| NetSuiteError::Config(e.to_string()))?;
+        let http = crate::connections::platform_http_client(
+            retry.attempt_timeout,
+            retry.attempt_timeout.min(Duration::from_secs(10)),
+        )
+        .map_err(|e| NetSuiteError::Config(e.to_string()))?;
         let permits = usize::try_from(max_concurrency)
             .map_err(|_| NetSuiteError::Config("max_concurrency out of range".into()))?;
         Ok(Self {

@@ -99,11 +99,11 @@ impl Transport {
         clock: Arc<dyn Clock>,
         retry: RetryPolicy,
     ) -> Result<Self, ShopifyError> {
-        let http = reqwest::Client::builder()
-            .timeout(retry.attempt_timeout)
-            .connect_timeout(retry.attempt_timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| ShopifyError::Config(e.to_string()))?;
+        let http = crate::connections::platform_http_client(
+            retry.attempt_timeout,
+            retry.attempt_timeout.min(Duration::from_secs(10)),
+        )
+        .map_err(|e| ShopifyError::Config(e.to_string()))?;
         Ok(Self {
             http,
             endpoint,

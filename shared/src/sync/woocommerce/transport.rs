@@ -86,11 +86,11 @@ impl Transport {
         let base = base_url.unwrap_or(site_url).trim_end_matches('/');
         let api_root = Url::parse(&format!("{base}/wp-json/wc/v3/"))
             .map_err(|e| WooError::Config(format!("base URL: {e}")))?;
-        let http = reqwest::Client::builder()
-            .timeout(retry.attempt_timeout)
-            .connect_timeout(retry.attempt_timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| WooError::Config(e.to_string()))?;
+        let http = crate::connections::platform_http_client(
+            retry.attempt_timeout,
+            retry.attempt_timeout.min(Duration::from_secs(10)),
+        )
+        .map_err(|e| WooError::Config(e.to_string()))?;
         Ok(Self {
             http,
             api_root,
