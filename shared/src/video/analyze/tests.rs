@@ -5,6 +5,7 @@
 use chrono::Utc;
 
 use super::*;
+use crate::domain::TenantId;
 use crate::store::sqlite::SqliteStore;
 
 struct Fixture {
