@@ -19,7 +19,7 @@ pub struct VideoUpload {
     pub etag: String,
     /// Its size in bytes.
     pub size: u64,
-    /// The SKU of the tenant's product its name carries ([`sku_candidates`]).
+    /// The SKU of the tenant's product its metadata or name carries.
     pub sku: Option<Sku>,
 }
 
