@@ -76,9 +76,9 @@ async fn list(
         http.query("cursor").map(decode_json_cursor).transpose()?;
     let after: Option<VideoCursor> = after
         .map(|(at, id)| {
-            id.parse::<Uuid>()
-                .map(|id| (at, id))
-                .map_err(|_| ApiError::bad_request("cursor is not one this API returned; start again without it"))
+            id.parse::<Uuid>().map(|id| (at, id)).map_err(|_| {
+                ApiError::bad_request("cursor is not one this API returned; start again without it")
+            })
         })
         .transpose()?;
     let query = VideoQuery {
