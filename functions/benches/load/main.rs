@@ -67,7 +67,7 @@ struct Options {
 }
 
 impl Options {
-    fn parse(args: impl Iterator<Item = String>) -> Self {
+    fn parse(mut args: impl Iterator<Item = String>) -> Self {
         let mut options = Options {
             starts: 20,
             rate: 500,
@@ -75,7 +75,6 @@ impl Options {
             warmup: 5,
             only: None,
         };
-        let mut args = args.peekable();
         while let Some(arg) = args.next() {
             let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
             match arg.as_str() {
@@ -84,10 +83,17 @@ impl Options {
                 "--seconds" => options.seconds = value().parse().unwrap(),
                 "--warmup" => options.warmup = value().parse().unwrap(),
                 "--only" => options.only = Some(value()),
-                _ => {}
+                "--bench" => {}
+                other => panic!(
+                    "unknown argument {other}: use --starts N, --rate R, --seconds S, \
+                     --warmup S, --only startup|load"
+                ),
             }
         }
-        assert!(options.rate > 0 && options.starts > 0);
+        assert!(options.rate > 0 && options.starts > 0 && options.seconds > 0);
+        if let Some(only) = &options.only {
+            assert!(only == "startup" || only == "load", "--only startup|load");
+        }
         options
     }
 }
