@@ -45,7 +45,9 @@ pub(super) fn list(
         " ORDER BY {column} {direction}, p.sku {direction} LIMIT ?"
     ));
     args.push(i64::from(query.limit).into());
-    let mut statement = c.prepare(&sql).map_err(map_error)?;
+    // Cached per filter combination (the connection's LRU keeps the 16 most recent): listings
+    // repeat a few shapes, and preparing the join each time cost a tenth of a page's time.
+    let mut statement = c.prepare_cached(&sql).map_err(map_error)?;
     let rows = statement
         .query_map(params_from_iter(args), read_product)
         .map_err(map_error)?;
