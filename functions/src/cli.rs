@@ -189,8 +189,10 @@ async fn serve_locally(
         }
     };
     if let Some(dev) = &state.settings.dev_credentials {
-        // The demo tenant's drop folder, so a partner feed can be copied straight in.
-        std::fs::create_dir_all(blob_root.join("ingest").join(dev.tenant.as_str()))?;
+        // The demo tenant's drop folders, so a partner feed or a video can be copied straight in.
+        for container in ["ingest", "videos"] {
+            std::fs::create_dir_all(blob_root.join(container).join(dev.tenant.as_str()))?;
+        }
     }
     // The public port first: upload URLs point at it, signed with a key this process alone
     // holds (a restart invalidates the URLs handed out, as an expired SAS would be).
@@ -259,9 +261,9 @@ fn print_banner(
     }
     println!("  Store      {store}");
     println!(
-        "  Blobs      {}  (drop feeds into {}/ingest/demo/)",
+        "  Blobs      {}  (drop feeds into {root}/ingest/demo/, videos into {root}/videos/demo/)",
         state.blobs.describe(),
-        blob_root.display()
+        root = blob_root.display()
     );
     println!(
         "  Queues     SQLite {}  (see `advisor queues`)",
