@@ -99,7 +99,8 @@ async fn list(
         };
         items.push(VideoSummary::new(video, poster));
     }
-    json(200, &VideoList { items, next_cursor })
+    // The thumbnail URLs expire: a cached answer would hand out dead links.
+    Ok(json(200, &VideoList { items, next_cursor })?.with_header("Cache-Control", "no-store"))
 }
 
 async fn get(state: &AppState, tenant: &TenantId, id: &str) -> Result<HttpResponse, ApiError> {
@@ -117,7 +118,7 @@ async fn get(state: &AppState, tenant: &TenantId, id: &str) -> Result<HttpRespon
             keyframe: k,
         });
     }
-    json(200, &VideoBody::new(&video, keyframes))
+    Ok(json(200, &VideoBody::new(&video, keyframes))?.with_header("Cache-Control", "no-store"))
 }
 
 /// A read URL for the keyframe's thumbnail; `None` where this app hands out none (the

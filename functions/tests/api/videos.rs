@@ -69,6 +69,12 @@ async fn a_vertical_clip_with_audio_is_analysed_with_thumbnails_and_passes_the_s
     for channel in ["instagram_reels", "tiktok", "youtube_shorts"] {
         assert_eq!(verdict(&summary, channel), "pass", "{channel}: {summary}");
     }
+    let listing = app.get("/videos", Some("local-dev-key")).await;
+    assert_eq!(
+        listing.headers()["cache-control"],
+        "no-store",
+        "its thumbnail URLs expire"
+    );
     let poster = summary["poster_url"].as_str().expect("a poster");
     let jpeg = app.client.get(poster).send().await.expect("poster");
     assert_eq!(jpeg.status(), 200);

@@ -46,6 +46,23 @@ impl Azurite {
 
     fn spawn(oauth: bool) -> Self {
         require_node();
+        // A port can be taken between choosing it and Azurite binding it (by any process on
+        // the machine): Azurite then exits at once, and another port is tried.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut azurite = Self::spawn_once(oauth);
+            match azurite.wait_until_listening() {
+                Ok(()) => return azurite,
+                Err(status) if attempts < 3 => {
+                    eprintln!("Azurite exited before listening ({status}); trying another port");
+                }
+                Err(status) => panic!("Azurite exited before listening ({status}); {INSTALL_HINT}"),
+            }
+        }
+    }
+
+    fn spawn_once(oauth: bool) -> Self {
         let executable = azurite_executable();
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -70,22 +87,21 @@ impl Azurite {
             .unwrap_or_else(|e| {
                 panic!("cannot start {}: {e}; {INSTALL_HINT}", executable.display())
             });
-        let mut azurite = Self {
+        Self {
             child,
             port,
             tls,
             _data: data,
-        };
-        azurite.wait_until_listening();
-        azurite
+        }
     }
 
-    fn wait_until_listening(&mut self) {
+    /// Waits until this Azurite listens; `Err` with its exit status if it ended first.
+    fn wait_until_listening(&mut self) -> Result<(), std::process::ExitStatus> {
         let deadline = Instant::now() + Duration::from_secs(30);
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("Azurite exited before listening ({status}); {INSTALL_HINT}");
+                return Err(status);
             }
             assert!(
                 Instant::now() < deadline,
@@ -93,6 +109,11 @@ impl Azurite {
                 self.port
             );
             std::thread::sleep(Duration::from_millis(50));
+        }
+        // What answered must be this Azurite, not another process on a reused port.
+        match self.child.try_wait().unwrap() {
+            Some(status) => Err(status),
+            None => Ok(()),
         }
     }
 
@@ -233,9 +254,19 @@ fn azurite_executable() -> PathBuf {
     })
 }
 
+/// A port free now and never handed out before in this process: tests start Azurites in
+/// parallel, and two given the same just-freed port would have one answer for the other.
 fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Blob Storage's error code for a failed request.
