@@ -113,6 +113,24 @@ async fn call(
     call_as(app, method, path, key, "application/json", body).await
 }
 
+/// PUTs `connection` as the local tenant's Shopify connection.
+async fn put_shopify(app: &TestApp, connection: &Value) -> Answer {
+    let body = Some(connection.to_string());
+    call(app, Method::PUT, "/connections/shopify", Some(DEV), body).await
+}
+
+/// Tests the local tenant's Shopify connection.
+async fn test_shopify(app: &TestApp) -> Answer {
+    call(
+        app,
+        Method::POST,
+        "/connections/shopify/test",
+        Some(DEV),
+        None,
+    )
+    .await
+}
+
 /// [`call`] with the body's content type.
 async fn call_as(
     app: &TestApp,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use shared::sync::shopify::mock::{MockShopify, MockShopifyOptions};
 use tracing_subscriber::EnvFilter;
 
-use super::{DEV, call};
+use super::{DEV, call, put_shopify, test_shopify};
 use crate::helpers::{TestApp, eventually};
 use crate::mock_idp::{AUDIENCE, ISSUER, Jwks, claims, rsa_token};
 use crate::mock_openai::{MockOpenAi, Reply, good_answer};
@@ -69,35 +69,14 @@ async fn use_every_secret(app: &TestApp, shop: &MockShopify, key: &mut String) {
     );
     let leaky = json!({"shop_domain": shop.shop_domain(), "access_token": shop.token(),
         "base_url": format!("https://admin:{URL_PASSWORD}@shop.example.com")});
-    let refused = call(
-        app,
-        Method::PUT,
-        "/connections/shopify",
-        Some(DEV),
-        Some(leaky.to_string()),
-    )
-    .await;
+    let refused = put_shopify(app, &leaky).await;
     assert_eq!(refused.status, 400, "{}", refused.text);
     let connection = json!({"shop_domain": shop.shop_domain(), "access_token": shop.token(),
         "webhook_secret": WEBHOOK_SECRET, "base_url": shop.base_url(),
         "objects": {"inventory": {"direction": "off"}, "orders": {"direction": "off"}}});
-    let put = call(
-        app,
-        Method::PUT,
-        "/connections/shopify",
-        Some(DEV),
-        Some(connection.to_string()),
-    )
-    .await;
+    let put = put_shopify(app, &connection).await;
     assert_eq!(put.status, 201, "{}", put.text);
-    let tested = call(
-        app,
-        Method::POST,
-        "/connections/shopify/test",
-        Some(DEV),
-        None,
-    )
-    .await;
+    let tested = test_shopify(app).await;
     assert_eq!(tested.json()["ok"], true, "{}", tested.text);
     let started = call(
         app,

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use shared::auth::hash_api_key;
 
-use super::{DEV, call, call_as};
+use super::{DEV, call, call_as, put_shopify};
 use crate::helpers::{TestApp, eventually};
 
 /// The product fields a client may write (README, "Writing products").
@@ -137,14 +137,7 @@ async fn api3_no_read_only_connection_tenant_key_edit_or_upload_field_can_be_wri
     let app = TestApp::spawn().await;
     let shop =
         json!({"shop_domain": "acme.myshopify.com", "access_token": "shpat_0123456789abcdef"});
-    let made = call(
-        &app,
-        Method::PUT,
-        "/connections/shopify",
-        Some(DEV),
-        Some(shop.to_string()),
-    )
-    .await;
+    let made = put_shopify(&app, &shop).await;
     assert_eq!(made.status, 201, "{}", made.text);
     let shown = made.json();
     let smuggled = read_only(&shown, SHOPIFY_FIELDS);

@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{DEV, call};
+use super::{DEV, call, put_shopify, test_shopify};
 use crate::helpers::{TestApp, eventually};
 
 /// Spellings of 169.254.169.254 (and link-local IPv6) that a URL parser may accept.
@@ -40,14 +40,7 @@ async fn api7_no_connection_url_reaches_link_local_however_it_is_spelled() {
     for url in LINK_LOCAL {
         let shop = json!({"shop_domain": "acme.myshopify.com",
             "access_token": "shpat_0123456789abcdef", "base_url": url});
-        let answer = call(
-            &app,
-            Method::PUT,
-            "/connections/shopify",
-            Some(DEV),
-            Some(shop.to_string()),
-        )
-        .await;
+        let answer = put_shopify(&app, &shop).await;
         let detail = answer.problem(400);
         assert!(detail.contains("`base_url`"), "{url}: {detail}");
         let woo = json!({"site_url": url, "consumer_key": "ck_0123456789",
@@ -100,23 +93,9 @@ async fn api7_a_platform_s_redirect_is_never_followed() {
     let app = TestApp::spawn().await;
     let shop = json!({"shop_domain": "acme.myshopify.com",
         "access_token": "shpat_0123456789abcdef", "base_url": outside});
-    let made = call(
-        &app,
-        Method::PUT,
-        "/connections/shopify",
-        Some(DEV),
-        Some(shop.to_string()),
-    )
-    .await;
+    let made = put_shopify(&app, &shop).await;
     assert_eq!(made.status, 201, "{}", made.text);
-    let tested = call(
-        &app,
-        Method::POST,
-        "/connections/shopify/test",
-        Some(DEV),
-        None,
-    )
-    .await;
+    let tested = test_shopify(&app).await;
     assert_eq!(tested.status, 200, "{}", tested.text);
     let body = tested.json();
     assert_eq!(body["ok"], false, "{body}");

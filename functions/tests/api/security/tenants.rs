@@ -9,7 +9,7 @@ use shared::domain::TenantId;
 use shared::store::SyncProblem;
 use shared::sync::shopify::mock::{MockShopify, MockShopifyOptions};
 
-use super::{Answer, DEV, add_key, call};
+use super::{Answer, DEV, add_key, call, put_shopify};
 use crate::helpers::{TestApp, eventually};
 
 const OTHER: &str = "acme-all-scopes-key";
@@ -62,14 +62,7 @@ async fn demo_objects(app: &TestApp) -> (String, String, String, String, String)
     let shop = json!({"shop_domain": mock.shop_domain(), "access_token": mock.token(),
         "base_url": mock.base_url(), "objects": {"inventory": {"direction": "off"},
         "orders": {"direction": "off"}}});
-    let connected = call(
-        app,
-        Method::PUT,
-        "/connections/shopify",
-        Some(DEV),
-        Some(shop.to_string()),
-    )
-    .await;
+    let connected = put_shopify(app, &shop).await;
     assert_eq!(connected.status, 201, "{}", connected.text);
     let jobs = call(
         app,

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{DEV, call};
+use super::{DEV, call, put_shopify, test_shopify};
 use crate::helpers::TestApp;
 
 /// A server on loopback answering every request `200 application/json` with `body`.
@@ -67,24 +67,10 @@ async fn api10_a_shop_answering_malformed_or_mistyped_json_fails_the_check_with_
         let (shop, hits) = answering(body).await;
         let connection = json!({"shop_domain": "acme.myshopify.com",
             "access_token": "shpat_0123456789abcdef", "base_url": shop});
-        let put = call(
-            &app,
-            Method::PUT,
-            "/connections/shopify",
-            Some(DEV),
-            Some(connection.to_string()),
-        )
-        .await;
+        let put = put_shopify(&app, &connection).await;
         let made_or_replaced = if round == 0 { 201 } else { 200 };
         assert_eq!(put.status, made_or_replaced, "{}", put.text);
-        let tested = call(
-            &app,
-            Method::POST,
-            "/connections/shopify/test",
-            Some(DEV),
-            None,
-        )
-        .await;
+        let tested = test_shopify(&app).await;
         assert_eq!(tested.status, 200, "{body}: {}", tested.text);
         let answer = tested.json();
         assert_eq!(answer["ok"], false, "{body}: {answer}");
