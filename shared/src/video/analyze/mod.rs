@@ -13,7 +13,7 @@ use super::audio::{AudioError, measure_audio};
 use super::channels::fitness;
 use super::container::{BlobSource, VideoError, read_movie};
 use super::findings::findings;
-use super::frames::{DecodedFrame, FramesError, decode_keyframes};
+use super::frames::{DecodedFrame, FramesError, decode_keyframes, evenly_spread};
 use super::insights::{
     FramesOutcome, Insight, InsightSource, Keyframe, ReviewOutcome, VideoAnalysis,
 };
@@ -337,7 +337,9 @@ impl Analyzer<'_> {
             Some(sku) => self.store.get_product(&upload.tenant, sku).await?,
             None => None,
         };
-        let shown: Vec<ReviewFrame<'_>> = spread(frames, MAX_REVIEW_FRAMES)
+        let shown: Vec<ReviewFrame<'_>> = evenly_spread(frames.len(), MAX_REVIEW_FRAMES)
+            .into_iter()
+            .filter_map(|i| frames.get(i))
             .map(|f| ReviewFrame {
                 time: f.time,
                 jpeg: &f.jpeg,
@@ -396,20 +398,6 @@ fn note(kind: &str, value: String) -> Insight {
 fn version_folder(etag: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(&Sha256::digest(etag.as_bytes())[..4])
-}
-
-/// At most `n` of `items`, spread evenly, first and last included.
-fn spread<T>(items: &[T], n: usize) -> impl Iterator<Item = &T> {
-    let len = items.len();
-    let take = n.min(len);
-    (0..take).filter_map(move |i| {
-        let index = if take <= 1 {
-            0
-        } else {
-            i * (len - 1) / (take - 1)
-        };
-        items.get(index)
-    })
 }
 
 #[cfg(test)]

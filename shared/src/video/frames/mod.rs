@@ -153,16 +153,7 @@ pub async fn decode_keyframes(
 /// and, with two or more, the last among them), in time order. None for a track without
 /// keyframes.
 fn choose_keyframes(track: &TrackSamples, max_frames: usize) -> Vec<Sample> {
-    let count = track.keyframes().count();
-    let wanted: Vec<usize> = match max_frames {
-        0 => Vec::new(),
-        n if count <= n => (0..count).collect(),
-        1 => vec![0],
-        // The nearest keyframe to each of n even steps from the first to the last.
-        n => (0..n)
-            .map(|i| (i * (count - 1) + (n - 1) / 2) / (n - 1))
-            .collect(),
-    };
+    let wanted = evenly_spread(track.keyframes().count(), max_frames);
     // One pass over the samples: a long all-intra track is not copied.
     let mut chosen: Vec<Sample> = track
         .keyframes()
@@ -172,6 +163,20 @@ fn choose_keyframes(track: &TrackSamples, max_frames: usize) -> Vec<Sample> {
         .collect();
     chosen.sort_by(|a, b| a.time.total_cmp(&b.time));
     chosen
+}
+
+/// Up to `n` of `count` indices, in order, evenly spread from the first to the last (all of
+/// them when `count <= n`; the first alone when `n` is 1).
+pub(crate) fn evenly_spread(count: usize, n: usize) -> Vec<usize> {
+    match n {
+        0 => Vec::new(),
+        n if count <= n => (0..count).collect(),
+        1 => vec![0],
+        // The nearest index to each of n even steps from the first to the last.
+        n => (0..n)
+            .map(|i| (i * (count - 1) + (n - 1) / 2) / (n - 1))
+            .collect(),
+    }
 }
 
 /// The sample's bytes, read in as many ranged reads as the source needs.
