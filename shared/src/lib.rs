@@ -10,6 +10,7 @@ pub mod auth;
 pub mod azure;
 pub mod blobs;
 pub mod connections;
+pub mod crash;
 pub mod domain;
 pub mod enrich;
 pub mod ingest;

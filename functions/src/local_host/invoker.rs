@@ -90,6 +90,7 @@ impl Invoker {
         request: &InvocationRequest,
     ) -> Result<Option<HttpOutput>, InvokeError> {
         let response = self.post(&function.name, request).await?;
+        shared::crash::point_in("host.after_handler", &function.name);
         let mut http = None;
         for output in &function.outputs {
             let value = if output.name == "$return" {
@@ -125,6 +126,7 @@ impl Invoker {
         for line in &response.logs {
             tracing::info!(function = %function.name, "{line}");
         }
+        shared::crash::point_in("host.after_outputs", &function.name);
         Ok(http)
     }
 

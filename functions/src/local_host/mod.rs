@@ -3,8 +3,10 @@
 //! timers, raises BlobCreated events for the local blob folder, delivers Service Bus messages
 //! from a durable queue with peek-lock and dead-lettering, carries out output bindings, and
 //! takes uploads and serves thumbnails through signed URLs as Blob Storage does through a SAS.
+//! Like `func start`, it runs a timer function on request (`POST /admin/functions/{name}`).
 //! Production never runs this code: under `FUNCTIONS_CUSTOMHANDLER_PORT` only the handler runs.
 
+mod admin;
 pub mod clock;
 pub mod definitions;
 mod dispatcher;
@@ -18,13 +20,14 @@ mod timers;
 mod uploads;
 mod watcher;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::put;
+use axum::routing::{post, put};
 use shared::blobs::{LOCAL_UPLOAD_PATH, UploadSigner};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -40,7 +43,7 @@ use self::timers::TimerRunner;
 use self::uploads::BlobRoute;
 use self::watcher::BlobWatcher;
 
-pub use self::watcher::EVENT_SUBSCRIPTIONS;
+pub use self::watcher::{EVENT_SUBSCRIPTIONS, blob_created_message};
 
 /// The local queue database under a data directory.
 pub fn queue_db_path(data_dir: &Path) -> PathBuf {
@@ -174,6 +177,7 @@ impl LocalHost {
             max_lock_renewal: host.max_lock_renewal,
             idle_poll: config.timing.idle_poll,
         };
+        let mut timers = HashMap::new();
         for function in &functions {
             match &function.trigger {
                 Trigger::ServiceBus { binding, queue } => {
@@ -205,6 +209,7 @@ impl LocalHost {
                         invoker: invoker.clone(),
                         clock: Arc::clone(&config.clock),
                     };
+                    timers.insert(function.name.clone(), runner.clone());
                     tasks.spawn(runner.run(shutdown.clone()));
                 }
                 Trigger::Http { .. } => {}
@@ -220,7 +225,18 @@ impl LocalHost {
             interval: config.timing.scan_interval,
         };
         tasks.spawn(watcher.run(shutdown.clone()));
-        let mut app = Router::new().fallback(http_front::handle).with_state(front);
+        let admin = Arc::new(admin::Admin {
+            timers,
+            tasks: tasks.clone(),
+        });
+        let mut app = Router::new()
+            .fallback(http_front::handle)
+            .with_state(front)
+            .merge(
+                Router::new()
+                    .route("/admin/functions/{name}", post(admin::run_function))
+                    .with_state(admin),
+            );
         if let Some(signer) = config.upload_signer.clone() {
             let route = Arc::new(BlobRoute {
                 root: config.blob_root.clone(),

@@ -63,6 +63,11 @@ impl TimerRunner {
         }
     }
 
+    /// Invokes the function once now, outside its schedule (the admin call).
+    pub async fn fire_now(&self) {
+        self.fire(self.clock.now(), None).await;
+    }
+
     /// Invokes the function for `occurrence`, retrying as its policy says.
     async fn fire(&self, occurrence: DateTime<Utc>, last: Option<DateTime<Utc>>) {
         let attempts = 1 + self.retry.map_or(0, |r| r.max_retries);

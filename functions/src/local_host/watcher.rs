@@ -83,6 +83,7 @@ impl BlobWatcher {
             }
             match self.raise(&key.0, &key.1, *version).await {
                 Ok(()) => {
+                    shared::crash::point("watcher.raised");
                     raised.insert(key.clone(), *version);
                     settling.remove(key);
                     changed = true;
@@ -102,18 +103,8 @@ impl BlobWatcher {
     }
 
     async fn raise(&self, container: &str, name: &str, version: Version) -> Result<(), String> {
-        let queue = EVENT_SUBSCRIPTIONS
-            .iter()
-            .find(|(c, _)| *c == container)
-            .map(|(_, q)| *q)
-            .ok_or("no subscription")?;
-        let event = blob_created(container, name, version);
-        tracing::info!(container, blob = name, queue, event = %event.id, "BlobCreated");
-        let body = serde_json::to_string(&event).map_err(|e| e.to_string())?;
-        let message = NewMessage {
-            application_properties: delivery_properties(queue),
-            ..NewMessage::new(body)
-        };
+        let (queue, message) = event_message(container, name, version)?;
+        tracing::info!(container, blob = name, queue, "BlobCreated");
         self.queues
             .send_batch(queue, vec![message])
             .await
@@ -122,15 +113,52 @@ impl BlobWatcher {
     }
 }
 
-/// The event Event Grid would publish for this version of the blob.
+/// The queue and message of the BlobCreated event the watcher raises for the file that is
+/// `container/name` under `root` now (a test sends it again to deliver the event twice).
+pub fn blob_created_message(
+    root: &Path,
+    container: &str,
+    name: &str,
+) -> Result<(&'static str, NewMessage), String> {
+    let meta = std::fs::metadata(root.join(container).join(name)).map_err(|e| e.to_string())?;
+    event_message(container, name, version_of(&meta))
+}
+
+fn event_message(
+    container: &str,
+    name: &str,
+    version: Version,
+) -> Result<(&'static str, NewMessage), String> {
+    let queue = EVENT_SUBSCRIPTIONS
+        .iter()
+        .find(|(c, _)| *c == container)
+        .map(|(_, q)| *q)
+        .ok_or("no subscription")?;
+    let event = blob_created(container, name, version);
+    let body = serde_json::to_string(&event).map_err(|e| e.to_string())?;
+    let message = NewMessage {
+        application_properties: delivery_properties(queue),
+        ..NewMessage::new(body)
+    };
+    Ok((queue, message))
+}
+
+/// The event Event Grid would publish for this version of the blob. Its id is the version's
+/// own (a UUID v5 of the blob and its ETag), so an event raised again — after the process died
+/// between raising it and recording that it had — is the same event delivered twice, as Event
+/// Grid's own retries are, and consumers that key on the id see one file version.
 fn blob_created(container: &str, name: &str, version: Version) -> BlobCreatedEvent {
     let etag = format!("\"0x{:X}{:X}\"", version.modified_ns / 100, version.size);
+    let id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("{container}/{name}#{etag}").as_bytes(),
+    );
     BlobCreatedEvent {
         topic: TOPIC.into(),
         subject: format!("/blobServices/default/containers/{container}/blobs/{name}"),
         event_type: BLOB_CREATED.into(),
         event_time: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        id: uuid::Uuid::new_v4().to_string(),
+        id: id.to_string(),
         data: BlobCreatedData {
             api: "PutBlob".into(),
             client_request_id: uuid::Uuid::new_v4().to_string(),
@@ -205,23 +233,24 @@ fn scan(root: &Path) -> BTreeMap<Key, Version> {
                 } else if meta.is_file()
                     && let Some(name) = blob_name(&base, &path)
                 {
-                    let modified_ns = meta
-                        .modified()
-                        .ok()
-                        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                        .map_or(0, |d| d.as_nanos());
-                    found.insert(
-                        ((*container).to_owned(), name),
-                        Version {
-                            size: meta.len(),
-                            modified_ns,
-                        },
-                    );
+                    found.insert(((*container).to_owned(), name), version_of(&meta));
                 }
             }
         }
     }
     found
+}
+
+/// A file's version: its size and modification time, as its ETag is made of.
+fn version_of(meta: &std::fs::Metadata) -> Version {
+    Version {
+        size: meta.len(),
+        modified_ns: meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos()),
+    }
 }
 
 fn blob_name(base: &Path, path: &Path) -> Option<String> {

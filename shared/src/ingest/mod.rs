@@ -464,6 +464,7 @@ async fn run_pass(
                 records,
             } => {
                 let outcome = apply(store, run, &records, &problems).await?;
+                crate::crash::point("ingest.batch_committed");
                 report.add_rows(rows, bad_rows, &problems);
                 report.counts.inserted += outcome.inserted;
                 report.counts.updated += outcome.updated;

@@ -443,6 +443,7 @@ impl Work<'_> {
     ) -> Result<Option<Step>, SyncError> {
         self.job.progress.pages += 1;
         self.job.progress.resume = resume;
+        crate::crash::point("sync.page_committed");
         self.checkpoint().await?;
         Ok(if last {
             Some(Step::Done)
