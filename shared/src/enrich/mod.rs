@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod budget;
+mod in_flight;
 
 use std::time::{Duration, Instant};
 
@@ -286,6 +287,8 @@ pub async fn enrich_product_since(
     sku: &Sku,
     since: Option<DateTime<Utc>>,
 ) -> Result<EnrichOutcome, EnrichError> {
+    // A duplicate delivery enriching the same product now waits, then finds it current.
+    let _turn = in_flight::turn(format!("{tenant}/{sku}")).await;
     // Two attempts: a product that changes between reading and saving is read again once; a
     // third change in that window is left to the request that change sent.
     for _ in 0..2 {
@@ -311,6 +314,7 @@ pub async fn enrich_product_since(
                 if spent > 0 {
                     store.add_ai_tokens(tenant, today(), spent).await?;
                 }
+                crate::crash::point("enrich.answered");
                 enrichment
             }
         };
