@@ -52,7 +52,9 @@ pub(super) async fn put(
         // RFC 9110 §13.1.1: a retried write whose change is already there succeeds.
         ProductWrite::ConditionFailed { current: Some(_) } if expected.is_some() => {
             match state.store.get_product(tenant, sku).await? {
-                Some(live) if live.content_hash == upsert.content_hash => already_there(live),
+                Some(live) if live.content_hash == upsert.content_hash => {
+                    already_there(tenant, live)
+                }
                 live => Err(stale(sku).with_etag(live.map(|p| etag(p.version)))),
             }
         }
@@ -97,7 +99,7 @@ pub(super) async fn patch(
         // applied already (a retry whose first answer was lost), so it succeeds (RFC 9110
         // §13.1.1); any other is a stale write.
         return match current.content_hash == upsert.content_hash {
-            true => already_there(current),
+            true => already_there(tenant, current),
             false => Err(stale(sku).with_etag(Some(etag(current.version)))),
         };
     }
@@ -171,14 +173,7 @@ fn done(
         tracing::error!(?change, "a written product could not be read back");
         ApiError::internal()
     })?;
-    let enrich = match change.owes_enrichment() {
-        true => vec![EnrichRequest::Product(ProductRef {
-            tenant: tenant.clone(),
-            sku: product.content.sku.clone(),
-            content_hash: product.content_hash.clone(),
-        })],
-        false => Vec::new(),
-    };
+    let enrich = owed_enrichment(tenant, &product);
     let sku = product.content.sku.clone();
     let created = matches!(change, WriteChange::Created | WriteChange::Restored);
     let mut response = product_response(if created { 201 } else { 200 }, *product)?;
@@ -188,10 +183,29 @@ fn done(
     Ok((response, enrich))
 }
 
-/// The answer to a write whose change the product already has: `200` with it as it is, and
-/// no enrichment owed.
-fn already_there(product: ProductView) -> Result<Answer, ApiError> {
-    Ok((product_response(200, product)?, Vec::new()))
+/// The answer to a write whose change the product already has: `200` with it as it is.
+fn already_there(tenant: &TenantId, product: ProductView) -> Result<Answer, ApiError> {
+    let enrich = owed_enrichment(tenant, &product);
+    Ok((product_response(200, product)?, enrich))
+}
+
+/// The enrichment a written product is owed: one while its content has none. That is every
+/// change, and also a write that changed nothing when the content is still waiting: the first
+/// write may have been stored by a process that died before it could queue the enrichment, and
+/// this is its caller's retry (a second message for the same content is a no-op).
+fn owed_enrichment(tenant: &TenantId, product: &ProductView) -> Vec<EnrichRequest> {
+    let enriched = product
+        .enrichment
+        .as_ref()
+        .is_some_and(|e| e.content_hash == product.content_hash);
+    match enriched {
+        true => Vec::new(),
+        false => vec![EnrichRequest::Product(ProductRef {
+            tenant: tenant.clone(),
+            sku: product.content.sku.clone(),
+            content_hash: product.content_hash.clone(),
+        })],
+    }
 }
 
 /// The product's URL path, its SKU percent-encoded as one segment (every byte but the
