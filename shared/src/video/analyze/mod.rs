@@ -28,7 +28,14 @@ mod upload;
 pub use upload::{SKU_METADATA, VideoUpload, sku_candidates};
 
 /// How long a delivery holds a video it analyses; one that crashed is taken over after.
-pub const LEASE_SECONDS: i64 = 600;
+pub const LEASE_SECONDS: i64 = 240;
+
+/// How long a delivery that finds the video held waits for the holder, looking again every
+/// couple of seconds, before it gives up with [`AnalyzeError::Busy`]: past the lease, so a
+/// crashed holder's lease runs out meanwhile and this delivery takes over, and within the
+/// host's five minutes of lock renewal. Failing at once instead would have the queue redeliver
+/// at once, ten times in a few seconds, and dead-letter the video while it is still held.
+pub const WAIT_FOR_HOLDER: std::time::Duration = std::time::Duration::from_secs(270);
 
 /// Most analyses one instance runs at once. The host delivers up to 16 messages at a time
 /// (`host.json`); each analysis holds an H.264 decoder (about 100 MiB at 1080×1920), so more
@@ -99,17 +106,43 @@ pub struct Analyzer<'a> {
 }
 
 impl Analyzer<'_> {
-    /// Analyses `upload` unless this version already was.
+    /// Analyses `upload` unless this version already was; waits while another delivery holds
+    /// it (see [`WAIT_FOR_HOLDER`]).
     pub async fn analyze(&self, upload: &VideoUpload) -> Result<Outcome, AnalyzeError> {
-        // The semaphore is never closed, so this waits for a turn and never fails.
-        let _turn = ANALYSES
-            .acquire()
-            .await
-            .map_err(|_| AnalyzeError::Busy(Utc::now()))?;
-        let record = match self.claim(upload).await? {
-            Claim::Mine(record) => record,
-            Claim::Done(record) => return Ok(Outcome::AlreadyDone(record)),
-        };
+        let started = tokio::time::Instant::now();
+        loop {
+            // The semaphore is never closed, so this waits for a turn and never fails.
+            let turn = ANALYSES
+                .acquire()
+                .await
+                .map_err(|_| AnalyzeError::Busy(Utc::now()))?;
+            match self.claim(upload).await {
+                Ok(Claim::Mine(record)) => {
+                    let outcome = self.analyze_claimed(upload, record).await;
+                    drop(turn);
+                    return outcome;
+                }
+                Ok(Claim::Done(record)) => return Ok(Outcome::AlreadyDone(record)),
+                Err(AnalyzeError::Busy(until)) if started.elapsed() < WAIT_FOR_HOLDER => {
+                    drop(turn);
+                    let left = (until - now()).to_std().unwrap_or_default();
+                    let wait = left.clamp(
+                        std::time::Duration::from_millis(100),
+                        std::time::Duration::from_secs(2),
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Analyses the claimed `record` and saves the result, releasing the lease.
+    async fn analyze_claimed(
+        &self,
+        upload: &VideoUpload,
+        record: VideoRecord,
+    ) -> Result<Outcome, AnalyzeError> {
         let result = self.run(upload, &record).await;
         let mut done = record.clone();
         done.updated_at = now();
@@ -249,8 +282,10 @@ impl Analyzer<'_> {
             },
         };
         let keyframes = self.write_thumbnails(record, &decoded).await?;
+        crate::crash::point("video.thumbnails_written");
         let channels = fitness(&movie.facts);
         let (review, ai_insights) = self.review(upload, &movie.facts, &decoded).await?;
+        crate::crash::point("video.reviewed");
         let mut insights = findings(&movie.facts, audio.as_ref(), &keyframes, &channels);
         insights.extend(notes);
         insights.extend(ai_insights);

@@ -112,7 +112,7 @@ async fn the_same_event_twice_analyses_once_and_a_new_version_is_analysed_afresh
     assert_eq!((third.id, third.analysis.as_ref()), (first.id, None));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_holding_the_lease_makes_the_next_wait_and_a_crashed_one_is_taken_over() {
     let f = fixture().await;
     let upload = f.upload("no_audio.mp4", "clip.mp4", "\"v1\"").await;
@@ -136,17 +136,31 @@ async fn a_delivery_holding_the_lease_makes_the_next_wait_and_a_crashed_one_is_t
         version: 1,
     };
     f.store.create_video(&held).await.unwrap();
-    let error = f.analyzer().analyze(&upload).await.unwrap_err();
-    assert!(matches!(error, AnalyzeError::Busy(_)), "{error}");
-    assert!(error.is_transient(), "the queue delivers it again later");
-    // Its lease runs out: the next delivery takes over.
-    let mut expired = f.store.get_video(&f.tenant, id).await.unwrap().unwrap();
-    expired.lease_until = Some(now - Duration::seconds(1));
-    assert!(f.store.save_video(&expired).await.unwrap());
-    let Outcome::Analyzed(done) = f.analyzer().analyze(&upload).await.unwrap() else {
+    let f = std::sync::Arc::new(f);
+    let waiting = {
+        let (f, upload) = (std::sync::Arc::clone(&f), upload.clone());
+        tokio::spawn(async move { f.analyzer().analyze(&upload).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a second delivery waits for the holder"
+    );
+    // The holder crashed; its lease runs out a moment later and the waiting delivery takes
+    // over within a couple of seconds.
+    let mut expiring = f.store.get_video(&f.tenant, id).await.unwrap().unwrap();
+    expiring.lease_until = Some(Utc::now() + Duration::milliseconds(300));
+    assert!(f.store.save_video(&expiring).await.unwrap());
+    let taken = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await;
+    let Outcome::Analyzed(done) = taken.expect("in time").unwrap().unwrap() else {
         panic!("taken over")
     };
-    assert_eq!(done.version, 4, "made, expired, claimed, finished");
+    assert_eq!(done.version, 4, "made, lease shortened, claimed, finished");
+    // A delivery that waited for a holder who finished does nothing itself.
+    assert!(matches!(
+        f.analyzer().analyze(&upload).await.unwrap(),
+        Outcome::AlreadyDone(_)
+    ));
 }
 
 #[tokio::test]
