@@ -233,6 +233,9 @@ async fn enriched_fields_go_back_changed_only_and_an_edit_on_shopify_is_never_ov
     // Nothing changed: nothing is pushed again.
     let third = sync_products(&app).await;
     assert_eq!(third["progress"]["pushed"], 0, "{third}");
+    // Pulling our own push back (its description and SEO) changes no product: nothing to
+    // enrich again.
+    assert_eq!(third["progress"]["updated"], 0, "{third}");
     assert_eq!(mock.updates().len(), 3);
 
     // The merchant rewrites product 1's description on Shopify. The pull takes it as the new

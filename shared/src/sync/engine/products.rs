@@ -659,6 +659,7 @@ impl Work<'_> {
             }
         };
         if pushed {
+            crate::crash::point("sync.pushed");
             self.job.progress.pushed += 1;
         }
         let after = current.overlaid(&wanted).hash();
@@ -750,7 +751,14 @@ fn owned_content(
     }
     let mut content = pulled;
     if echo {
+        // Everything we push comes back on the next pull; none of it is the merchant's.
         content.description = stored.description;
+        for pushed in ["seo_title", "seo_description"] {
+            match stored.attributes.get(pushed) {
+                Some(value) => content.attributes.insert(pushed.to_owned(), value.clone()),
+                None => content.attributes.remove(pushed),
+            };
+        }
     }
     if erp.price {
         content.price = stored.price;
