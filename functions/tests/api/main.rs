@@ -31,6 +31,7 @@ mod product_enrichment;
 mod product_writes;
 mod products;
 mod read_urls;
+mod redelivery;
 mod security;
 mod sync;
 mod sync_netsuite;
