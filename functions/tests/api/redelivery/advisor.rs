@@ -21,6 +21,8 @@ pub struct Advisor {
     pub port: u16,
     launch: Launch,
     child: Option<Child>,
+    /// How it ended when it died before it answered (a crash point reached at once).
+    died_starting: Option<ExitStatus>,
     starts: u32,
 }
 
@@ -45,6 +47,7 @@ impl Advisor {
             port,
             launch,
             child: None,
+            died_starting: None,
             starts: 0,
         }
     }
@@ -65,7 +68,8 @@ impl Advisor {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Starts the process with `crash` armed (if any) and waits until it answers.
+    /// Starts the process with `crash` armed (if any) and waits until it answers, or until it
+    /// dies (redelivered work can reach the crash point before the first answer).
     pub async fn start(&mut self, crash: Option<&str>) {
         assert!(self.child.is_none(), "already running");
         self.starts += 1;
@@ -98,11 +102,14 @@ impl Advisor {
         let client = reqwest::Client::new();
         let health = format!("{}/health", self.api());
         for _ in 0..600 {
-            if let Some(ended) = self.exited() {
-                panic!(
-                    "advisor exited while starting ({ended:?}): {}",
-                    self.stderr_tail()
-                );
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().expect("wait"))
+            {
+                self.child = None;
+                self.died_starting = Some(status);
+                return;
             }
             if client.get(&health).send().await.is_ok() {
                 return;
@@ -114,6 +121,9 @@ impl Advisor {
 
     /// Whether it has died on its own, and how.
     pub fn exited(&mut self) -> Option<ExitStatus> {
+        if let Some(status) = self.died_starting.take() {
+            return Some(status);
+        }
         let status = self.child.as_mut()?.try_wait().expect("wait")?;
         self.child = None;
         Some(status)

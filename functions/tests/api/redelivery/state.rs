@@ -289,6 +289,13 @@ pub fn count(data_dir: &Path, sql: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// Runs `sql` on the app database (the process may be running).
+pub fn execute(data_dir: &Path, sql: &str) {
+    open(&data_dir.join("advisor.db"))
+        .execute(sql, [])
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 /// Whether the local host's blob watcher has raised (and recorded) an event for `blob`.
 pub fn watcher_raised(data_dir: &Path, blob: &str) -> bool {
     let path = data_dir.join("local-host").join("blob-versions.json");

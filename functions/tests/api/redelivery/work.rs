@@ -19,6 +19,8 @@ const TENANT: &str = "demo";
 /// Feed and video files get this modification time, so their ETags (made of it) are the same
 /// in every run and the runs' states compare.
 const FILE_TIME: Duration = Duration::from_secs(1_767_225_600);
+/// The tenant's daily token budget; the timer kind's setup spends it all first.
+const DAILY_TOKENS: u64 = 1_000_000;
 
 /// A trigger kind under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +34,8 @@ pub enum Kind {
     SyncJob,
     /// A clip dropped in the blob folder: facts, thumbnails, AI review.
     VideoUpload,
-    /// The analytics rollup timer, fired again and again.
+    /// The timers, fired again and again: `ResumeEnrichment` once the tenant's spent token
+    /// budget has room again (it queues every waiting product), and the analytics rollup.
     Timer,
 }
 
@@ -88,6 +91,7 @@ impl Mocks {
             ("OPENAI_BASE_URL", format!("{}/v1", self.openai.url)),
             ("OPENAI_API_KEY", "sk-test".to_owned()),
             ("OPENAI_MODEL", "gpt-4o-mini".to_owned()),
+            ("ADVISOR_AI_DAILY_TOKENS", DAILY_TOKENS.to_string()),
         ];
         Launch {
             env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
@@ -138,7 +142,11 @@ impl Kind {
                 "video.thumbnails_written",
                 "host.after_handler/AnalyzeVideo",
             ],
-            Kind::Timer => &["host.after_handler/RollupAnalytics"],
+            Kind::Timer => &[
+                "host.after_handler/ResumeEnrichment",
+                "host.after_outputs/ResumeEnrichment",
+                "host.after_handler/RollupAnalytics",
+            ],
         }
     }
 
@@ -171,8 +179,11 @@ impl Kind {
                 "host.after_outputs/AnalyzeVideo",
             ],
             Kind::Timer => &[
+                "host.after_handler/ResumeEnrichment",
+                "host.after_outputs/ResumeEnrichment",
+                "enrich.answered",
+                "host.after_outputs/EnrichProduct",
                 "host.after_handler/RollupAnalytics",
-                "host.after_outputs/RollupAnalytics",
             ],
         }
     }
@@ -182,7 +193,7 @@ impl Kind {
         match self {
             Kind::FeedUpload | Kind::SyncJob => 3000,
             Kind::VideoUpload => 4000,
-            Kind::HttpWrite | Kind::Timer => 800,
+            Kind::HttpWrite | Kind::Timer => 1000,
         }
     }
 
@@ -219,6 +230,15 @@ impl Kind {
                 start_products_sync(&app.api(), "setup").await;
             }
             Kind::Timer => {
+                // Today's budget is spent: every product of the feed waits for it.
+                state::execute(
+                    &app.data_dir(),
+                    &format!(
+                        "INSERT INTO ai_token_usage (tenant_id, day, tokens) \
+                         VALUES ('{TENANT}', date('now'), {DAILY_TOKENS})"
+                    ),
+                );
+                drop_file(&app.blob_root(), "ingest", "products.csv", &products_feed());
                 let orders = std::fs::read(app_root().join("samples/shopify-orders.csv"))
                     .expect("orders sample");
                 drop_file(&app.blob_root(), "ingest", "orders.csv", &orders);
@@ -243,6 +263,11 @@ impl Kind {
                 )
                 .expect("clip"),
             )],
+            // An operator raises the budget (or the UTC day turns): the waiting products can go.
+            Kind::Timer => {
+                state::execute(&app.data_dir(), "UPDATE ai_token_usage SET tokens = 0");
+                Vec::new()
+            }
             _ => Vec::new(),
         };
         let root = app.blob_root();
@@ -274,7 +299,7 @@ impl Kind {
                         }
                     }
                     Kind::SyncJob => start_products_sync(&api, "work").await,
-                    Kind::Timer => fire_timer(&base, "RollupAnalytics").await,
+                    Kind::Timer => fire_timers(&base).await,
                     Kind::FeedUpload | Kind::VideoUpload => {}
                 }
             }
@@ -285,8 +310,7 @@ impl Kind {
     /// missed occurrence when the host comes back.
     pub fn after_restart(self, app: &Advisor) -> Option<tokio::task::JoinHandle<()>> {
         let base = app.base();
-        (self == Kind::Timer)
-            .then(|| tokio::spawn(async move { fire_timer(&base, "RollupAnalytics").await }))
+        (self == Kind::Timer).then(|| tokio::spawn(async move { fire_timers(&base).await }))
     }
 
     /// Whether the setup (`setup`) or the work has reached its end (besides empty queues).
@@ -317,10 +341,21 @@ impl Kind {
                     ) == 1
             }
             Kind::Timer => {
-                state::count(
+                let waiting = state::count(
                     &dir,
-                    "SELECT COUNT(*) FROM ingest_runs WHERE status != 'running'",
-                ) == 1
+                    "SELECT COUNT(*) FROM products AS p WHERE NOT EXISTS (SELECT 1 FROM \
+                     enrichments AS e WHERE e.tenant_id = p.tenant_id AND e.sku = p.sku AND \
+                     e.waiting_for_budget = 0)",
+                );
+                let products = state::count(&dir, "SELECT COUNT(*) FROM products");
+                let runs = "SELECT COUNT(*) FROM ingest_runs WHERE status != 'running'";
+                state::count(&dir, runs) == 2
+                    && products > 0
+                    && (if setup {
+                        waiting == products
+                    } else {
+                        waiting == 0
+                    })
             }
             Kind::HttpWrite => true,
         }
@@ -459,12 +494,14 @@ async fn start_products_sync(api: &str, key: &str) {
     );
 }
 
-/// Runs timer function `name` now through the host's admin call, until it is accepted.
-async fn fire_timer(base: &str, name: &str) {
-    let url = format!("{base}/admin/functions/{name}");
-    let answer = until_answered("admin run", || {
-        client().post(&url).json(&json!({"input": ""}))
-    })
-    .await;
-    assert_eq!(answer.status(), 202);
+/// Runs the timer functions now through the host's admin call, each until it is accepted.
+async fn fire_timers(base: &str) {
+    for name in ["ResumeEnrichment", "RollupAnalytics"] {
+        let url = format!("{base}/admin/functions/{name}");
+        let answer = until_answered("admin run", || {
+            client().post(&url).json(&json!({"input": ""}))
+        })
+        .await;
+        assert_eq!(answer.status(), 202);
+    }
 }
