@@ -58,6 +58,10 @@ pub enum AnalyzeError {
     /// Writing a thumbnail failed.
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// The AI provider could not review the video now (down, timing out): a later delivery
+    /// asks again rather than keep the video unreviewed for good.
+    #[error("the AI review could not be had now: {0}")]
+    Review(String),
 }
 
 impl AnalyzeError {
@@ -69,6 +73,7 @@ impl AnalyzeError {
             AnalyzeError::Store(e) => e.is_transient(),
             AnalyzeError::Video(e) => e.is_transient(),
             AnalyzeError::Blob(e) => e.is_transient(),
+            AnalyzeError::Review(_) => true,
         }
     }
 }
@@ -359,6 +364,7 @@ impl Analyzer<'_> {
                 r.insights,
                 r.input_tokens + r.output_tokens,
             ),
+            Err(no) if no.transient => return Err(AnalyzeError::Review(no.reason)),
             Err(no) => (
                 ReviewOutcome::NotReviewed { reason: no.reason },
                 Vec::new(),

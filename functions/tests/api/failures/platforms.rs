@@ -1,0 +1,138 @@
+//! A platform answering 5xx through `SyncPlatform`: a pull whose page keeps getting 500, 502
+//! and 503 is retried within the client's bounds, then the delivery fails as transient with
+//! the job left resumable where its last stored page ended; the next delivery, with the
+//! platform healthy, finishes it with every SKU stored once.
+
+use serde_json::{Value, json};
+use shared::sync::shopify::mock::{MockShopify, MockShopifyOptions, Storm};
+
+use super::{Handler, body_json, request, service_bus};
+
+/// Connects the dev tenant to `shop`, products pulled and nothing else.
+async fn connect(h: &Handler, shop: &MockShopify) {
+    let body = json!({
+        "shop_domain": shop.shop_domain(),
+        "access_token": shop.token(),
+        "base_url": shop.base_url(),
+        "objects": {
+            "products": {"direction": "pull"},
+            "inventory": {"direction": "off"},
+            "orders": {"direction": "off"},
+        },
+    });
+    let mut put = request("PUT", "connections/shopify", Some(body));
+    put.params.insert("platform".into(), "shopify".into());
+    let res = h.http("Connections", &put).await;
+    assert!(
+        matches!(res["statusCode"].as_str(), Some("200" | "201")),
+        "{res}"
+    );
+}
+
+/// Starts a products sync: the job's id and the `sync` message for it.
+async fn start_sync(h: &Handler) -> (String, String) {
+    let mut post = request(
+        "POST",
+        "connections/shopify/sync",
+        Some(json!({"kinds": ["products"]})),
+    );
+    post.params.insert("platform".into(), "shopify".into());
+    post.params.insert("action".into(), "sync".into());
+    let payload = serde_json::to_value(shared::protocol::host::http_invocation(
+        "req",
+        &post,
+        &shared::protocol::host::Sys::now("ConnectionActions"),
+    ))
+    .unwrap();
+    let (status, result) = h.invoke("ConnectionActions", &payload).await;
+    assert_eq!(status, 200, "{result}");
+    let res = &result["Outputs"]["res"];
+    assert_eq!(res["statusCode"], "202", "{res}");
+    let id = body_json(res)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let message = &result["Outputs"]["sync"][0];
+    let message = message
+        .as_str()
+        .map_or_else(|| message.to_string(), str::to_owned);
+    (id, message)
+}
+
+async fn job(h: &Handler, id: &str) -> Value {
+    let mut get = request("GET", &format!("sync/jobs/{id}"), None);
+    get.params.insert("collection".into(), "jobs".into());
+    get.params.insert("id".into(), id.into());
+    let res = h.http("SyncJobs", &get).await;
+    assert_eq!(res["statusCode"], "200", "{res}");
+    body_json(&res)
+}
+
+#[tokio::test]
+async fn a_pull_that_keeps_getting_5xx_is_left_resumable_and_the_next_delivery_finishes_it_once() {
+    let shop = MockShopify::start(MockShopifyOptions::default()).await;
+    shop.seed_products(40, 1);
+    let h = Handler::start(&[]).await;
+    connect(&h, &shop).await;
+    let (id, message) = start_sync(&h).await;
+    // The shop query and the first page answer; every attempt at the second gets a 5xx.
+    let errors = [500, 502, 503].into_iter().cycle().take(8);
+    shop.queue_storm(
+        [Storm::Pass, Storm::Pass]
+            .into_iter()
+            .chain(errors.map(|status| Storm::ServerError(status, "0.01"))),
+    );
+
+    let (status, _) = h
+        .invoke(
+            "SyncPlatform",
+            &service_bus("SyncPlatform", &message, &id, 1),
+        )
+        .await;
+    assert_eq!(status, 503, "the host delivers the job again");
+    assert_eq!(
+        shop.requests(),
+        10,
+        "eight attempts at the failing page, no more"
+    );
+    let paused = job(&h, &id).await;
+    assert_eq!(paused["status"], "running", "{paused}");
+    let landed = h.skus().await;
+    assert_eq!(
+        paused["progress"]["inserted"],
+        json!(landed.len()),
+        "{paused}"
+    );
+    assert!(!landed.is_empty() && landed.len() < 40, "{landed:?}");
+    h.assert_healthy().await;
+
+    let (status, result) = h
+        .invoke(
+            "SyncPlatform",
+            &service_bus("SyncPlatform", &message, &id, 2),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    let done = job(&h, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["progress"]["read"], 40, "{done}");
+    let skus = h.skus().await;
+    let expected: Vec<String> = {
+        let mut all: Vec<String> = (1..=40).map(|n| format!("SHP-{n}-1")).collect();
+        all.sort();
+        all
+    };
+    assert_eq!(skus, expected, "every SKU once");
+
+    // Delivered once more, the finished job asks the shop nothing.
+    let requests = shop.requests();
+    let (status, _) = h
+        .invoke(
+            "SyncPlatform",
+            &service_bus("SyncPlatform", &message, &id, 3),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(shop.requests(), requests);
+    h.assert_healthy().await;
+}
