@@ -194,3 +194,42 @@ async fn a_video_review_cut_off_at_the_token_limit_is_recorded_as_not_reviewed_a
     assert_eq!(mock.seen().len(), 1, "the same video is not reviewed again");
     h.assert_healthy().await;
 }
+
+/// `POST /api/ask` with `question`: the answer's body.
+async fn ask(h: &Handler, question: &str) -> Value {
+    let post = request("POST", "ask", Some(json!({"question": question})));
+    let res = h.http("Ask", &post).await;
+    assert_eq!(res["statusCode"], "200", "{res}");
+    body_json(&res)
+}
+
+#[tokio::test]
+async fn ask_answers_offline_saying_why_when_the_provider_stalls_or_is_cut_off() {
+    let mock = MockOpenAi::start(good_answer()).await;
+    // The stalled request's own answer comes too late to be read.
+    mock.script([
+        Reply::Stall(Duration::from_secs(3)),
+        Reply::Text("too late".into()),
+        Reply::Truncated("In Q2 you sold EUR".into()),
+    ]);
+    let h = with_provider(&mock).await;
+    let mut notes = Vec::new();
+    for _ in 0..2 {
+        let answer = ask(&h, "What were our sales in Q2?").await;
+        assert_eq!(
+            (answer["engine"].clone(), answer["answered"].clone()),
+            (json!("offline"), json!(true)),
+            "{answer}"
+        );
+        notes.push(answer["notes"][0].clone());
+    }
+    assert_eq!(
+        notes,
+        [
+            "answered offline because the AI provider is unavailable: the request timed out",
+            "answered offline because the model's answer was cut off at the token limit"
+        ]
+    );
+    assert_eq!(mock.seen().len(), 2);
+    h.assert_healthy().await;
+}

@@ -8,14 +8,14 @@ use shared::sync::shopify::mock::{MockShopify, MockShopifyOptions, Storm};
 
 use super::{Handler, body_json, request, service_bus};
 
-/// Connects the dev tenant to `shop`, products pulled and nothing else.
-async fn connect(h: &Handler, shop: &MockShopify) {
+/// Connects the dev tenant to `shop`, products synced `direction` and nothing else.
+async fn connect(h: &Handler, shop: &MockShopify, direction: &str) {
     let body = json!({
         "shop_domain": shop.shop_domain(),
         "access_token": shop.token(),
         "base_url": shop.base_url(),
         "objects": {
-            "products": {"direction": "pull"},
+            "products": {"direction": direction},
             "inventory": {"direction": "off"},
             "orders": {"direction": "off"},
         },
@@ -73,7 +73,7 @@ async fn a_pull_that_keeps_getting_5xx_is_left_resumable_and_the_next_delivery_f
     let shop = MockShopify::start(MockShopifyOptions::default()).await;
     shop.seed_products(40, 1);
     let h = Handler::start(&[]).await;
-    connect(&h, &shop).await;
+    connect(&h, &shop, "pull").await;
     let (id, message) = start_sync(&h).await;
     // The shop query and the first page answer; every attempt at the second gets a 5xx.
     let errors = [500, 502, 503].into_iter().cycle().take(8);
@@ -134,5 +134,88 @@ async fn a_pull_that_keeps_getting_5xx_is_left_resumable_and_the_next_delivery_f
         .await;
     assert_eq!(status, 200);
     assert_eq!(shop.requests(), requests);
+    h.assert_healthy().await;
+}
+
+/// Runs a products sync to its end with the shop healthy: the job.
+async fn sync_once(h: &Handler) -> Value {
+    let (id, message) = start_sync(h).await;
+    let (status, result) = h
+        .invoke(
+            "SyncPlatform",
+            &service_bus("SyncPlatform", &message, &id, 1),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    job(h, &id).await
+}
+
+#[tokio::test]
+async fn a_push_that_keeps_getting_5xx_is_retried_later_and_each_product_is_pushed_once() {
+    let shop = MockShopify::start(MockShopifyOptions::default()).await;
+    let ids = shop.seed_products(3, 1);
+    let h = Handler::start(&[]).await;
+    connect(&h, &shop, "both").await;
+    let first = sync_once(&h).await;
+    assert_eq!(first["progress"]["inserted"], 3, "{first}");
+    for sku in ["SHP-1-1", "SHP-2-1", "SHP-3-1"] {
+        let body = json!({"tenant": "demo", "sku": sku, "content_hash": "x"}).to_string();
+        let (status, _) = h
+            .invoke(
+                "EnrichProduct",
+                &service_bus("EnrichProduct", &body, sku, 1),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+
+    // The incremental pull's three requests answer, then the first product's push (a read of
+    // its current state, then the update) lands; every attempt at the second's gets a 5xx.
+    let (id, message) = start_sync(&h).await;
+    let passes = std::iter::repeat_n(Storm::Pass, 5);
+    let errors = [502, 500, 503].into_iter().cycle().take(8);
+    shop.queue_storm(passes.chain(errors.map(|status| Storm::ServerError(status, "0.01"))));
+    let (status, _) = h
+        .invoke(
+            "SyncPlatform",
+            &service_bus("SyncPlatform", &message, &id, 1),
+        )
+        .await;
+    assert_eq!(status, 503, "the host delivers the job again");
+    let pushed: Vec<Value> = shop.updates().iter().map(|u| u["id"].clone()).collect();
+    assert_eq!(pushed, [json!(ids[0])], "only the push that was answered");
+    let paused = job(&h, &id).await;
+    assert_eq!(
+        (
+            paused["status"].clone(),
+            paused["progress"]["stage"].clone()
+        ),
+        (json!("running"), json!("push")),
+        "{paused}"
+    );
+
+    let (status, result) = h
+        .invoke(
+            "SyncPlatform",
+            &service_bus("SyncPlatform", &message, &id, 2),
+        )
+        .await;
+    assert_eq!(status, 200, "{result}");
+    let done = job(&h, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let mut pushed: Vec<String> = shop
+        .updates()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    pushed.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(pushed, expected, "each product pushed once");
+
+    // Nothing changed since: a later run pushes nothing again.
+    let later = sync_once(&h).await;
+    assert_eq!(later["progress"]["pushed"], 0, "{later}");
+    assert_eq!(shop.updates().len(), 3);
     h.assert_healthy().await;
 }
