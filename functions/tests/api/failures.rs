@@ -9,6 +9,7 @@
 mod ai;
 mod blob_cut;
 mod cut_proxy;
+mod erp_and_woo;
 mod platforms;
 mod store_locked;
 

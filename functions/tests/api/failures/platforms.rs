@@ -20,8 +20,13 @@ async fn connect(h: &Handler, shop: &MockShopify, direction: &str) {
             "orders": {"direction": "off"},
         },
     });
-    let mut put = request("PUT", "connections/shopify", Some(body));
-    put.params.insert("platform".into(), "shopify".into());
+    put_connection(h, "shopify", body).await;
+}
+
+/// `PUT /api/connections/{platform}` with `body`.
+pub async fn put_connection(h: &Handler, platform: &str, body: Value) {
+    let mut put = request("PUT", &format!("connections/{platform}"), Some(body));
+    put.params.insert("platform".into(), platform.into());
     let res = h.http("Connections", &put).await;
     assert!(
         matches!(res["statusCode"].as_str(), Some("200" | "201")),
@@ -29,14 +34,16 @@ async fn connect(h: &Handler, shop: &MockShopify, direction: &str) {
     );
 }
 
-/// Starts a products sync: the job's id and the `sync` message for it.
+/// Starts a products sync on Shopify: the job's id and the `sync` message for it.
 async fn start_sync(h: &Handler) -> (String, String) {
-    let mut post = request(
-        "POST",
-        "connections/shopify/sync",
-        Some(json!({"kinds": ["products"]})),
-    );
-    post.params.insert("platform".into(), "shopify".into());
+    start_job(h, "shopify", "products").await
+}
+
+/// Starts a `kind` sync on `platform`: the job's id and the `sync` message for it.
+pub async fn start_job(h: &Handler, platform: &str, kind: &str) -> (String, String) {
+    let path = format!("connections/{platform}/sync");
+    let mut post = request("POST", &path, Some(json!({"kinds": [kind]})));
+    post.params.insert("platform".into(), platform.into());
     post.params.insert("action".into(), "sync".into());
     let payload = serde_json::to_value(shared::protocol::host::http_invocation(
         "req",
@@ -59,7 +66,14 @@ async fn start_sync(h: &Handler) -> (String, String) {
     (id, message)
 }
 
-async fn job(h: &Handler, id: &str) -> Value {
+/// Delivers job `id`'s `message` for the `delivery`th time: the status the host sees.
+pub async fn deliver(h: &Handler, id: &str, message: &str, delivery: u32) -> u16 {
+    let payload = service_bus("SyncPlatform", message, id, delivery);
+    h.invoke("SyncPlatform", &payload).await.0
+}
+
+/// The job as `GET /api/sync/jobs/{id}` shows it.
+pub async fn job(h: &Handler, id: &str) -> Value {
     let mut get = request("GET", &format!("sync/jobs/{id}"), None);
     get.params.insert("collection".into(), "jobs".into());
     get.params.insert("id".into(), id.into());
