@@ -343,7 +343,7 @@ async fn handle(
             )
                 .into_response(),
             Storm::ServerError(status, after) => (
-                StatusCode::from_u16(status).unwrap(),
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 [("content-type", "text/html"), ("retry-after", after)],
                 "<html><body>An unexpected error occurred</body></html>",
             )
