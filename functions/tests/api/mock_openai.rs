@@ -43,6 +43,8 @@ pub enum Reply {
     Text(String),
     /// A completion cut off at the token limit: this partial content, `finish_reason: length`.
     Truncated(String),
+    /// A 200 whose body is this HTML page, not a completion (a proxy's or a website's).
+    Page(&'static str),
     /// A completion that calls function tools: (call id, tool name, arguments as sent).
     ToolCalls(Vec<(&'static str, &'static str, String)>),
 }
@@ -123,6 +125,7 @@ async fn handle(
         Reply::Refusal(text) => completion(&model, None, Some(text)),
         Reply::Text(text) => completion(&model, Some(text), None),
         Reply::Truncated(text) => truncated(&model, text),
+        Reply::Page(html) => ([("content-type", "text/html")], html).into_response(),
         Reply::ToolCalls(calls) => tool_calls(&model, &calls),
         Reply::Error(status, extra) => {
             let status = StatusCode::from_u16(status).expect("status");

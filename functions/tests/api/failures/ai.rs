@@ -109,6 +109,27 @@ async fn nonsense_answers_are_kept_as_offline_fallbacks_with_the_reason_and_neve
     h.assert_healthy().await;
 }
 
+#[tokio::test]
+async fn a_200_that_is_not_a_completion_fails_the_message_like_a_misconfigured_endpoint() {
+    let mock = MockOpenAi::start(good_answer()).await;
+    mock.script([Reply::Page("<html><body>Sign in to continue</body></html>")]);
+    let h = with_provider(&mock).await;
+    put_tee(&h, "TEE-1").await;
+
+    // Not this product's fault and not worth an offline stand-in cached for every product:
+    // the message fails, so the queue retries it and in the end dead-letters it where an
+    // operator looks, as for a request the provider rejects.
+    let (status, _) = h.invoke("EnrichProduct", &enrich("TEE-1", 1)).await;
+    assert_eq!(status, 503);
+    assert_eq!(h.product("TEE-1").await.unwrap()["enrichment"], Value::Null);
+    h.assert_healthy().await;
+
+    let (status, _) = h.invoke("EnrichProduct", &enrich("TEE-1", 2)).await;
+    assert_eq!(status, 200);
+    let tee = h.product("TEE-1").await.unwrap();
+    assert_eq!(tee["enrichment"]["generated_by"], "openai", "{tee}");
+}
+
 /// Drops the fixture clip as `videos/demo/clip.mp4`; its BlobCreated invocation.
 fn drop_clip(h: &Handler) -> Value {
     let clip = fixture("h264_1080x1920_aac.mp4");

@@ -82,6 +82,18 @@ pub async fn job(h: &Handler, id: &str) -> Value {
     body_json(&res)
 }
 
+/// The dev tenant's stored Shopify products cursor.
+fn stored_cursor(h: &Handler) -> String {
+    let db = rusqlite::Connection::open(h.database()).unwrap();
+    db.query_row(
+        "SELECT position FROM sync_cursors
+         WHERE tenant_id = 'demo' AND platform = 'shopify' AND kind = 'products'",
+        [],
+        |row| row.get(0),
+    )
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_pull_that_keeps_getting_5xx_is_left_resumable_and_the_next_delivery_finishes_it_once() {
     let shop = MockShopify::start(MockShopifyOptions::default()).await;
@@ -111,6 +123,16 @@ async fn a_pull_that_keeps_getting_5xx_is_left_resumable_and_the_next_delivery_f
     );
     let paused = job(&h, &id).await;
     assert_eq!(paused["status"], "running", "{paused}");
+    assert!(
+        paused["progress"]["resume"].is_string(),
+        "a checkpoint: {paused}"
+    );
+    // The connection's cursor moved with the stored page and no further.
+    assert_eq!(
+        Some(stored_cursor(&h)),
+        paused["progress"]["cursor_to"].as_str().map(str::to_owned),
+        "{paused}"
+    );
     let landed = h.skus().await;
     assert_eq!(
         paused["progress"]["inserted"],
@@ -130,6 +152,10 @@ async fn a_pull_that_keeps_getting_5xx_is_left_resumable_and_the_next_delivery_f
     let done = job(&h, &id).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["progress"]["read"], 40, "{done}");
+    assert_eq!(
+        Some(stored_cursor(&h)),
+        done["progress"]["cursor_to"].as_str().map(str::to_owned)
+    );
     let skus = h.skus().await;
     let expected: Vec<String> = {
         let mut all: Vec<String> = (1..=40).map(|n| format!("SHP-{n}-1")).collect();
