@@ -186,6 +186,37 @@ async fn a_video_review_that_stalls_past_the_timeout_is_retried_and_the_video_re
 }
 
 #[tokio::test]
+async fn a_video_whose_review_still_stalls_on_its_last_waiting_delivery_keeps_its_analysis_without_one()
+ {
+    let mock = MockOpenAi::start(review_answer()).await;
+    mock.script([Reply::Stall(Duration::from_secs(3))]);
+    let h = with_provider(&mock).await;
+    let mut event = drop_clip(&h);
+    let last = shared::video::analyze::REVIEW_DELIVERIES;
+    event["Metadata"]["DeliveryCount"] = json!(last.to_string());
+
+    let (status, _) = h.invoke("AnalyzeVideo", &event).await;
+    assert_eq!(
+        status, 200,
+        "not dead-lettered without its technical analysis"
+    );
+    let video = the_video(&h).await;
+    assert_eq!(video["status"], "analyzed");
+    assert_eq!(
+        (
+            video["review"]["status"].clone(),
+            video["review"]["reason"].clone()
+        ),
+        (
+            json!("not_reviewed"),
+            json!("the AI provider is unavailable: the request timed out")
+        )
+    );
+    assert_eq!(video["keyframes"].as_array().unwrap().len(), 3);
+    h.assert_healthy().await;
+}
+
+#[tokio::test]
 async fn a_video_review_cut_off_at_the_token_limit_is_recorded_as_not_reviewed_and_not_asked_again()
 {
     let mock = MockOpenAi::start(review_answer()).await;
