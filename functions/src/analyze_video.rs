@@ -2,10 +2,11 @@
 //! uploaded to `videos/{tenant}/…`: reads the container's facts by byte range, measures the
 //! audio, writes keyframe thumbnails to `video-frames`, judges each channel, asks the AI
 //! provider for a review when there is one, and stores the insights. The same blob version
-//! twice is a no-op; a file that is not a readable video gets a `failed` record, not retries.
+//! twice is a no-op; a file that is not a readable video gets a `failed` record, not retries;
+//! a provider that cannot review it now fails the delivery, until the last that waits for it.
 
 use shared::protocol::{BlobCreatedEvent, InvocationRequest, InvocationResponse, ProtocolError};
-use shared::video::analyze::{AnalyzeError, Analyzer, Outcome, VideoUpload};
+use shared::video::analyze::{AnalyzeError, Analyzer, Outcome, REVIEW_DELIVERIES, VideoUpload};
 
 use crate::app::{AppState, FunctionError};
 
@@ -39,6 +40,7 @@ pub async fn run(
         store,
         blobs: &state.blobs,
         ai: &state.ai,
+        last_review_try: message.delivery_count >= REVIEW_DELIVERIES,
     };
     let outcome = analyzer.analyze(&upload).await.map_err(classify)?;
     let line = match &outcome {

@@ -113,6 +113,7 @@ fn run_child(dir: &Path) {
             store: &store,
             blobs: &blobs,
             ai: &AiEngine::Offline,
+            last_review_try: false,
         };
         let outcome = analyzer.analyze(&upload).await.unwrap();
         let seconds = started.elapsed().as_secs_f64();

@@ -15,6 +15,7 @@ mod dependencies;
 mod enrich_product;
 mod enrichment_budget;
 mod enrichment_runs;
+mod failures;
 mod handler;
 mod health;
 mod helpers;

@@ -41,6 +41,10 @@ pub enum Reply {
     Stall(Duration),
     /// A completion whose message content is this plain text.
     Text(String),
+    /// A completion cut off at the token limit: this partial content, `finish_reason: length`.
+    Truncated(String),
+    /// A 200 whose body is this HTML page, not a completion (a proxy's or a website's).
+    Page(&'static str),
     /// A completion that calls function tools: (call id, tool name, arguments as sent).
     ToolCalls(Vec<(&'static str, &'static str, String)>),
 }
@@ -120,6 +124,8 @@ async fn handle(
         Reply::Answer(content) => completion(&model, Some(content.to_string()), None),
         Reply::Refusal(text) => completion(&model, None, Some(text)),
         Reply::Text(text) => completion(&model, Some(text), None),
+        Reply::Truncated(text) => truncated(&model, text),
+        Reply::Page(html) => ([("content-type", "text/html")], html).into_response(),
         Reply::ToolCalls(calls) => tool_calls(&model, &calls),
         Reply::Error(status, extra) => {
             let status = StatusCode::from_u16(status).expect("status");
@@ -166,6 +172,25 @@ fn completion(model: &str, content: Option<String>, refusal: Option<String>) -> 
             "logprobs": null
         }],
         "usage": {"prompt_tokens": 600, "completion_tokens": 250, "total_tokens": 850}
+    }))
+    .into_response()
+}
+
+/// A completion the token limit cut off, as OpenAI sends it: the partial content and
+/// `finish_reason` `length`.
+fn truncated(model: &str, content: String) -> Response {
+    axum::Json(json!({
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": 1_733_000_000,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "refusal": null},
+            "finish_reason": "length",
+            "logprobs": null
+        }],
+        "usage": {"prompt_tokens": 600, "completion_tokens": 1200, "total_tokens": 1800}
     }))
     .into_response()
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, eventually};
 use crate::mock_openai::{MockOpenAi, Reply};
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/tests/fixtures/video")
         .join(name);
@@ -251,7 +251,7 @@ async fn a_sku_in_the_name_links_the_video_to_its_product_and_filters_the_listin
     app.stop().await;
 }
 
-fn review_answer() -> Value {
+pub(crate) fn review_answer() -> Value {
     json!({
         "shown": {"value": "A test pattern with moving colour bars", "confidence": 0.9},
         "product_visible_early": {"value": false, "first_seen_seconds": null, "confidence": 0.7},

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::facts::VideoFacts;
 use super::insights::{Insight, InsightSource, TimeRange};
-use crate::ai::provider::Provider;
+use crate::ai::provider::{Provider, ProviderError};
 
 /// The version of the instructions and schema, stored with each review.
 pub const REVIEW_VERSION: &str = "video-review-v1";
@@ -79,6 +79,9 @@ pub struct NoReview {
     pub reason: String,
     /// Tokens spent (an answer that failed its checks still cost them).
     pub tokens: u64,
+    /// The provider could not answer now (down, timing out, rate limited): a later delivery
+    /// may get the review, so the video is not recorded as unreviewed for good.
+    pub transient: bool,
 }
 
 /// Asks `provider` to review the video; the caller holds a provider slot and checks the
@@ -91,6 +94,7 @@ pub async fn review(
 ) -> Result<Review, NoReview> {
     let request = request(provider.model(), facts, frames, product);
     let response = provider.chat(request).await.map_err(|e| NoReview {
+        transient: matches!(e, ProviderError::Unavailable(_)),
         reason: e.to_string(),
         tokens: 0,
     })?;
@@ -102,6 +106,7 @@ pub async fn review(
     let fail = |reason: String| NoReview {
         reason,
         tokens: input_tokens + output_tokens,
+        transient: false,
     };
     let choice = response
         .choices

@@ -21,6 +21,10 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10;
 /// How long opening a connection (TCP, TLS, login) may take before it counts as unavailable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a statement waits for another transaction's locks, in milliseconds: as long as
+/// the SQLite store's busy timeout.
+const LOCK_TIMEOUT_MS: u32 = 5_000;
+
 /// Hands out Entra ID access tokens for Azure SQL. The token must be for the scope
 /// `https://database.windows.net/.default`; asking for it (managed identity, workload
 /// identity, a developer's CLI login) and caching it until shortly before it expires is the
@@ -141,11 +145,22 @@ impl MssqlConfig {
         if let Some(tokens) = &self.tokens {
             config.authentication(AuthMethod::aad_token(tokens.token().await?));
         }
-        tokio::time::timeout(CONNECT_TIMEOUT, connect_following_redirect(config))
+        let mut client = tokio::time::timeout(CONNECT_TIMEOUT, connect_following_redirect(config))
             .await
             .map_err(|_| {
                 StoreError::Unavailable(format!("{}: connect timed out", self.description))
-            })?
+            })??;
+        // SQL Server waits for another transaction's locks for ever by default: a request
+        // behind a long writer would hang rather than answer 503. This makes such a statement
+        // fail after a while with error 1222, which the retry treats as transient.
+        client
+            .simple_query(format!("SET LOCK_TIMEOUT {LOCK_TIMEOUT_MS}"))
+            .await
+            .map_err(map_error)?
+            .into_results()
+            .await
+            .map_err(map_error)?;
+        Ok(client)
     }
 }
 

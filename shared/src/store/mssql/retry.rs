@@ -37,6 +37,9 @@ pub fn is_transient(number: u32) -> bool {
         | 10928 | 10929
         // Chosen as the deadlock victim.
         | 1205
+        // Lock request time out period exceeded: another transaction held the rows for
+        // longer than the connection's `LOCK_TIMEOUT`.
+        | 1222
     )
 }
 
@@ -95,8 +98,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn azure_sql_transient_errors_and_deadlocks_are_retried() {
-        for number in [40613, 40501, 40197, 49918, 4060, 10928, 10929, 1205] {
+    fn azure_sql_transient_errors_deadlocks_and_lock_timeouts_are_retried() {
+        for number in [40613, 40501, 40197, 49918, 4060, 10928, 10929, 1205, 1222] {
             assert!(is_transient(number), "{number}");
         }
     }

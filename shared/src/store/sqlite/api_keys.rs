@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::pool::BUSY_TIMEOUT_MS;
 use super::{from_db_time, map_error, to_db_time};
 use crate::store::*;
 
@@ -116,11 +117,19 @@ pub(super) fn revoke(
 /// Records a use of key `id` unless one was recorded within the interval.
 pub(super) fn touch(c: &mut Connection, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
     let stale_before = at - Duration::seconds(TOUCH_INTERVAL_SECONDS);
-    c.execute(
+    // Bookkeeping: behind another writer's long transaction it gives up at once rather than
+    // hold every read with this key for the whole busy timeout (the caller only logs it).
+    c.busy_timeout(TOUCH_BUSY_TIMEOUT).map_err(map_error)?;
+    let touched = c.execute(
         "UPDATE api_keys SET last_used_at = ?2
          WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
         params![id, to_db_time(&at), to_db_time(&stale_before)],
-    )
-    .map_err(map_error)?;
+    );
+    c.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))
+        .map_err(map_error)?;
+    touched.map_err(map_error)?;
     Ok(())
 }
+
+/// How long recording a key's use waits for another writer before giving up.
+const TOUCH_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(50);

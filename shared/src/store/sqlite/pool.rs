@@ -11,7 +11,7 @@ use super::map_error;
 use crate::store::StoreError;
 
 /// How long a writer waits for another to finish before the store reports itself busy.
-const BUSY_TIMEOUT_MS: u32 = 5_000;
+pub(super) const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 /// Connections to one database file.
 #[derive(Debug)]

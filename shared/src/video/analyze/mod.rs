@@ -44,6 +44,12 @@ pub const CONCURRENT_ANALYSES: usize = 2;
 
 static ANALYSES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_ANALYSES);
 
+/// Deliveries of a video that wait for an AI provider that cannot answer now. Service Bus
+/// dead-letters a message at its MaxDeliveryCount (10 by default); from this delivery on, a
+/// provider outage leaves the video analysed without a review, saying why, rather than in the
+/// dead-letter queue without its technical analysis.
+pub const REVIEW_DELIVERIES: u32 = 5;
+
 /// Most keyframes decoded (and thumbnails written) per video.
 pub const MAX_KEYFRAMES: usize = 8;
 
@@ -65,6 +71,10 @@ pub enum AnalyzeError {
     /// Writing a thumbnail failed.
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// The AI provider could not review the video now (down, timing out): a later delivery
+    /// asks again rather than keep the video unreviewed for good.
+    #[error("the AI review could not be had now: {0}")]
+    Review(String),
 }
 
 impl AnalyzeError {
@@ -76,6 +86,7 @@ impl AnalyzeError {
             AnalyzeError::Store(e) => e.is_transient(),
             AnalyzeError::Video(e) => e.is_transient(),
             AnalyzeError::Blob(e) => e.is_transient(),
+            AnalyzeError::Review(_) => true,
         }
     }
 }
@@ -103,6 +114,8 @@ pub struct Analyzer<'a> {
     pub blobs: &'a Blobs,
     /// Who reviews, if anyone.
     pub ai: &'a AiEngine,
+    /// Whether this delivery is the last to wait for the provider ([`REVIEW_DELIVERIES`]).
+    pub last_review_try: bool,
 }
 
 impl Analyzer<'_> {
@@ -394,6 +407,9 @@ impl Analyzer<'_> {
                 r.insights,
                 r.input_tokens + r.output_tokens,
             ),
+            Err(no) if no.transient && !self.last_review_try => {
+                return Err(AnalyzeError::Review(no.reason));
+            }
             Err(no) => (
                 ReviewOutcome::NotReviewed { reason: no.reason },
                 Vec::new(),

@@ -38,6 +38,7 @@ impl Fixture {
             store: &self.store,
             blobs: &self.blobs,
             ai: &self.ai,
+            last_review_try: false,
         }
     }
 

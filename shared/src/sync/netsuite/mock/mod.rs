@@ -97,6 +97,11 @@ pub enum Storm {
     Blocked,
     /// HTTP 503 with an HTML page.
     Unavailable,
+    /// This 5xx status (500, 502, 503 …) with an HTML page and this `Retry-After`, so tests
+    /// through the real clock wait out a storm of server errors in milliseconds.
+    ServerError(u16, &'static str),
+    /// Answer normally (so a storm can hit a later request).
+    Pass,
 }
 
 /// One request as received.
@@ -311,8 +316,13 @@ async fn handle(
         );
     }
     // After the signature check, which spends the nonce: a retry must sign afresh.
-    if let Some(storm) = state.storm.pop_front() {
+    if let Some(storm) = state
+        .storm
+        .pop_front()
+        .filter(|s| !matches!(s, Storm::Pass))
+    {
         let response = match storm {
+            Storm::Pass => unreachable!("filtered out above"),
             Storm::TooMany(after) => {
                 let mut response = too_many();
                 if let Some(after) = after.and_then(|a| a.parse().ok()) {
@@ -330,6 +340,12 @@ async fn handle(
                 StatusCode::SERVICE_UNAVAILABLE,
                 [("content-type", "text/html")],
                 "<html><body>503 Service Unavailable</body></html>",
+            )
+                .into_response(),
+            Storm::ServerError(status, after) => (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                [("content-type", "text/html"), ("retry-after", after)],
+                "<html><body>An unexpected error occurred</body></html>",
             )
                 .into_response(),
         };

@@ -59,6 +59,9 @@ pub enum Storm {
     TooMany(&'static str),
     /// HTTP 503.
     Unavailable,
+    /// This 5xx status (500, 502, 503 …) with an HTML error page and this `Retry-After`, so
+    /// tests through the real clock wait out a storm of server errors in milliseconds.
+    ServerError(u16, &'static str),
     /// Answer normally.
     Pass,
     /// Hold the request for five real seconds (a hung connection), then 503.

@@ -105,6 +105,12 @@ fn answer(
         Some(Storm::Unavailable) => {
             return (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response();
         }
+        Some(Storm::ServerError(status, after)) => {
+            let status = StatusCode::from_u16(status).unwrap();
+            let page =
+                "<html><body><h1>There was a problem loading this website</h1></body></html>";
+            return (status, [("Retry-After", after)], page).into_response();
+        }
         Some(Storm::Pass | Storm::Stall) | None => {}
     }
     if requested > MAX_COST.min(shop.bucket) {

@@ -57,6 +57,11 @@ pub enum Storm {
     TooMany(&'static str),
     /// HTTP 503 with a host's HTML page.
     Unavailable,
+    /// This 5xx status (500, 502, 503 …) with a host's HTML page and this `Retry-After`, so
+    /// tests through the real clock wait out a storm of server errors in milliseconds.
+    ServerError(u16, &'static str),
+    /// Answer normally (so a storm can hit a later request).
+    Pass,
 }
 
 /// A product of the mock store.
@@ -277,8 +282,9 @@ fn respond(
     body: Bytes,
 ) -> Response {
     state.requests += 1;
-    if let Some(storm) = state.storm.pop_front() {
+    if let Some(storm) = state.storm.pop_front().filter(|s| *s != Storm::Pass) {
         return match storm {
+            Storm::Pass => unreachable!("filtered out above"),
             Storm::TooMany(after) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 [("retry-after", after)],
@@ -288,6 +294,12 @@ fn respond(
             Storm::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "<html><body>503 Service Unavailable</body></html>",
+            )
+                .into_response(),
+            Storm::ServerError(status, after) => (
+                StatusCode::from_u16(status).unwrap(),
+                [("retry-after", after)],
+                "<html><body>Error establishing a database connection</body></html>",
             )
                 .into_response(),
         };
