@@ -446,7 +446,7 @@ async fn invoke_put(app: &TestApp, body: &Value, if_match: Option<&str>) -> Valu
 }
 
 #[tokio::test]
-async fn a_change_queues_its_enrichment_and_an_unchanged_put_queues_none() {
+async fn a_change_queues_its_enrichment_and_an_unchanged_put_only_while_none_is_current() {
     let app = TestApp::spawn().await;
     let created = invoke_put(&app, &mug("12.00"), None).await;
     assert_eq!(created["res"]["statusCode"], "201");
@@ -455,6 +455,15 @@ async fn a_change_queues_its_enrichment_and_an_unchanged_put_queues_none() {
     assert_eq!(messages[0]["sku"], "MUG-1");
     assert_eq!(messages[0]["tenant"], "demo");
 
+    // Not enriched yet (here nothing runs the message): a retried write queues it again, in
+    // case the first write's process died before its message went out.
+    let retried = invoke_put(&app, &mug("12.00"), Some("\"v1\"")).await;
+    assert_eq!(retried["res"]["statusCode"], "200");
+    assert_eq!(retried["enrich"][0]["sku"], "MUG-1", "{retried}");
+    let (tenant, sku) = (TenantId::parse("demo").unwrap(), "MUG-1".parse().unwrap());
+    shared::enrich::enrich_product(app.state.store.as_ref(), &app.state.ai, &tenant, &sku)
+        .await
+        .unwrap();
     let unchanged = invoke_put(&app, &mug("12.00"), Some("\"v1\"")).await;
     assert_eq!(unchanged["res"]["statusCode"], "200");
     assert!(unchanged.get("enrich").is_none(), "{unchanged}");
