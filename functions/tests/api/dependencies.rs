@@ -200,6 +200,14 @@ impl Store for DownStore {
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
         self.fail().await
     }
+    async fn products_missing_enrichment(
+        &self,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+        _: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError> {
+        self.fail().await
+    }
     async fn start_enrichment_run(
         &self,
         _: &EnrichmentRunStart,

@@ -96,3 +96,60 @@ async fn a_spent_budget_shows_and_the_timer_leaves_waiting_products_while_it_is_
     assert!(result["Outputs"].get("enrich").is_none(), "{result}");
     app.stop().await;
 }
+
+/// A product stored `minutes_ago` whose enrichment message never went out.
+async fn stored_without_its_message(app: &TestApp, sku: &str, minutes_ago: i64) {
+    use shared::domain::{ProductContent, Sku, TenantId};
+    use shared::store::{ProductUpsert, WriteCondition};
+    let content = ProductContent {
+        sku: Sku::parse(sku).unwrap(),
+        title: format!("Mug {sku}"),
+        description: None,
+        price: None,
+        quantity: Some(1),
+        brand: None,
+        category: None,
+        gtin: None,
+        image_url: None,
+        parent: None,
+        options: Vec::new(),
+        attributes: Default::default(),
+    };
+    let at = chrono::Utc::now() - chrono::TimeDelta::minutes(minutes_ago);
+    app.state
+        .store
+        .put_product(
+            &TenantId::parse("demo").unwrap(),
+            &ProductUpsert::new(content, None, "api"),
+            WriteCondition::Absent,
+            at,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_product_whose_enrichment_message_was_lost_is_queued_again_by_the_timer() {
+    let app = TestApp::spawn().await;
+    // Both written, neither message sent (the process died in between): the older one is
+    // taken for lost, the one written a minute ago may still be on its way.
+    stored_without_its_message(&app, "LOST-1", 11).await;
+    stored_without_its_message(&app, "NEW-1", 1).await;
+    let response = app
+        .client
+        .post(format!("{}/ResumeEnrichment", app.handler_url))
+        .json(&timer())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let result: Value = response.json().await.unwrap();
+    let queued: Vec<&str> = result["Outputs"]["enrich"]
+        .as_array()
+        .expect("enrich messages")
+        .iter()
+        .map(|m| m["sku"].as_str().unwrap())
+        .collect();
+    assert_eq!(queued, ["LOST-1"], "{result}");
+    app.stop().await;
+}

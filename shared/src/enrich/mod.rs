@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod budget;
 mod in_flight;
+pub mod lost;
 
 use std::time::{Duration, Instant};
 

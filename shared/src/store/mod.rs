@@ -231,6 +231,16 @@ pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError>;
 
+    /// Up to `limit` live products, of every tenant, last changed after `after` and no later
+    /// than `before`, with no enrichment (or stand-in) for their current content: their
+    /// enrichment message was lost. The longest waiting first.
+    async fn products_missing_enrichment(
+        &self,
+        after: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError>;
+
     /// Begins batch enrichment run `start.id`, or finds it when it exists (a request repeated
     /// with its idempotency key): the stored run is returned either way.
     async fn start_enrichment_run(

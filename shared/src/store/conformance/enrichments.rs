@@ -188,6 +188,99 @@ pub(super) async fn ai_tokens_are_tallied_and_waiting_enrichments_listed(store: 
     assert_eq!(acme_waiting[0].sku.as_str(), "W2");
 }
 
+pub(super) async fn products_whose_enrichment_message_was_lost_are_found(store: &dyn Store) {
+    let (demo, acme) = (tenant("demo"), tenant("acme"));
+    for t in [&demo, &acme] {
+        store.ensure_tenant(t, "T").await.unwrap();
+    }
+    let before_writes = Utc::now() - chrono::TimeDelta::seconds(1);
+    let run = start(store, &demo, "event-lost").await;
+    let (m1, m2) = (
+        product("M1", "Mug", "1.00"),
+        product("M2", "Mug two", "2.00"),
+    );
+    let m1_hash = m1.content_hash.clone();
+    store
+        .apply_ingest_batch(&run, &[m1, m2], &[])
+        .await
+        .unwrap();
+    let run = start(store, &acme, "event-lost-acme").await;
+    store
+        .apply_ingest_batch(&run, &[product("A1", "Acme mug", "3.00")], &[])
+        .await
+        .unwrap();
+    // M1 is enriched; a stand-in waiting for budget counts as enriched too (resumed elsewhere).
+    let sku = |s: &str| Sku::parse(s).unwrap();
+    store
+        .save_enrichment(&demo, &sku("M1"), &record(&m1_hash, "v1", false), None)
+        .await
+        .unwrap();
+    let now = Utc::now() + chrono::TimeDelta::seconds(1);
+    let found = |list: Vec<WaitingEnrichment>| -> Vec<(String, String)> {
+        let mut found: Vec<_> = list
+            .into_iter()
+            .map(|w| (w.tenant.to_string(), w.sku.to_string()))
+            .collect();
+        found.sort();
+        found
+    };
+    let lost = store
+        .products_missing_enrichment(before_writes, now, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found(lost),
+        [("acme".into(), "A1".into()), ("demo".into(), "M2".into())]
+    );
+    // Outside the window: nothing.
+    let older = store
+        .products_missing_enrichment(
+            before_writes - chrono::TimeDelta::hours(1),
+            before_writes,
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(older.is_empty(), "{older:?}");
+    assert_eq!(
+        store
+            .products_missing_enrichment(before_writes, now, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // M1's content changes: its enrichment is for the old content, so it is missing again.
+    let run = start(store, &demo, "event-lost-2").await;
+    let changed = product("M1", "Mug", "1.50");
+    let changed_hash = changed.content_hash.clone();
+    store
+        .apply_ingest_batch(&run, &[changed], &[])
+        .await
+        .unwrap();
+    let now = Utc::now() + chrono::TimeDelta::seconds(1);
+    let lost = store
+        .products_missing_enrichment(before_writes, now, 10)
+        .await
+        .unwrap();
+    let m1 = lost.iter().find(|w| w.sku.as_str() == "M1").expect("M1");
+    assert_eq!(m1.content_hash, changed_hash);
+    // A deleted product is not looked for.
+    let m2 = store.get_product(&demo, &sku("M2")).await.unwrap().unwrap();
+    store
+        .delete_product(&demo, &sku("M2"), m2.version, Utc::now())
+        .await
+        .unwrap();
+    let lost = store
+        .products_missing_enrichment(before_writes, now + chrono::TimeDelta::seconds(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found(lost),
+        [("acme".into(), "A1".into()), ("demo".into(), "M1".into())]
+    );
+}
+
 pub(super) async fn enrichment_runs_advance_once_and_count_slices_once(store: &dyn Store) {
     let (demo, acme) = (tenant("demo"), tenant("acme"));
     for t in [&demo, &acme] {

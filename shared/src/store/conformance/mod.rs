@@ -324,6 +324,12 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn products_whose_enrichment_message_was_lost_are_found_on_sqlite() {
+        let (_dir, store) = fresh().await;
+        products_whose_enrichment_message_was_lost_are_found(&store).await;
+    }
+
+    #[tokio::test]
     async fn edited_fields_are_locked_per_product_and_tenant_on_sqlite() {
         let (_dir, store) = fresh().await;
         edited_fields_are_locked_per_product_and_tenant(&store).await;
@@ -646,6 +652,17 @@ mod mssql {
             "enrichment_runs_advance_once_and_count_slices_once_on_mssql",
             |store| async move {
                 enrichment_runs_advance_once_and_count_slices_once(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn products_whose_enrichment_message_was_lost_are_found_on_mssql() {
+        on_fresh_database(
+            "products_whose_enrichment_message_was_lost_are_found_on_mssql",
+            |store| async move {
+                products_whose_enrichment_message_was_lost_are_found(&store).await;
             },
         )
         .await;

@@ -420,6 +420,17 @@ impl Store for MssqlStore {
         ))
     }
 
+    async fn products_missing_enrichment(
+        &self,
+        after: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError> {
+        unit_of_work!(self, |c| products::products_missing_enrichment(
+            c, after, before, limit
+        ))
+    }
+
     async fn start_enrichment_run(
         &self,
         start: &EnrichmentRunStart,

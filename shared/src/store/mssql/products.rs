@@ -307,15 +307,34 @@ pub(super) async fn enrichments_waiting_for_budget(
         &[&limit, &tenant.as_str()],
     )
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(WaitingEnrichment {
-                tenant: TenantId::parse(&required_text(row, 0, "enrichments.tenant_id")?)
-                    .map_err(corrupt("tenant_id"))?,
-                sku: Sku::parse(&required_text(row, 1, "enrichments.sku")?)
-                    .map_err(corrupt("sku"))?,
-                content_hash: required_text(row, 2, "enrichments.content_hash")?,
-            })
-        })
-        .collect()
+    rows.iter().map(waiting_row).collect()
+}
+
+/// Live products changed in `(after, before]` with no enrichment for their current content,
+/// the longest waiting first.
+pub(super) async fn products_missing_enrichment(
+    c: &mut Connection,
+    after: DateTime<Utc>,
+    before: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<WaitingEnrichment>, StoreError> {
+    let limit = i64::from(limit);
+    let (after, before) = (to_db_time(&after), to_db_time(&before));
+    let rows = query(
+        c,
+        sql::PRODUCTS_MISSING_ENRICHMENT,
+        &[&limit, &after, &before],
+    )
+    .await?;
+    rows.iter().map(waiting_row).collect()
+}
+
+/// A (tenant, SKU, content hash) row.
+fn waiting_row(row: &Row) -> Result<WaitingEnrichment, StoreError> {
+    Ok(WaitingEnrichment {
+        tenant: TenantId::parse(&required_text(row, 0, "tenant_id")?)
+            .map_err(corrupt("tenant_id"))?,
+        sku: Sku::parse(&required_text(row, 1, "sku")?).map_err(corrupt("sku"))?,
+        content_hash: required_text(row, 2, "content_hash")?,
+    })
 }

@@ -612,6 +612,16 @@ pub(super) const ENRICHMENTS_WAITING_FOR_BUDGET: &str =
 WHERE tenant_id = @P2 AND waiting_for_budget = 1
 ORDER BY created_at, sku";
 
+/// `@P1` limit, `@P2` after, `@P3` before: live products changed in `(after, before]` with no
+/// enrichment for their current content, the longest waiting first.
+pub(super) const PRODUCTS_MISSING_ENRICHMENT: &str =
+    "SELECT TOP (@P1) p.tenant_id, p.sku, p.content_hash FROM tenants AS t
+JOIN products AS p ON p.tenant_id = t.id
+WHERE p.updated_at > @P2 AND p.updated_at <= @P3 AND p.deleted_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM enrichments AS e WHERE e.tenant_id = p.tenant_id
+      AND e.sku = p.sku AND e.content_hash = p.content_hash)
+ORDER BY p.updated_at, p.tenant_id, p.sku";
+
 /// The tenants with enrichments waiting for budget.
 pub(super) const TENANTS_WAITING_FOR_BUDGET: &str =
     "SELECT DISTINCT tenant_id FROM enrichments WHERE waiting_for_budget = 1 ORDER BY tenant_id";
@@ -1559,6 +1569,7 @@ mod tests {
                 ENRICHMENTS_WAITING_FOR_BUDGET,
             ),
             ("TENANTS_WAITING_FOR_BUDGET", TENANTS_WAITING_FOR_BUDGET),
+            ("PRODUCTS_MISSING_ENRICHMENT", PRODUCTS_MISSING_ENRICHMENT),
             ("RUN_OF_TENANT", RUN_OF_TENANT),
             ("LIST_ERRORS", LIST_ERRORS),
             ("LIST_ERRORS_AFTER", LIST_ERRORS_AFTER),

@@ -429,6 +429,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn products_missing_enrichment(
+        &self,
+        after: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<WaitingEnrichment>, StoreError> {
+        self.pool
+            .run(move |c| products::products_missing_enrichment(c, after, before, limit))
+            .await
+    }
+
     async fn start_enrichment_run(
         &self,
         start: &EnrichmentRunStart,

@@ -318,6 +318,33 @@ pub(super) fn add_ai_tokens(
     Ok(())
 }
 
+/// Live products changed in `(after, before]` with no enrichment for their current content,
+/// the longest waiting first.
+pub(super) fn products_missing_enrichment(
+    c: &mut Connection,
+    after: DateTime<Utc>,
+    before: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<WaitingEnrichment>, StoreError> {
+    let mut statement = c
+        .prepare(
+            "SELECT p.tenant_id, p.sku, p.content_hash FROM tenants AS t
+             JOIN products AS p ON p.tenant_id = t.id
+             WHERE p.updated_at > ?1 AND p.updated_at <= ?2 AND p.deleted_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM enrichments AS e WHERE e.tenant_id = p.tenant_id
+                   AND e.sku = p.sku AND e.content_hash = p.content_hash)
+             ORDER BY p.updated_at, p.tenant_id, p.sku LIMIT ?3",
+        )
+        .map_err(map_error)?;
+    let rows = statement
+        .query_map(
+            params![to_db_time(&after), to_db_time(&before), limit],
+            waiting_row,
+        )
+        .map_err(map_error)?;
+    collect_waiting(rows)
+}
+
 /// The tenants with enrichments waiting for budget.
 pub(super) fn tenants_waiting_for_budget(c: &mut Connection) -> Result<Vec<TenantId>, StoreError> {
     let mut statement = c
@@ -350,14 +377,19 @@ pub(super) fn enrichments_waiting_for_budget(
         )
         .map_err(map_error)?;
     let rows = statement
-        .query_map(params![tenant.as_str(), limit], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get(2)?,
-            ))
-        })
+        .query_map(params![tenant.as_str(), limit], waiting_row)
         .map_err(map_error)?;
+    collect_waiting(rows)
+}
+
+/// A (tenant, SKU, content hash) row.
+fn waiting_row(row: &Row<'_>) -> rusqlite::Result<(String, String, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+fn collect_waiting(
+    rows: impl Iterator<Item = rusqlite::Result<(String, String, String)>>,
+) -> Result<Vec<WaitingEnrichment>, StoreError> {
     let mut waiting = Vec::new();
     for row in rows {
         let (tenant, sku, content_hash) = row.map_err(map_error)?;
