@@ -21,6 +21,16 @@ fn timer() -> Value {
     .unwrap()
 }
 
+/// Invokes `ResumeEnrichment` on the handler, as the host's timer would.
+async fn run_timer(app: &TestApp) -> reqwest::Response {
+    app.client
+        .post(format!("{}/ResumeEnrichment", app.handler_url))
+        .json(&timer())
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_offline_engine_spends_no_tokens_and_resumes_nothing() {
     let app = TestApp::spawn().await;
@@ -33,13 +43,7 @@ async fn the_offline_engine_spends_no_tokens_and_resumes_nothing() {
     let anonymous = app.get("/enrichment/budget", None).await;
     assert_eq!(anonymous.status(), 401);
 
-    let response = app
-        .client
-        .post(format!("{}/ResumeEnrichment", app.handler_url))
-        .json(&timer())
-        .send()
-        .await
-        .unwrap();
+    let response = run_timer(&app).await;
     assert_eq!(response.status(), 200);
     let result: Value = response.json().await.unwrap();
     assert!(result["Outputs"].get("enrich").is_none(), "{result}");
@@ -85,13 +89,7 @@ async fn a_spent_budget_shows_and_the_timer_leaves_waiting_products_while_it_is_
     assert_eq!(mock.seen().len(), 1);
 
     // Still spent: the timer queues nothing.
-    let response = app
-        .client
-        .post(format!("{}/ResumeEnrichment", app.handler_url))
-        .json(&timer())
-        .send()
-        .await
-        .unwrap();
+    let response = run_timer(&app).await;
     let result: Value = response.json().await.unwrap();
     assert!(result["Outputs"].get("enrich").is_none(), "{result}");
     app.stop().await;
@@ -135,13 +133,7 @@ async fn a_product_whose_enrichment_message_was_lost_is_queued_again_by_the_time
     // taken for lost, the one written a minute ago may still be on its way.
     stored_without_its_message(&app, "LOST-1", 11).await;
     stored_without_its_message(&app, "NEW-1", 1).await;
-    let response = app
-        .client
-        .post(format!("{}/ResumeEnrichment", app.handler_url))
-        .json(&timer())
-        .send()
-        .await
-        .unwrap();
+    let response = run_timer(&app).await;
     assert_eq!(response.status(), 200);
     let result: Value = response.json().await.unwrap();
     let queued: Vec<&str> = result["Outputs"]["enrich"]
