@@ -7,8 +7,9 @@
 //! the same bytes would fail the same way. Only failures that may pass (storage, the store)
 //! fail the delivery, so the queue tries again.
 
-use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
+use self::claim::Claim;
 use super::audio::{AudioError, measure_audio};
 use super::channels::fitness;
 use super::container::{BlobSource, VideoError, read_movie};
@@ -21,8 +22,9 @@ use super::review::{MAX_REVIEW_FRAMES, ReviewFrame, review};
 use crate::ai::AiEngine;
 use crate::ask::{StoreBudget, TokenBudget};
 use crate::blobs::{BlobError, Blobs, Container};
-use crate::store::{Store, StoreError, VideoRecord, VideoStatus, video_id};
+use crate::store::{Store, StoreError, VideoRecord, VideoStatus};
 
+mod claim;
 mod upload;
 
 pub use upload::{SKU_METADATA, VideoUpload, sku_candidates};
@@ -188,59 +190,6 @@ impl Analyzer<'_> {
             VideoStatus::Failed => Outcome::Failed(done),
             _ => Outcome::Analyzed(done),
         })
-    }
-
-    /// Takes the record for this delivery, or finds this version done.
-    async fn claim(&self, upload: &VideoUpload) -> Result<Claim, AnalyzeError> {
-        let now = now();
-        let lease = now + Duration::seconds(LEASE_SECONDS);
-        let id = video_id(&upload.tenant, &upload.blob_name);
-        let Some(mut record) = self.store.get_video(&upload.tenant, id).await? else {
-            let record = VideoRecord {
-                tenant: upload.tenant.clone(),
-                id,
-                blob_name: upload.blob_name.clone(),
-                etag: upload.etag.clone(),
-                size: upload.size,
-                sku: upload.sku.clone(),
-                status: VideoStatus::Analyzing,
-                error: None,
-                analysis: None,
-                created_at: now,
-                updated_at: now,
-                analyzed_at: None,
-                lease_until: Some(lease),
-                version: 1,
-            };
-            let (stored, made) = self.store.create_video(&record).await?;
-            return if made {
-                Ok(Claim::Mine(stored))
-            } else {
-                // Another delivery made it a moment ago.
-                Err(AnalyzeError::Busy(stored.lease_until.unwrap_or(now)))
-            };
-        };
-        if record.etag == upload.etag {
-            match (record.status, record.lease_until) {
-                (VideoStatus::Analyzed | VideoStatus::Failed, _) => return Ok(Claim::Done(record)),
-                (VideoStatus::Analyzing, Some(until)) if until > now => {
-                    return Err(AnalyzeError::Busy(until));
-                }
-                (VideoStatus::Analyzing, _) => {}
-            }
-        }
-        record.etag = upload.etag.clone();
-        record.size = upload.size;
-        record.sku = upload.sku.clone();
-        record.status = VideoStatus::Analyzing;
-        record.error = None;
-        record.updated_at = now;
-        record.lease_until = Some(lease);
-        if !self.store.save_video(&record).await? {
-            return Err(AnalyzeError::Busy(lease));
-        }
-        record.version += 1;
-        Ok(Claim::Mine(record))
     }
 
     /// The analysis, or (inner `Err`) why the file cannot be analysed.
@@ -421,11 +370,6 @@ impl Analyzer<'_> {
         }
         Ok((outcome, insights))
     }
-}
-
-enum Claim {
-    Mine(VideoRecord),
-    Done(VideoRecord),
 }
 
 /// Now, to the millisecond the store keeps, so a record in hand equals the one stored.

@@ -2,11 +2,12 @@
 //! version however often its event comes, deliveries that never overlap, a crashed delivery
 //! taken over after its lease, and a re-upload analysed afresh.
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 
 use super::*;
 use crate::domain::TenantId;
 use crate::store::sqlite::SqliteStore;
+use crate::store::video_id;
 
 struct Fixture {
     _dir: tempfile::TempDir,
