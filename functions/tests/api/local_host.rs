@@ -272,6 +272,48 @@ async fn a_timer_fires_on_its_schedule_with_the_host_s_timer_info() {
 }
 
 #[tokio::test]
+async fn the_admin_call_runs_a_timer_function_now_and_refuses_any_other() {
+    let root = app_root(&[
+        (
+            "Tick",
+            json!({"bindings": [{"type": "timerTrigger", "direction": "in", "name": "timer", "schedule": "0 0 3 * * *"}]}),
+        ),
+        ("Work", queue_function("work")),
+    ]);
+    let data = tempfile::tempdir().expect("temp");
+    let (handler, url) = TestHandler::spawn(Arc::new(|_, _| (StatusCode::OK, json!({})))).await;
+    let clock = Arc::new(ManualClock::new(at(10, 2, 30)));
+    let host = host_for(root.path(), data.path(), &url, clock.clone()).await;
+    let admin = |name: &str| {
+        reqwest::Client::new()
+            .post(format!("http://{}/admin/functions/{name}", host.addr()))
+            .json(&json!({"input": ""}))
+            .send()
+    };
+    let accepted = admin("tick").await.expect("answer");
+    assert_eq!(accepted.status(), 202);
+    eventually(10, "the timer run", || async {
+        (handler.calls().len() == 1).then_some(())
+    })
+    .await;
+    let (function, request) = &handler.calls()[0];
+    assert_eq!(function, "Tick");
+    assert!(!request.timer("timer").expect("timer info").is_past_due);
+    let refused = admin("Work").await.expect("answer");
+    assert_eq!(refused.status(), 404);
+    let problem: serde_json::Value = refused.json().await.expect("problem");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("queue-triggered"),
+        "{problem}"
+    );
+    assert_eq!(handler.calls().len(), 1, "nothing else ran");
+    host.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_http_trigger_gets_the_host_s_request_shape_and_its_outputs_are_carried_out() {
     let root = app_root(&[(
         "Echo",
