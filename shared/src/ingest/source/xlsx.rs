@@ -14,6 +14,10 @@ use calamine::{DataRef, Reader, Xlsx};
 use super::decode::human_size;
 use super::{Format, Limits, Probe, Row, SourceError, SourceHint, Table, Text};
 
+/// Excel's columns, `A` to `XFD`. A row is made as wide as its last cell, so a cell named past
+/// them (`ZZZZZZ1`, which no Excel writes) would cost a row of hundreds of millions of cells.
+const EXCEL_COLUMNS: u32 = 16_384;
+
 /// A sheet row: its number and its non-empty cells by column.
 type SparseRow = (u64, Vec<(u32, String)>);
 
@@ -139,6 +143,12 @@ fn read_sheet<R: Read + std::io::Seek>(
             )));
         }
         let (row, column) = cell.get_position();
+        if column >= EXCEL_COLUMNS {
+            return Err(SourceError::File(format!(
+                "the sheet `{name}` has a cell past column XFD, the last one Excel has; save it \
+                 from Excel again or upload it as CSV"
+            )));
+        }
         first_column = first_column.min(column);
         let line = u64::from(row) + 1;
         match rows.last_mut() {

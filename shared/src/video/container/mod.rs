@@ -6,6 +6,7 @@
 //! `codecs` names the codecs.
 
 mod codecs;
+mod groups;
 mod samples;
 mod source;
 mod tracks;
@@ -131,6 +132,7 @@ pub async fn read_movie(source: &dyn ByteSource) -> Result<Movie, VideoError> {
 async fn read_moov(source: &dyn ByteSource) -> Result<(Moov, tracks::FileFacts), VideoError> {
     let file_size = source.size().await?;
     let top = walk_top_level(source, file_size).await?;
+    groups::check_sample_groups(&top.moov)?;
     let moov = Moov::decode(&mut top.moov.as_ref())
         .map_err(|e| VideoError::Corrupt(format!("the moov box does not decode: {e}")))?;
     let major_brand = top

@@ -549,3 +549,31 @@ async fn hevc_samples_name_their_codec_for_decoders_that_cannot_take_it() {
     );
     assert_eq!(video.samples.len(), 30);
 }
+
+#[tokio::test]
+async fn a_sample_group_box_claiming_billions_of_empty_entries_is_corrupt_not_gigabytes() {
+    // The `mp4` fuzz target's find: mp4-atom gives each entry past the first zero bytes, so
+    // this 100-byte file used to grow past 2 GiB while its moov decoded.
+    let mut sgpd = vec![0, 0, 0, 0];
+    sgpd.extend(b"zzzz");
+    sgpd.extend(u32::MAX.to_be_bytes());
+    sgpd.extend([1, 2, 3, 4]);
+    let sgpd = [&(8 + sgpd.len() as u32).to_be_bytes()[..], b"sgpd", &sgpd].concat();
+    let moov = [&(8 + sgpd.len() as u32).to_be_bytes()[..], b"moov", &sgpd].concat();
+    let ftyp = [
+        &20u32.to_be_bytes()[..],
+        b"ftypisom",
+        &[0, 0, 2, 0],
+        b"isom",
+    ]
+    .concat();
+    let error = read_facts(&Memory([ftyp, moov].concat()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the video is corrupt: a sample group box at byte 8 of the moov claims 4294967295 \
+         entries in 4 bytes"
+    );
+    assert!(!error.is_transient());
+}
