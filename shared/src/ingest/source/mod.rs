@@ -27,6 +27,7 @@ mod lines;
 mod ndjson;
 mod objects;
 mod xlsx;
+mod xlsx_refs;
 
 #[cfg(test)]
 mod tests;

@@ -39,6 +39,7 @@ pub(super) fn open(
     }
     let workbook = buffer(bytes, limits, probe)?;
     check_unpacked_size(&workbook, limits)?;
+    super::xlsx_refs::check_cell_references(&workbook)?;
     let mut workbook = Xlsx::new(Cursor::new(workbook))
         .map_err(|e| SourceError::File(format!("the Excel workbook cannot be read: {e}")))?;
     let name = choose_sheet(&workbook.sheet_names(), hint.sheet)?;

@@ -305,15 +305,23 @@ fn xlsx_cells_far_apart_do_not_ask_for_the_box_between_them() {
 fn xlsx_cells_past_the_last_excel_column_are_refused_before_a_row_is_made_that_wide() {
     // Found while writing the `feed_xlsx` fuzz target: a cell named `ZZZZZZ1` made its row 321
     // million cells wide (7.7 GB of empty strings) from a workbook of a few hundred bytes.
-    for far in ["XFE1", "AAAA1", "ZZZZZZ1"] {
+    // Seven letters and more overflow calamine's column arithmetic (tafia/calamine#694): a
+    // panic with overflow checks on, a wrong column without. They are refused before calamine
+    // reads the sheet, as is any reference longer than Excel's three letters.
+    for far in ["XFE1", "AAAA1", "ZZZZZZ1", "ABCDEFGH1", "ZZZZZZZZZZZZZ1"] {
         let rows = format!(
             r#"<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c><c r="{far}" t="inlineStr"><is><t>far</t></is></c></row>"#
         );
         let message = file_error(open_as("f.xlsx", workbook_with(Some(&rows))));
+        let expected = match far {
+            "XFE1" => "the sheet `Products` has a cell past column XFD",
+            _ => "the workbook has a cell past column XFD",
+        };
         assert_eq!(
             message,
-            "the sheet `Products` has a cell past column XFD, the last one Excel has; save it \
-             from Excel again or upload it as CSV",
+            format!(
+                "{expected}, the last one Excel has; save it from Excel again or upload it as CSV"
+            ),
             "{far}"
         );
     }
