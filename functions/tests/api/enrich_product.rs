@@ -1,29 +1,12 @@
 //! `EnrichProduct`, driven with raw Service Bus invocations as the host sends them.
 
 use serde_json::{Value, json};
-use shared::protocol::host::{self, ServiceBusDelivery, Sys};
 
 use crate::helpers::{TestApp, eventually};
 
 pub(crate) fn enrich_invocation(body: &str, delivery_count: u32) -> Value {
-    let delivery = ServiceBusDelivery {
-        body: body.to_owned(),
-        message_id: uuid::Uuid::new_v4().simple().to_string(),
-        delivery_count,
-        sequence_number: 1,
-        lock_token: uuid::Uuid::new_v4().to_string(),
-        content_type: None,
-        enqueued_time: chrono::Utc::now(),
-        expires_at: chrono::Utc::now() + chrono::Duration::days(14),
-        application_properties: serde_json::Map::new(),
-        namespace: "test.servicebus.windows.net".into(),
-    };
-    serde_json::to_value(host::service_bus_invocation(
-        "message",
-        &delivery,
-        &Sys::now("EnrichProduct"),
-    ))
-    .expect("json")
+    let message_id = uuid::Uuid::new_v4().simple().to_string();
+    crate::failures::service_bus("EnrichProduct", body, &message_id, delivery_count)
 }
 
 pub(crate) async fn post(app: &TestApp, payload: &Value) -> reqwest::Response {
