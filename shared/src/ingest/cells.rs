@@ -5,6 +5,8 @@
 //! Row problems are [`RowError`]s, the same type the product feed reports, so every feed kind
 //! fills one rejected-rows report.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use crate::domain::{Currency, DomainError, Money};
@@ -30,7 +32,7 @@ impl FieldSpec {
     fn rank(&self, key: &str) -> Option<usize> {
         std::iter::once(self.name)
             .chain(self.aliases.iter().copied())
-            .position(|name| normalize_name(name) == key)
+            .position(|name| name_has_key(name, key))
     }
 
     /// The accepted header names, for a message telling a partner what to call the column.
@@ -41,22 +43,82 @@ impl FieldSpec {
     }
 }
 
-/// The comparison key of a header name: lower-case, without whitespace, `_`, `-` or `.`.
+/// The comparison key of a header name: lower-case, without whitespace, `_`, `-`, `.` or a
+/// byte-order mark.
 pub fn normalize_name(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    if name.is_ascii() {
+        key.extend(ascii_key_chars(name));
+    } else {
+        key.extend(key_chars(name));
+    }
+    key
+}
+
+/// Whether `name` has the comparison key `key` (a [`normalize_name`]d name). Compares as it
+/// goes, without building `name`'s key: matching a header against every field's aliases does
+/// this hundreds of times per column, and a file's first record may hold a million columns.
+pub fn name_has_key(name: &str, key: &str) -> bool {
+    if name.is_ascii() {
+        ascii_key_chars(name).eq(key.chars())
+    } else {
+        key_chars(name).eq(key.chars())
+    }
+}
+
+fn key_chars(name: &str) -> impl Iterator<Item = char> + '_ {
     name.chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, '_' | '-' | '.')))
+        .filter(|c| !is_dropped(*c))
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+/// [`key_chars`] for the usual ASCII name: byte by byte, without Unicode's case tables (a
+/// third of the time).
+fn ascii_key_chars(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.bytes()
+        .map(char::from)
+        .filter(|c| !is_dropped(*c))
+        .map(|c| c.to_ascii_lowercase())
+}
+
+/// Whether a header name's comparison key leaves `c` out.
+fn is_dropped(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '_' | '-' | '.' | '\u{FEFF}')
 }
 
 /// How many of `header`'s columns name one of `fields` (profiles not consulted): the evidence
 /// feed-kind detection weighs.
 pub fn recognised(header: &[String], fields: &[FieldSpec]) -> usize {
+    let names = FieldNames::new(fields);
     header
         .iter()
-        .map(|h| normalize_name(h))
-        .filter(|key| fields.iter().any(|f| f.rank(key).is_some()))
+        .filter(|h| names.field_of(h).is_some())
         .count()
+}
+
+/// Every name of a list of fields by comparison key: the field it names (its index) and the
+/// rank it names it with. A name two fields accept names the first listed. Built once per
+/// header, so a column costs one key and one lookup however many aliases the fields accept (a
+/// file's first record may hold a million columns).
+#[derive(Debug, Clone, PartialEq)]
+struct FieldNames(HashMap<String, (usize, usize)>);
+
+impl FieldNames {
+    fn new(fields: &[FieldSpec]) -> Self {
+        let mut by_key = HashMap::new();
+        for (index, field) in fields.iter().enumerate() {
+            let names = std::iter::once(field.name).chain(field.aliases.iter().copied());
+            for (rank, name) in names.enumerate() {
+                by_key.entry(normalize_name(name)).or_insert((index, rank));
+            }
+        }
+        Self(by_key)
+    }
+
+    /// The field `header` names and the rank it names it with.
+    fn field_of(&self, header: &str) -> Option<(usize, usize)> {
+        self.0.get(&normalize_name(header)).copied()
+    }
 }
 
 /// A header the file cannot be read against: the run stops.
@@ -94,6 +156,8 @@ impl HeaderError {
 pub struct Layout {
     /// The fields, to find a field among a row's extra cells.
     fields: Vec<FieldSpec>,
+    /// The fields' names, to tell whether a header names one.
+    names: FieldNames,
     /// Field index → (header index, rank it won with).
     columns: Vec<Option<(usize, usize)>>,
     /// Field index → the profile's default value.
@@ -112,9 +176,10 @@ impl Layout {
         fields: &[FieldSpec],
         profile: Option<&MappingProfile>,
     ) -> Result<Self, HeaderError> {
+        let names = FieldNames::new(fields);
         let mut columns: Vec<Option<(usize, usize)>> = vec![None; fields.len()];
         for (index, name) in header.iter().enumerate() {
-            let Some((field, rank)) = match_column(name, fields, profile) else {
+            let Some((field, rank)) = match_column(name, fields, &names, profile) else {
                 continue;
             };
             match columns[field] {
@@ -135,6 +200,7 @@ impl Layout {
             .collect();
         Ok(Self {
             fields: fields.to_vec(),
+            names,
             columns,
             defaults,
             width: header.len(),
@@ -150,6 +216,12 @@ impl Layout {
     /// Whether `field` has a column or a profile default.
     pub fn provides(&self, field: usize) -> bool {
         self.column(field).is_some() || self.default(field).is_some()
+    }
+
+    /// Whether `header` names one of the fields (profiles not consulted), whether or not its
+    /// column feeds it.
+    pub fn names_a_field(&self, header: &str) -> bool {
+        self.names.field_of(header).is_some()
     }
 
     /// Whether header column `index` feeds a field.
@@ -208,25 +280,21 @@ impl Layout {
 fn match_column(
     name: &str,
     fields: &[FieldSpec],
+    names: &FieldNames,
     profile: Option<&MappingProfile>,
 ) -> Option<(usize, usize)> {
-    let key = normalize_name(name);
     let mapped = profile.and_then(|p| {
+        let key = normalize_name(name);
         p.columns
             .iter()
-            .find(|(header, _)| normalize_name(header) == key)
+            .find(|(header, _)| name_has_key(header, &key))
     });
     if let Some((_, target)) = mapped {
         let target = normalize_name(target);
-        let field = fields
-            .iter()
-            .position(|f| normalize_name(f.name) == target)?;
+        let field = fields.iter().position(|f| name_has_key(f.name, &target))?;
         return Some((field, 0));
     }
-    fields
-        .iter()
-        .enumerate()
-        .find_map(|(i, f)| f.rank(&key).map(|rank| (i, rank + 1)))
+    names.field_of(name).map(|(field, rank)| (field, rank + 1))
 }
 
 fn profile_default(profile: &MappingProfile, field: &str) -> Option<String> {
@@ -234,7 +302,7 @@ fn profile_default(profile: &MappingProfile, field: &str) -> Option<String> {
     profile
         .defaults
         .iter()
-        .find(|(name, value)| normalize_name(name) == key && !value.trim().is_empty())
+        .find(|(name, value)| name_has_key(name, &key) && !value.trim().is_empty())
         .map(|(_, value)| value.trim().to_owned())
 }
 

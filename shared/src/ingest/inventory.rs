@@ -12,8 +12,8 @@ use crate::domain::Sku;
 use crate::store::InventoryUpsert;
 
 use super::cells::{
-    self, FieldSpec, HeaderError, Layout, RowError, normalize_name, parse_timestamp, parse_whole,
-    timestamp_reason,
+    self, FieldSpec, HeaderError, Layout, RowError, name_has_key, normalize_name, parse_timestamp,
+    parse_whole, timestamp_reason,
 };
 use super::profile::MappingProfile;
 use super::record::Row;
@@ -165,7 +165,7 @@ impl InventoryMapper {
         match Self::new(header, None) {
             Ok(mapper) => match mapper.shape {
                 Shape::Long => true,
-                Shape::Wide(_) => header.iter().any(|h| normalize_name(h) == "handle"),
+                Shape::Wide(_) => header.iter().any(|h| name_has_key(h, "handle")),
             },
             Err(_) => false,
         }
@@ -287,7 +287,7 @@ fn missing(field: usize) -> HeaderError {
 
 fn is_shopify(header: &str) -> bool {
     let key = normalize_name(header);
-    SHOPIFY_COLUMNS.iter().any(|c| normalize_name(c) == key)
+    SHOPIFY_COLUMNS.iter().any(|c| name_has_key(c, &key))
 }
 
 /// Columns that feed no field, are not Shopify's descriptive ones and have a name.
@@ -296,7 +296,7 @@ fn location_columns(header: &[String], layout: &Layout) -> Vec<(usize, String)> 
         .iter()
         .enumerate()
         .filter(|(i, h)| !layout.is_used(*i) && !is_shopify(h) && !h.trim().is_empty())
-        .filter(|(_, h)| cells::recognised(std::slice::from_ref(h), &FIELDS) == 0)
+        .filter(|(_, h)| !layout.names_a_field(h))
         .map(|(i, h)| (i, h.trim().to_owned()))
         .collect()
 }

@@ -35,6 +35,51 @@ fn the_same_name_twice_is_a_duplicate_column() {
 }
 
 #[test]
+fn header_names_compare_without_case_spaces_underscores_hyphens_dots_or_a_bom() {
+    let names = [
+        "Variant SKU",
+        "variant_sku",
+        "\u{FEFF}VARIANT-SKU",
+        "variant.sku\u{0B}",
+        "Größe",
+        "GRÖSSE",
+        "İtem",
+        "",
+    ];
+    assert_eq!(normalize_name(names[2]), "variantsku");
+    assert_eq!(normalize_name(names[3]), "variantsku");
+    assert_eq!(normalize_name("Größe"), "größe");
+    // The comparison that builds no key agrees with the key, ASCII or not.
+    for name in names {
+        for other in names {
+            assert_eq!(
+                name_has_key(name, &normalize_name(other)),
+                normalize_name(name) == normalize_name(other),
+                "{name:?} against {other:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_name_two_fields_accept_names_the_first_listed() {
+    const SHARED: [FieldSpec; 2] = [
+        FieldSpec {
+            name: "sku",
+            aliases: &["code", "id"],
+        },
+        FieldSpec {
+            name: "location",
+            aliases: &["id"],
+        },
+    ];
+    let layout = Layout::resolve(&header(&["ID", "Location"]), &SHARED, None).unwrap();
+    assert_eq!((layout.column(0), layout.column(1)), (Some(0), Some(1)));
+    assert!(layout.names_a_field("i-d") && !layout.names_a_field("warehouse"));
+    assert_eq!(recognised(&header(&["Code", "id", "bin"]), &SHARED), 2);
+}
+
+#[test]
 fn a_profile_mapping_wins_and_its_defaults_fill_blank_cells() {
     let mut profile = MappingProfile::default();
     profile.columns.insert("Artikel-Nr".into(), "sku".into());

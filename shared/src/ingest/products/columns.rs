@@ -8,7 +8,8 @@
 //! listed as unknown. Two columns with the same name are a [`FeedError::DuplicateColumn`].
 
 use super::FeedError;
-use super::fields::{Field, normalize};
+use super::fields::Field;
+use crate::ingest::cells::{name_has_key, normalize_name};
 use crate::ingest::profile::MappingProfile;
 
 /// How one header column was understood.
@@ -73,8 +74,8 @@ pub(super) fn map_header(
         if fields.get(index).copied().flatten().is_none() {
             claims.extend(
                 Field::claims(name)
-                    .into_iter()
-                    .map(|(field, rank)| (rank, index, field)),
+                    .iter()
+                    .map(|&(field, rank)| (rank, index, field)),
             );
         }
     }
@@ -101,7 +102,10 @@ pub(super) fn map_header(
         if let Some(f) = fields.get_mut(index) {
             *f = Some(field);
         }
-        let name = names.get(index).map(|n| normalize(n)).unwrap_or_default();
+        let name = names
+            .get(index)
+            .map(|n| normalize_name(n))
+            .unwrap_or_default();
         if LIST_HEADERS.contains(&name.as_str()) {
             layout.lists.push(field);
         }
@@ -150,9 +154,9 @@ fn apply_renames(
     }
     for (from, to) in &profile.columns {
         let field = field_of(to)?;
-        let key = normalize(from);
+        let key = normalize_name(from);
         for (index, name) in names.iter().enumerate() {
-            if normalize(name) != key {
+            if !name_has_key(name, &key) {
                 continue;
             }
             if let Some(first) = layout.position(field) {

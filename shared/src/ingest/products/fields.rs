@@ -11,7 +11,11 @@
 //! `google_product_category`), the best-ranked name wins and the others are kept as attributes;
 //! see [`super::columns`].
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::LazyLock;
+
+use crate::ingest::cells::{name_has_key, normalize_name};
 
 /// A canonical product field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,10 +104,10 @@ impl Field {
 
     /// The field whose canonical name is `name` (as in a mapping profile), compared loosely.
     pub fn from_name(name: &str) -> Option<Field> {
-        let key = normalize(name);
+        let key = normalize_name(name);
         Field::ALL
             .into_iter()
-            .find(|field| normalize(field.name()) == key)
+            .find(|field| name_has_key(field.name(), &key))
     }
 
     /// The canonical name then the aliases as one `|`-separated literal (some real headers hold
@@ -160,23 +164,10 @@ impl Field {
     }
 
     /// Every field a header names, with the rank of the name (0 = canonical), best first.
-    pub(super) fn claims(header: &str) -> Vec<(Field, usize)> {
-        let key = normalize(header);
-        if key.is_empty() {
-            return Vec::new();
-        }
-        let mut claims: Vec<(Field, usize)> = Field::ALL
-            .into_iter()
-            .filter_map(|field| {
-                field
-                    .names()
-                    .split('|')
-                    .position(|name| normalize(name) == key)
-                    .map(|rank| (field, rank))
-            })
-            .collect();
-        claims.sort_by_key(|(_, rank)| *rank);
-        claims
+    pub(super) fn claims(header: &str) -> &'static [(Field, usize)] {
+        CLAIMS
+            .get(&normalize_name(header))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The field a header names on its own, if any (the best claim).
@@ -190,19 +181,29 @@ impl Field {
     }
 }
 
+/// [`Field::claims`] for every accepted name, by comparison key: made once, so a header column
+/// costs one lookup rather than a comparison with every name (a file's first record may hold a
+/// million columns).
+static CLAIMS: LazyLock<HashMap<String, Vec<(Field, usize)>>> = LazyLock::new(|| {
+    let mut claims: HashMap<String, Vec<(Field, usize)>> = HashMap::new();
+    for field in Field::ALL {
+        for (rank, name) in field.names().split('|').enumerate() {
+            let named = claims.entry(normalize_name(name)).or_default();
+            if !named.iter().any(|(f, _)| *f == field) {
+                named.push((field, rank));
+            }
+        }
+    }
+    for named in claims.values_mut() {
+        named.sort_by_key(|(_, rank)| *rank);
+    }
+    claims
+});
+
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// The comparison key of a header name: lower-case, without whitespace, `_`, `-` or `.`.
-pub(super) fn normalize(header: &str) -> String {
-    header
-        .chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, '_' | '-' | '.' | '\u{FEFF}')))
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]
@@ -263,7 +264,7 @@ mod tests {
     #[test]
     fn no_field_lists_one_name_twice() {
         for field in Field::ALL {
-            let names: Vec<String> = field.names().split('|').map(normalize).collect();
+            let names: Vec<String> = field.names().split('|').map(normalize_name).collect();
             let mut unique = names.clone();
             unique.sort();
             unique.dedup();
