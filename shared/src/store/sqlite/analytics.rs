@@ -174,9 +174,9 @@ impl SalesData for SqliteStore {
     async fn tenant_time_zone(&self, tenant: &TenantId) -> Result<String, StoreError> {
         let tenant = tenant.to_string();
         self.pool
-            .run(
-                move |c| Ok(zone_name(c, &tenant)?.unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned())),
-            )
+            .read(move |c| {
+                Ok(zone_name(c, &tenant)?.unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()))
+            })
             .await
     }
 
@@ -187,7 +187,7 @@ impl SalesData for SqliteStore {
     ) -> Result<SalesReport, StoreError> {
         let (tenant, query) = (tenant.to_string(), query.clone());
         self.pool
-            .run(move |c| {
+            .read(move |c| {
                 let tx = c.transaction().map_err(map_error)?;
                 let zone = zone_name(&tx, &tenant)?.unwrap_or_else(|| DEFAULT_TIME_ZONE.into());
                 let sales = sales_rows(&tx, &tenant, query.range)?;
@@ -205,7 +205,7 @@ impl SalesData for SqliteStore {
     async fn top(&self, tenant: &TenantId, query: &TopQuery) -> Result<Vec<TopItem>, StoreError> {
         let (tenant, query) = (tenant.to_string(), query.clone());
         self.pool
-            .run(move |c| {
+            .read(move |c| {
                 let totals = item_totals(c, &tenant, query.range)?;
                 Ok(report::top_items(&query, &totals))
             })
@@ -219,7 +219,7 @@ impl SalesData for SqliteStore {
     ) -> Result<Vec<StockAlert>, StoreError> {
         let (tenant, query) = (tenant.to_string(), query.clone());
         self.pool
-            .run(move |c| {
+            .read(move |c| {
                 let tx = c.transaction().map_err(map_error)?;
                 let (stock, sold) = stock(&tx, &tenant, report::lookback_range(&query))?;
                 Ok(report::stock_alerts(&query, stock, &sold))

@@ -95,7 +95,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
-            pool: Pool::open(path, 4)?,
+            pool: Pool::open(path, 4, 4)?,
             description: format!("SQLite {}", path.display()),
         })
     }
@@ -189,19 +189,19 @@ impl Store for SqliteStore {
     }
 
     async fn migrate(&self) -> Result<usize, StoreError> {
-        self.pool.run(apply_migrations).await
+        self.pool.write(apply_migrations).await
     }
 
     async fn check(&self) -> Result<(), StoreError> {
         self.pool
-            .run(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(map_error))
+            .read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(map_error))
             .await
     }
 
     async fn ensure_tenant(&self, id: &TenantId, name: &str) -> Result<(), StoreError> {
         let (id, name) = (id.to_string(), name.to_owned());
         self.pool
-            .run(move |c| {
+            .write(move |c| {
                 c.execute(
                     "INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT (id) DO NOTHING",
@@ -216,7 +216,7 @@ impl Store for SqliteStore {
     async fn tenant_exists(&self, id: &TenantId) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.pool
-            .run(move |c| {
+            .read(move |c| {
                 c.query_row("SELECT 1 FROM tenants WHERE id = ?1", [id], |_| Ok(()))
                     .optional()
                     .map(|found| found.is_some())
@@ -227,7 +227,7 @@ impl Store for SqliteStore {
 
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantView>, StoreError> {
         let id = id.clone();
-        self.pool.run(move |c| rollups::get_tenant(c, &id)).await
+        self.pool.read(move |c| rollups::get_tenant(c, &id)).await
     }
 
     async fn set_tenant_time_zone(
@@ -237,32 +237,32 @@ impl Store for SqliteStore {
     ) -> Result<Option<RollupOutcome>, StoreError> {
         let id = id.clone();
         self.pool
-            .run(move |c| rollups::set_zone(c, &id, zone))
+            .write(move |c| rollups::set_zone(c, &id, zone))
             .await
     }
 
     async fn rebuild_daily_sales(&self, tenant: &TenantId) -> Result<RollupOutcome, StoreError> {
         let tenant = tenant.clone();
-        self.pool.run(move |c| rollups::rebuild(c, &tenant)).await
+        self.pool.write(move |c| rollups::rebuild(c, &tenant)).await
     }
 
     async fn tenants_with_orders(&self) -> Result<Vec<TenantId>, StoreError> {
-        self.pool.run(rollups::tenants_with_orders).await
+        self.pool.read(rollups::tenants_with_orders).await
     }
 
     async fn add_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
         let key = key.clone();
-        self.pool.run(move |c| api_keys::add(c, &key)).await
+        self.pool.write(move |c| api_keys::add(c, &key)).await
     }
 
     async fn key_for_hash(&self, key_hash: &str) -> Result<Option<ApiKeyMatch>, StoreError> {
         let hash = key_hash.to_owned();
-        self.pool.run(move |c| api_keys::for_hash(c, &hash)).await
+        self.pool.read(move |c| api_keys::for_hash(c, &hash)).await
     }
 
     async fn list_api_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKeyView>, StoreError> {
         let tenant = tenant.clone();
-        self.pool.run(move |c| api_keys::list(c, &tenant)).await
+        self.pool.read(move |c| api_keys::list(c, &tenant)).await
     }
 
     async fn revoke_api_key(
@@ -273,18 +273,18 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (tenant, id) = (tenant.clone(), id.to_owned());
         self.pool
-            .run(move |c| api_keys::revoke(c, &tenant, &id, at))
+            .write(move |c| api_keys::revoke(c, &tenant, &id, at))
             .await
     }
 
     async fn touch_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         let id = id.to_owned();
-        self.pool.run(move |c| api_keys::touch(c, &id, at)).await
+        self.pool.write(move |c| api_keys::touch(c, &id, at)).await
     }
 
     async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError> {
         let start = start.clone();
-        self.pool.run(move |c| ingest::begin_run(c, &start)).await
+        self.pool.write(move |c| ingest::begin_run(c, &start)).await
     }
 
     async fn apply_ingest_batch(
@@ -295,7 +295,7 @@ impl Store for SqliteStore {
     ) -> Result<BatchOutcome, StoreError> {
         let (run, products, rejected) = (run.clone(), products.to_vec(), rejected.to_vec());
         self.pool
-            .run(move |c| ingest::apply_batch(c, &run, &products, &rejected))
+            .write(move |c| ingest::apply_batch(c, &run, &products, &rejected))
             .await
     }
 
@@ -308,7 +308,7 @@ impl Store for SqliteStore {
         let run_id = run.id.clone();
         let after = after.map(|sku| sku.as_str().to_owned());
         self.pool
-            .run(move |c| ingest::run_changes(c, &run_id, after.as_deref(), limit))
+            .read(move |c| ingest::run_changes(c, &run_id, after.as_deref(), limit))
             .await
     }
 
@@ -319,7 +319,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (id, progress) = (run.id.clone(), *progress);
         self.pool
-            .run(move |c| ingest::record_progress(c, &id, &progress))
+            .write(move |c| ingest::record_progress(c, &id, &progress))
             .await
     }
 
@@ -330,7 +330,7 @@ impl Store for SqliteStore {
     ) -> Result<IngestRun, StoreError> {
         let (run, finish) = (run.clone(), finish.clone());
         self.pool
-            .run(move |c| ingest::finish_run(c, &run, &finish))
+            .write(move |c| ingest::finish_run(c, &run, &finish))
             .await
     }
 
@@ -341,7 +341,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<ProductView>, StoreError> {
         let (tenant, query) = (tenant.clone(), query.clone());
         self.pool
-            .run(move |c| product_list::list(c, &tenant, &query))
+            .read(move |c| product_list::list(c, &tenant, &query))
             .await
     }
 
@@ -352,7 +352,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<ProductView>, StoreError> {
         let (tenant, sku) = (tenant.clone(), sku.clone());
         self.pool
-            .run(move |c| products::get(c, &tenant, &sku))
+            .read(move |c| products::get(c, &tenant, &sku))
             .await
     }
 
@@ -365,7 +365,7 @@ impl Store for SqliteStore {
     ) -> Result<ProductWrite, StoreError> {
         let (tenant, product) = (tenant.clone(), product.clone());
         self.pool
-            .run(move |c| product_writes::put(c, &tenant, &product, condition, &at))
+            .write(move |c| product_writes::put(c, &tenant, &product, condition, &at))
             .await
     }
 
@@ -378,7 +378,7 @@ impl Store for SqliteStore {
     ) -> Result<ProductWrite, StoreError> {
         let (tenant, sku) = (tenant.clone(), sku.clone());
         self.pool
-            .run(move |c| product_writes::delete(c, &tenant, &sku, version, &at))
+            .write(move |c| product_writes::delete(c, &tenant, &sku, version, &at))
             .await
     }
 
@@ -391,14 +391,16 @@ impl Store for SqliteStore {
     ) -> Result<SaveOutcome, StoreError> {
         let (tenant, sku, enrichment) = (tenant.clone(), sku.clone(), enrichment.clone());
         self.pool
-            .run(move |c| products::save_enrichment(c, &tenant, &sku, &enrichment, replaces_before))
+            .write(move |c| {
+                products::save_enrichment(c, &tenant, &sku, &enrichment, replaces_before)
+            })
             .await
     }
 
     async fn ai_tokens_spent(&self, tenant: &TenantId, day: NaiveDate) -> Result<u64, StoreError> {
         let (tenant, day) = (tenant.clone(), day.format("%Y-%m-%d").to_string());
         self.pool
-            .run(move |c| products::ai_tokens_spent(c, &tenant, &day))
+            .read(move |c| products::ai_tokens_spent(c, &tenant, &day))
             .await
     }
 
@@ -410,12 +412,12 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (tenant, day) = (tenant.clone(), day.format("%Y-%m-%d").to_string());
         self.pool
-            .run(move |c| products::add_ai_tokens(c, &tenant, &day, tokens))
+            .write(move |c| products::add_ai_tokens(c, &tenant, &day, tokens))
             .await
     }
 
     async fn tenants_waiting_for_budget(&self) -> Result<Vec<TenantId>, StoreError> {
-        self.pool.run(products::tenants_waiting_for_budget).await
+        self.pool.read(products::tenants_waiting_for_budget).await
     }
 
     async fn enrichments_waiting_for_budget(
@@ -425,7 +427,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
         let tenant = tenant.clone();
         self.pool
-            .run(move |c| products::enrichments_waiting_for_budget(c, &tenant, limit))
+            .read(move |c| products::enrichments_waiting_for_budget(c, &tenant, limit))
             .await
     }
 
@@ -436,7 +438,7 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<WaitingEnrichment>, StoreError> {
         self.pool
-            .run(move |c| products::products_missing_enrichment(c, after, before, limit))
+            .read(move |c| products::products_missing_enrichment(c, after, before, limit))
             .await
     }
 
@@ -446,7 +448,7 @@ impl Store for SqliteStore {
     ) -> Result<EnrichmentRun, StoreError> {
         let start = start.clone();
         self.pool
-            .run(move |c| enrichment_runs::start(c, &start))
+            .write(move |c| enrichment_runs::start(c, &start))
             .await
     }
 
@@ -457,7 +459,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<EnrichmentRun>, StoreError> {
         let (tenant, id) = (tenant.clone(), id.to_owned());
         self.pool
-            .run(move |c| enrichment_runs::get(c, &tenant, &id))
+            .read(move |c| enrichment_runs::get(c, &tenant, &id))
             .await
     }
 
@@ -469,7 +471,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<EnrichmentRun>, StoreError> {
         let (tenant, after) = (tenant.clone(), after.cloned());
         self.pool
-            .run(move |c| enrichment_runs::list(c, &tenant, after.as_ref(), limit))
+            .read(move |c| enrichment_runs::list(c, &tenant, after.as_ref(), limit))
             .await
     }
 
@@ -486,7 +488,7 @@ impl Store for SqliteStore {
             next.map(str::to_owned),
         );
         self.pool
-            .run(move |c| {
+            .write(move |c| {
                 enrichment_runs::advance(c, &id, after.as_deref(), next.as_deref(), found)
             })
             .await
@@ -500,7 +502,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (id, through, tally) = (id.to_owned(), through.to_owned(), *tally);
         self.pool
-            .run(move |c| enrichment_runs::record_slice(c, &id, &through, &tally))
+            .write(move |c| enrichment_runs::record_slice(c, &id, &through, &tally))
             .await
     }
 
@@ -511,7 +513,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<IngestRun>, StoreError> {
         let (tenant, query) = (tenant.clone(), query.clone());
         self.pool
-            .run(move |c| ingest::list_runs(c, &tenant, &query))
+            .read(move |c| ingest::list_runs(c, &tenant, &query))
             .await
     }
 
@@ -522,7 +524,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<IngestRun>, StoreError> {
         let (tenant, id) = (tenant.clone(), id.to_owned());
         self.pool
-            .run(move |c| ingest::get_run(c, &tenant, &id))
+            .read(move |c| ingest::get_run(c, &tenant, &id))
             .await
     }
 
@@ -533,7 +535,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<IngestRun>, StoreError> {
         let (tenant, run_key) = (tenant.clone(), run_key.to_owned());
         self.pool
-            .run(move |c| ingest::find_run(c, &tenant, &run_key))
+            .read(move |c| ingest::find_run(c, &tenant, &run_key))
             .await
     }
 
@@ -546,7 +548,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<RejectedRow>, StoreError> {
         let (tenant, run_id) = (tenant.clone(), run_id.to_owned());
         self.pool
-            .run(move |c| ingest::list_errors(c, &tenant, &run_id, after.as_ref(), limit))
+            .read(move |c| ingest::list_errors(c, &tenant, &run_id, after.as_ref(), limit))
             .await
     }
 
@@ -558,7 +560,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (tenant, name, body) = (tenant.clone(), name.to_owned(), body.clone());
         self.pool
-            .run(move |c| feeds::put_profile(c, &tenant, &name, &body))
+            .write(move |c| feeds::put_profile(c, &tenant, &name, &body))
             .await
     }
 
@@ -569,7 +571,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<serde_json::Value>, StoreError> {
         let (tenant, name) = (tenant.clone(), name.to_owned());
         self.pool
-            .run(move |c| feeds::get_profile(c, &tenant, &name))
+            .read(move |c| feeds::get_profile(c, &tenant, &name))
             .await
     }
 
@@ -579,7 +581,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
         let tenant = tenant.clone();
         self.pool
-            .run(move |c| feeds::list_profiles(c, &tenant))
+            .read(move |c| feeds::list_profiles(c, &tenant))
             .await
     }
 
@@ -590,7 +592,7 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (tenant, name) = (tenant.clone(), name.to_owned());
         self.pool
-            .run(move |c| feeds::delete_profile(c, &tenant, &name))
+            .write(move |c| feeds::delete_profile(c, &tenant, &name))
             .await
     }
 
@@ -602,7 +604,7 @@ impl Store for SqliteStore {
     ) -> Result<BatchOutcome, StoreError> {
         let (run, levels, rejected) = (run.clone(), levels.to_vec(), rejected.to_vec());
         self.pool
-            .run(move |c| feeds::apply_inventory(c, &run, &levels, &rejected))
+            .write(move |c| feeds::apply_inventory(c, &run, &levels, &rejected))
             .await
     }
 
@@ -614,7 +616,7 @@ impl Store for SqliteStore {
     ) -> Result<BatchOutcome, StoreError> {
         let (run, orders, rejected) = (run.clone(), orders.to_vec(), rejected.to_vec());
         self.pool
-            .run(move |c| feeds::apply_orders(c, &run, &orders, &rejected))
+            .write(move |c| feeds::apply_orders(c, &run, &orders, &rejected))
             .await
     }
 
@@ -629,7 +631,7 @@ impl Store for SqliteStore {
         let (tenant, sku, fields, unlock) =
             (tenant.clone(), sku.clone(), fields.clone(), unlock.to_vec());
         self.pool
-            .run(move |c| edits::edit_enrichment(c, &tenant, &sku, &fields, &unlock, at))
+            .write(move |c| edits::edit_enrichment(c, &tenant, &sku, &fields, &unlock, at))
             .await
     }
 
@@ -638,7 +640,7 @@ impl Store for SqliteStore {
         record: &ConnectionRecord,
     ) -> Result<ConnectionRecord, StoreError> {
         let record = record.clone();
-        self.pool.run(move |c| connections::put(c, &record)).await
+        self.pool.write(move |c| connections::put(c, &record)).await
     }
 
     async fn get_connection(
@@ -648,7 +650,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<ConnectionRecord>, StoreError> {
         let tenant = tenant.clone();
         self.pool
-            .run(move |c| connections::get(c, &tenant, platform))
+            .read(move |c| connections::get(c, &tenant, platform))
             .await
     }
 
@@ -657,7 +659,7 @@ impl Store for SqliteStore {
         tenant: &TenantId,
     ) -> Result<Vec<ConnectionRecord>, StoreError> {
         let tenant = tenant.clone();
-        self.pool.run(move |c| connections::list(c, &tenant)).await
+        self.pool.read(move |c| connections::list(c, &tenant)).await
     }
 
     async fn delete_connection(
@@ -667,7 +669,7 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         let tenant = tenant.clone();
         self.pool
-            .run(move |c| connections::delete(c, &tenant, platform))
+            .write(move |c| connections::delete(c, &tenant, platform))
             .await
     }
 
@@ -679,17 +681,17 @@ impl Store for SqliteStore {
     ) -> Result<Vec<ChangedOrder>, StoreError> {
         let (tenant, after) = (tenant.clone(), after.cloned());
         self.pool
-            .run(move |c| sync::orders_changed(c, &tenant, after.as_ref(), limit))
+            .read(move |c| sync::orders_changed(c, &tenant, after.as_ref(), limit))
             .await
     }
 
     async fn all_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
-        self.pool.run(connections::all).await
+        self.pool.read(connections::all).await
     }
 
     async fn create_sync_job(&self, job: &SyncJob) -> Result<(SyncJob, bool), StoreError> {
         let job = job.clone();
-        self.pool.run(move |c| sync::create_job(c, &job)).await
+        self.pool.write(move |c| sync::create_job(c, &job)).await
     }
 
     async fn get_sync_job(
@@ -698,7 +700,9 @@ impl Store for SqliteStore {
         id: &str,
     ) -> Result<Option<SyncJob>, StoreError> {
         let (tenant, id) = (tenant.clone(), id.to_owned());
-        self.pool.run(move |c| sync::get_job(c, &tenant, &id)).await
+        self.pool
+            .read(move |c| sync::get_job(c, &tenant, &id))
+            .await
     }
 
     async fn list_sync_jobs(
@@ -710,13 +714,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SyncJob>, StoreError> {
         let (tenant, after) = (tenant.clone(), after.cloned());
         self.pool
-            .run(move |c| sync::list_jobs(c, &tenant, platform, after.as_ref(), limit))
+            .read(move |c| sync::list_jobs(c, &tenant, platform, after.as_ref(), limit))
             .await
     }
 
     async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
         let job = job.clone();
-        self.pool.run(move |c| sync::save_job(c, &job)).await
+        self.pool.write(move |c| sync::save_job(c, &job)).await
     }
 
     async fn sync_cursor(
@@ -727,7 +731,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<String>, StoreError> {
         let tenant = tenant.clone();
         self.pool
-            .run(move |c| sync::cursor(c, &tenant, platform, kind))
+            .read(move |c| sync::cursor(c, &tenant, platform, kind))
             .await
     }
 
@@ -741,7 +745,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (tenant, cursor) = (tenant.clone(), cursor.to_owned());
         self.pool
-            .run(move |c| sync::put_cursor(c, &tenant, platform, kind, &cursor, &at))
+            .write(move |c| sync::put_cursor(c, &tenant, platform, kind, &cursor, &at))
             .await
     }
 
@@ -753,7 +757,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SyncLink>, StoreError> {
         let (tenant, skus) = (tenant.clone(), skus.to_vec());
         self.pool
-            .run(move |c| sync::links(c, &tenant, platform, &skus))
+            .read(move |c| sync::links(c, &tenant, platform, &skus))
             .await
     }
 
@@ -765,7 +769,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SyncLink>, StoreError> {
         let (tenant, remote_id) = (tenant.clone(), remote_id.to_owned());
         self.pool
-            .run(move |c| sync::links_for_remote(c, &tenant, platform, &remote_id))
+            .read(move |c| sync::links_for_remote(c, &tenant, platform, &remote_id))
             .await
     }
 
@@ -778,13 +782,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SyncLink>, StoreError> {
         let (tenant, after) = (tenant.clone(), after.cloned());
         self.pool
-            .run(move |c| sync::primary_links(c, &tenant, platform, after.as_ref(), limit))
+            .read(move |c| sync::primary_links(c, &tenant, platform, after.as_ref(), limit))
             .await
     }
 
     async fn put_sync_links(&self, links: &[SyncLink]) -> Result<(), StoreError> {
         let links = links.to_vec();
-        self.pool.run(move |c| sync::put_links(c, &links)).await
+        self.pool.write(move |c| sync::put_links(c, &links)).await
     }
 
     async fn record_sync_problems(
@@ -800,7 +804,7 @@ impl Store for SqliteStore {
         }
         let (tenant, job_id, problems) = (tenant.clone(), job_id.to_owned(), problems.to_vec());
         self.pool
-            .run(move |c| sync::record_problems(c, &tenant, platform, &job_id, &problems, &at))
+            .write(move |c| sync::record_problems(c, &tenant, platform, &job_id, &problems, &at))
             .await
     }
 
@@ -811,7 +815,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SyncIssue>, StoreError> {
         let (tenant, query) = (tenant.clone(), query.clone());
         self.pool
-            .run(move |c| sync::list_issues(c, &tenant, &query))
+            .read(move |c| sync::list_issues(c, &tenant, &query))
             .await
     }
 
@@ -822,7 +826,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<SyncIssue>, StoreError> {
         let (tenant, id) = (tenant.clone(), id.to_owned());
         self.pool
-            .run(move |c| sync::get_issue(c, &tenant, &id))
+            .read(move |c| sync::get_issue(c, &tenant, &id))
             .await
     }
 
@@ -835,13 +839,13 @@ impl Store for SqliteStore {
     ) -> Result<Option<SyncIssue>, StoreError> {
         let (tenant, id) = (tenant.clone(), id.to_owned());
         self.pool
-            .run(move |c| sync::set_issue_status(c, &tenant, &id, status, &at))
+            .write(move |c| sync::set_issue_status(c, &tenant, &id, status, &at))
             .await
     }
 
     async fn create_video(&self, video: &VideoRecord) -> Result<(VideoRecord, bool), StoreError> {
         let video = video.clone();
-        self.pool.run(move |c| videos::create(c, &video)).await
+        self.pool.write(move |c| videos::create(c, &video)).await
     }
 
     async fn get_video(
@@ -850,7 +854,7 @@ impl Store for SqliteStore {
         id: uuid::Uuid,
     ) -> Result<Option<VideoRecord>, StoreError> {
         let tenant = tenant.clone();
-        self.pool.run(move |c| videos::get(c, &tenant, id)).await
+        self.pool.read(move |c| videos::get(c, &tenant, id)).await
     }
 
     async fn list_videos(
@@ -860,13 +864,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<VideoRecord>, StoreError> {
         let (tenant, query) = (tenant.clone(), query.clone());
         self.pool
-            .run(move |c| videos::list(c, &tenant, &query))
+            .read(move |c| videos::list(c, &tenant, &query))
             .await
     }
 
     async fn save_video(&self, video: &VideoRecord) -> Result<bool, StoreError> {
         let video = video.clone();
-        self.pool.run(move |c| videos::save(c, &video)).await
+        self.pool.write(move |c| videos::save(c, &video)).await
     }
 }
 
@@ -1000,7 +1004,7 @@ mod tests {
         // Foreign keys are on again, and still point at the rebuilt table.
         let orphan = store
             .pool
-            .run(|c| {
+            .write(|c| {
                 c.execute(
                     "INSERT INTO ingest_errors VALUES ('no-such-run', 1, '', '', '')",
                     [],

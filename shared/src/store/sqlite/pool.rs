@@ -1,5 +1,10 @@
 //! A small pool of SQLite connections, each used on a blocking thread. SQLite in WAL mode lets
 //! readers run beside one writer; writers queue on the busy timeout.
+//!
+//! Reads and writes take separate slots, so a read never waits for a slot behind writers that
+//! are themselves waiting for a lock (another process's transaction, a long feed batch): with
+//! one shared set of slots, a health check once waited 9.7 s behind eight such writers. Read
+//! connections are `query_only`, so work sent down the read path that writes fails at once.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,47 +22,80 @@ pub(super) const BUSY_TIMEOUT_MS: u32 = 5_000;
 #[derive(Debug)]
 pub(crate) struct Pool {
     path: PathBuf,
+    readers: Slots,
+    writers: Slots,
+}
+
+/// One kind of connection: the idle ones, and a permit per connection that may be in use.
+#[derive(Debug)]
+struct Slots {
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    query_only: bool,
 }
 
 impl Pool {
-    /// A pool of at most `size` connections to `path`; opens one now so a bad path fails early.
-    pub(crate) fn open(path: &Path, size: usize) -> Result<Arc<Self>, StoreError> {
+    /// A pool of at most `readers` read and `writers` write connections to `path`; opens one
+    /// now, so a bad path fails early.
+    pub(crate) fn open(
+        path: &Path,
+        readers: usize,
+        writers: usize,
+    ) -> Result<Arc<Self>, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Unavailable(format!("{}: {e}", parent.display())))?;
         }
-        let first = open_connection(path)?;
+        let first = open_connection(path, false)?;
         Ok(Arc::new(Self {
             path: path.to_owned(),
-            idle: Mutex::new(vec![first]),
-            permits: Semaphore::new(size.max(1)),
+            readers: Slots::new(readers, true, Vec::new()),
+            writers: Slots::new(writers, false, vec![first]),
         }))
     }
 
-    /// Runs `work` with a connection on a blocking thread.
-    pub(crate) async fn run<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
+    /// Runs `work`, which only reads, with a read connection on a blocking thread.
+    pub(crate) async fn read<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(Access::Read, work).await
+    }
+
+    /// Runs `work` with a write connection on a blocking thread.
+    pub(crate) async fn write<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(Access::Write, work).await
+    }
+
+    async fn run<T, F>(self: &Arc<Self>, access: Access, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let _permit = self
+            .slots(access)
             .permits
             .acquire()
             .await
             .map_err(|_| StoreError::Unavailable("the store is shutting down".into()))?;
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let slots = pool.slots(access);
+            let idle = slots.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut connection = match idle {
                 Some(connection) => connection,
-                None => open_connection(&pool.path)?,
+                None => open_connection(&pool.path, slots.query_only)?,
             };
             let result = work(&mut connection);
             // A connection left inside a transaction by a failed step is not reused.
             if connection.is_autocommit() {
-                pool.idle
+                slots
+                    .idle
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push(connection);
@@ -67,9 +105,32 @@ impl Pool {
         .await
         .map_err(|e| StoreError::Database(format!("a store task failed: {e}")))?
     }
+
+    fn slots(&self, access: Access) -> &Slots {
+        match access {
+            Access::Read => &self.readers,
+            Access::Write => &self.writers,
+        }
+    }
 }
 
-fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Read,
+    Write,
+}
+
+impl Slots {
+    fn new(size: usize, query_only: bool, idle: Vec<Connection>) -> Self {
+        Self {
+            idle: Mutex::new(idle),
+            permits: Semaphore::new(size.max(1)),
+            query_only,
+        }
+    }
+}
+
+fn open_connection(path: &Path, query_only: bool) -> Result<Connection, StoreError> {
     let connection = Connection::open(path)
         .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
     connection
@@ -86,5 +147,97 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
              PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;",
         )
         .map_err(map_error)?;
+    if query_only {
+        connection
+            .pragma_update(None, "query_only", true)
+            .map_err(map_error)?;
+    }
     Ok(connection)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn pool(dir: &tempfile::TempDir) -> Arc<Pool> {
+        Pool::open(&dir.path().join("store.db"), 2, 2).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_do_not_queue_behind_writers_waiting_for_a_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        pool.write(|c| {
+            c.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)")
+                .map_err(map_error)
+        })
+        .await
+        .unwrap();
+        // Another process holds the write lock.
+        let holder = Connection::open(dir.path().join("store.db")).unwrap();
+        holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        // More writers than write slots: every slot is taken by a writer waiting on the lock.
+        let writers: Vec<_> = (0..4)
+            .map(|n| {
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move {
+                    pool.write(move |c| {
+                        c.execute("INSERT INTO t VALUES (?1)", [n])
+                            .map_err(map_error)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        while pool.writers.permits.available_permits() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Reads still get their own connections, and see the committed row.
+        for _ in 0..4 {
+            let count: i64 = pool
+                .read(|c| {
+                    c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))
+                        .map_err(map_error)
+                })
+                .await
+                .unwrap();
+            assert_eq!(count, 1);
+        }
+        // Every writer was still waiting while the reads ran (each waits up to 5 s).
+        assert!(writers.iter().all(|w| !w.is_finished()));
+        holder.execute_batch("COMMIT").unwrap();
+        for writer in writers {
+            writer.await.unwrap().unwrap();
+        }
+        let count: i64 = pool
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))
+                    .map_err(map_error)
+            })
+            .await
+            .unwrap();
+        assert_eq!(count, 5);
+    }
+
+    #[tokio::test]
+    async fn work_sent_down_the_read_path_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+        pool.write(|c| {
+            c.execute_batch("CREATE TABLE t (n INTEGER)")
+                .map_err(map_error)
+        })
+        .await
+        .unwrap();
+        let written = pool
+            .read(|c| c.execute("INSERT INTO t VALUES (1)", []).map_err(map_error))
+            .await;
+        assert!(
+            matches!(&written, Err(StoreError::Database(m)) if m.contains("readonly")),
+            "{written:?}"
+        );
+    }
 }
