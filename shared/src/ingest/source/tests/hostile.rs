@@ -314,16 +314,42 @@ fn xlsx_cells_past_the_last_excel_column_are_refused_before_a_row_is_made_that_w
         );
         let message = file_error(open_as("f.xlsx", workbook_with(Some(&rows))));
         let expected = match far {
-            "XFE1" => "the sheet `Products` has a cell past column XFD",
-            _ => "the workbook has a cell past column XFD",
+            "XFE1" => {
+                "the sheet `Products` has a cell past column XFD, the last one Excel has".to_owned()
+            }
+            _ => format!(
+                "the workbook has a cell reference outside Excel's sheet (`{far}`; the last cell \
+                 is XFD1048576, and a range cannot end before it starts)"
+            ),
         };
         assert_eq!(
             message,
-            format!(
-                "{expected}, the last one Excel has; save it from Excel again or upload it as CSV"
-            ),
+            format!("{expected}; save it from Excel again or upload it as CSV"),
             "{far}"
         );
+    }
+}
+
+#[test]
+fn xlsx_rows_past_the_last_excel_row_and_backward_ranges_are_refused() {
+    // Found by the `feed_xlsx` fuzz target: more than ten digits overflow calamine's row
+    // arithmetic, and a dimension that ends before it starts underflows it.
+    for (rows, reference) in [
+        (
+            r#"<row r="99999999999"><c t="inlineStr"><is><t>sku</t></is></c></row>"#,
+            "99999999999",
+        ),
+        (
+            r#"<row r="1"><c r="A1048577" t="inlineStr"><is><t>sku</t></is></c></row>"#,
+            "A1048577",
+        ),
+        (
+            r#"<mergeCells><mergeCell ref="C3:A1"/></mergeCells>"#,
+            "C3:A1",
+        ),
+    ] {
+        let message = file_error(open_as("f.xlsx", workbook_with(Some(rows))));
+        assert!(message.contains(&format!("(`{reference}`;")), "{message}");
     }
 }
 
