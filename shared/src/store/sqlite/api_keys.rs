@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::pool::BUSY_TIMEOUT_MS;
-use super::{from_db_time, map_error, to_db_time};
+use super::{from_db_time, map_error, query_row_cached, to_db_time};
 use crate::store::*;
 
 /// Stores `key`.
@@ -112,6 +112,25 @@ pub(super) fn revoke(
         )
         .map_err(map_error)?;
     Ok(changed > 0)
+}
+
+/// Whether key `id` has no use recorded within the interval before `at`, so [`touch`] would
+/// write. An unknown key is not stale: there is nothing to record.
+pub(super) fn is_stale(
+    c: &mut Connection,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let stale_before = at - Duration::seconds(TOUCH_INTERVAL_SECONDS);
+    query_row_cached(
+        c,
+        "SELECT 1 FROM api_keys WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?2)",
+        params![id, to_db_time(&stale_before)],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|found| found.is_some())
+    .map_err(map_error)
 }
 
 /// Records a use of key `id` unless one was recorded within the interval.

@@ -278,8 +278,21 @@ impl Store for SqliteStore {
     }
 
     async fn touch_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        // Every request with a key comes here. Most find the key touched within the minute
+        // and write nothing, so they only read; the rest take a write connection only if one
+        // is free, rather than queue behind writers that may be waiting on a lock.
+        let owned = id.to_owned();
+        if !self
+            .pool
+            .read(move |c| api_keys::is_stale(c, &owned, at))
+            .await?
+        {
+            return Ok(());
+        }
         let id = id.to_owned();
-        self.pool.write(move |c| api_keys::touch(c, &id, at)).await
+        self.pool
+            .try_write(move |c| api_keys::touch(c, &id, at))
+            .await
     }
 
     async fn begin_ingest_run(&self, start: &IngestRunStart) -> Result<IngestRun, StoreError> {

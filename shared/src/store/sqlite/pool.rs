@@ -60,6 +60,7 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let _permit = self.readers.permits.acquire().await.map_err(closed)?;
         self.run(Access::Read, work).await
     }
 
@@ -69,20 +70,31 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let _permit = self.writers.permits.acquire().await.map_err(closed)?;
         self.run(Access::Write, work).await
     }
 
-    async fn run<T, F>(self: &Arc<Self>, access: Access, work: F) -> Result<T, StoreError>
+    /// Runs `work` with a write connection if one is free now, else answers `Unavailable` at
+    /// once: for bookkeeping a read does, which must not queue behind other writers.
+    pub(crate) async fn try_write<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let _permit = self
-            .slots(access)
+            .writers
             .permits
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Unavailable("the store is shutting down".into()))?;
+            .try_acquire()
+            .map_err(|_| StoreError::Unavailable("every write connection is busy".into()))?;
+        self.run(Access::Write, work).await
+    }
+
+    /// Runs `work` on a blocking thread with a connection of `access`, its permit held.
+    async fn run<T, F>(self: &Arc<Self>, access: Access, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let slots = pool.slots(access);
@@ -112,6 +124,10 @@ impl Pool {
             Access::Write => &self.writers,
         }
     }
+}
+
+fn closed(_: tokio::sync::AcquireError) -> StoreError {
+    StoreError::Unavailable("the store is shutting down".into())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -206,6 +222,14 @@ mod tests {
                 .unwrap();
             assert_eq!(count, 1);
         }
+        // Bookkeeping that must not queue is turned away at once.
+        let bookkeeping = pool
+            .try_write(|c| c.execute("INSERT INTO t VALUES (0)", []).map_err(map_error))
+            .await;
+        assert!(
+            matches!(&bookkeeping, Err(StoreError::Unavailable(m)) if m.contains("busy")),
+            "{bookkeeping:?}"
+        );
         // Every writer was still waiting while the reads ran (each waits up to 5 s).
         assert!(writers.iter().all(|w| !w.is_finished()));
         holder.execute_batch("COMMIT").unwrap();
