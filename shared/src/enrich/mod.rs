@@ -304,8 +304,10 @@ pub async fn enrich_product_since(
             return Ok(EnrichOutcome::AlreadyCurrent);
         }
         // The slot is taken before the budget is read, so no more than the provider's
-        // concurrency can be spent past a budget that runs out.
-        let slot = engine.slot().await?;
+        // concurrency can be spent past a budget that runs out, and held until the answer is
+        // saved, so answers never pile up waiting for the store (behind a feed's long write,
+        // say) and a crash loses at most the concurrency's worth of paid requests.
+        let _slot = engine.slot().await?;
         let mut enrichment = match budget::budget_left(store, engine, tenant).await? {
             false => engine.waiting_for_budget(&product),
             true => {
@@ -319,7 +321,6 @@ pub async fn enrich_product_since(
                 enrichment
             }
         };
-        drop(slot);
         // Fields a person edited are locked: their values win over every engine's.
         if let Some(edits) = &product.edits {
             apply_edits(&mut enrichment.output, &edits.fields);
