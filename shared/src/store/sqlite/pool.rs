@@ -26,12 +26,12 @@ pub(crate) struct Pool {
     writers: Slots,
 }
 
-/// One kind of connection: the idle ones, and a permit per connection that may be in use.
+/// One kind of connection: the idle ones, and a permit per connection that may be in use. Read
+/// connections are opened `query_only`.
 #[derive(Debug)]
 struct Slots {
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
-    query_only: bool,
 }
 
 impl Pool {
@@ -49,8 +49,8 @@ impl Pool {
         let first = open_connection(path, false)?;
         Ok(Arc::new(Self {
             path: path.to_owned(),
-            readers: Slots::new(readers, true, Vec::new()),
-            writers: Slots::new(writers, false, vec![first]),
+            readers: Slots::new(readers, Vec::new()),
+            writers: Slots::new(writers, vec![first]),
         }))
     }
 
@@ -101,7 +101,7 @@ impl Pool {
             let idle = slots.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut connection = match idle {
                 Some(connection) => connection,
-                None => open_connection(&pool.path, slots.query_only)?,
+                None => open_connection(&pool.path, matches!(access, Access::Read))?,
             };
             let result = work(&mut connection);
             // A connection left inside a transaction by a failed step is not reused.
@@ -137,11 +137,10 @@ enum Access {
 }
 
 impl Slots {
-    fn new(size: usize, query_only: bool, idle: Vec<Connection>) -> Self {
+    fn new(size: usize, idle: Vec<Connection>) -> Self {
         Self {
             idle: Mutex::new(idle),
             permits: Semaphore::new(size.max(1)),
-            query_only,
         }
     }
 }
