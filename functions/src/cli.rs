@@ -218,6 +218,7 @@ async fn serve_locally(
             clock: Arc::new(SystemClock),
             timing: Timing::default(),
             upload_signer: Some(signer),
+            disabled: state.settings.disabled_functions.clone(),
         },
         listener,
     )

@@ -46,9 +46,9 @@ pub struct HttpFront {
 
 impl HttpFront {
     /// The front for `functions`' HTTP triggers.
-    pub fn new(
+    pub fn new<'a>(
         prefix: &str,
-        functions: &[Arc<FunctionDef>],
+        functions: impl IntoIterator<Item = &'a Arc<FunctionDef>>,
         invoker: Invoker,
     ) -> Result<Self, String> {
         let mut routes = Vec::new();

@@ -20,7 +20,7 @@ mod timers;
 mod uploads;
 mod watcher;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -91,6 +91,10 @@ pub struct LocalHostConfig {
     /// Checks upload and read URLs (`PUT` and `GET /blobs/…`); without one, neither is
     /// served.
     pub upload_signer: Option<UploadSigner>,
+    /// Functions disabled by `AzureWebJobs.<name>.Disabled`: as the Functions host does, their
+    /// triggers are not started (an HTTP route answers 404, messages wait in their queue, a
+    /// timer does not fire), and the admin call still runs a disabled timer.
+    pub disabled: BTreeSet<String>,
 }
 
 /// Why the local host could not start.
@@ -150,6 +154,17 @@ impl LocalHost {
                 .into_iter()
                 .map(Arc::new)
                 .collect();
+        for name in &config.disabled {
+            match functions.iter().any(|f| &f.name == name) {
+                true => {
+                    tracing::info!(function = %name, "disabled by its setting: its trigger is not started")
+                }
+                false => {
+                    tracing::warn!(function = %name, "a setting disables a function this app does not have")
+                }
+            }
+        }
+        let enabled = |function: &FunctionDef| !config.disabled.contains(&function.name);
         std::fs::create_dir_all(&config.data_dir).map_err(|e| DefinitionError::File {
             path: config.data_dir.clone(),
             reason: e.to_string(),
@@ -162,8 +177,12 @@ impl LocalHost {
             host.function_timeout,
         );
         let front = Arc::new(
-            HttpFront::new(&host.route_prefix, &functions, invoker.clone())
-                .map_err(LocalHostError::Route)?,
+            HttpFront::new(
+                &host.route_prefix,
+                functions.iter().filter(|f| enabled(f)),
+                invoker.clone(),
+            )
+            .map_err(LocalHostError::Route)?,
         );
         let addr = listener
             .local_addr()
@@ -180,7 +199,7 @@ impl LocalHost {
         let mut timers = HashMap::new();
         for function in &functions {
             match &function.trigger {
-                Trigger::ServiceBus { binding, queue } => {
+                Trigger::ServiceBus { binding, queue } if enabled(function) => {
                     let dispatcher = Dispatcher {
                         function: Arc::clone(function),
                         binding: binding.clone(),
@@ -210,9 +229,11 @@ impl LocalHost {
                         clock: Arc::clone(&config.clock),
                     };
                     timers.insert(function.name.clone(), runner.clone());
-                    tasks.spawn(runner.run(shutdown.clone()));
+                    if enabled(function) {
+                        tasks.spawn(runner.run(shutdown.clone()));
+                    }
                 }
-                Trigger::Http { .. } => {}
+                Trigger::ServiceBus { .. } | Trigger::Http { .. } => {}
             }
         }
         let watcher = BlobWatcher {

@@ -185,6 +185,7 @@ pub fn local_host_config(
         clock,
         timing: fast_timing(),
         upload_signer: None,
+        disabled: Default::default(),
     }
 }
 

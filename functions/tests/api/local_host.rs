@@ -314,6 +314,79 @@ async fn the_admin_call_runs_a_timer_function_now_and_refuses_any_other() {
 }
 
 #[tokio::test]
+async fn a_disabled_function_s_trigger_never_starts_yet_the_admin_call_runs_it() {
+    let timer = |schedule: &str| json!({"bindings": [{"type": "timerTrigger", "direction": "in", "name": "timer", "schedule": schedule}]});
+    let http = json!({"bindings": [
+        {"type": "httpTrigger", "direction": "in", "name": "req", "methods": ["get"], "route": "hello"},
+        {"type": "http", "direction": "out", "name": "res"}
+    ]});
+    // Each disabled function has an enabled twin, so "nothing happened" is measured against
+    // something that did.
+    let root = app_root(&[
+        ("Tick", timer("0 */5 * * * *")),
+        ("Tock", timer("0 */5 * * * *")),
+        ("Work", queue_function("work")),
+        ("Other", queue_function("other")),
+        ("Hello", http),
+    ]);
+    let data = tempfile::tempdir().expect("temp");
+    let (handler, url) = TestHandler::spawn(Arc::new(|_, _| {
+        (
+            StatusCode::OK,
+            json!({"Outputs": {"res": {"statusCode": "200", "body": "hi"}}}),
+        )
+    }))
+    .await;
+    let clock = Arc::new(ManualClock::new(at(10, 2, 30)));
+    let mut config =
+        crate::helpers::local_host_config(root.path(), data.path(), &url, clock.clone());
+    config.disabled = ["Tick", "Work", "Hello"].map(str::to_owned).into();
+    let host = LocalHost::start(config).await.expect("local host");
+    let ran = |name: &str| handler.calls().iter().filter(|(f, _)| f == name).count();
+
+    eventually(10, "Tock's timer waiting, and only it", || async {
+        (clock.sleepers() == 1).then_some(())
+    })
+    .await;
+    clock.set(at(10, 5, 0));
+    for queue in ["work", "other"] {
+        host.queues()
+            .send_batch(queue, vec![NewMessage::new("{}")])
+            .await
+            .expect("send");
+    }
+    eventually(10, "Tock fired and Other delivered", || async {
+        (ran("Tock") == 1 && ran("Other") == 1).then_some(())
+    })
+    .await;
+    let hello = reqwest::get(format!("http://{}/api/hello", host.addr()))
+        .await
+        .expect("answer");
+    assert_eq!(
+        hello.status(),
+        404,
+        "a disabled HTTP function is not routed"
+    );
+    let depths = host.queues().depths().await.expect("depths");
+    let work = depths.iter().find(|d| d.queue == "work").expect("work");
+    assert_eq!(work.active, 1, "Work's message waits for it: {depths:?}");
+    assert_eq!((ran("Tick"), ran("Work"), ran("Hello")), (0, 0, 0));
+
+    let accepted = reqwest::Client::new()
+        .post(format!("http://{}/admin/functions/Tick", host.addr()))
+        .json(&json!({"input": ""}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(accepted.status(), 202);
+    eventually(10, "the admin call ran Tick", || async {
+        (ran("Tick") == 1).then_some(())
+    })
+    .await;
+    host.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_http_trigger_gets_the_host_s_request_shape_and_its_outputs_are_carried_out() {
     let root = app_root(&[(
         "Echo",
@@ -404,6 +477,7 @@ async fn an_unknown_binding_stops_the_local_host_at_start_naming_it() {
         clock: Arc::new(SystemClock),
         timing: crate::helpers::fast_timing(),
         upload_signer: None,
+        disabled: Default::default(),
     })
     .await
     .expect_err("an unknown binding is refused");

@@ -6,7 +6,7 @@
 //! a message naming it — unless the settings choose the embedded adapters explicitly, which is
 //! how the tests drive the bare handler with raw host payloads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -379,6 +379,9 @@ pub struct Settings {
     pub cors_origins: CorsOrigins,
     /// The key that encrypts platform credentials at rest.
     pub credentials_key: CredentialsKeySettings,
+    /// Functions switched off by `AzureWebJobs.<name>.Disabled`: the Functions host does not
+    /// start their triggers (its admin call still runs them), and nor does the local host.
+    pub disabled_functions: BTreeSet<String>,
 }
 
 /// The raw settings: process environment over the `Values` of `local.settings.json`. Remembers
@@ -435,6 +438,22 @@ impl Environment {
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.trim().is_empty())
+    }
+
+    /// The functions whose `AzureWebJobs.<name>.Disabled` is `true` or `1`, as the Functions
+    /// host reads that setting.
+    pub fn disabled_functions(&self) -> BTreeSet<String> {
+        self.values
+            .iter()
+            .filter_map(|(key, value)| {
+                let name = key
+                    .strip_prefix("AzureWebJobs.")?
+                    .strip_suffix(".Disabled")?;
+                let value = value.trim();
+                let on = value.eq_ignore_ascii_case("true") || value == "1";
+                (on && !name.is_empty()).then(|| name.to_owned())
+            })
+            .collect()
     }
 
     /// Every name [`Environment::get`] has been asked for.
@@ -512,6 +531,7 @@ impl Settings {
             log_filter: env.get(RUST_LOG).map(str::to_owned),
             cors_origins: cors::cors_origins(env)?,
             credentials_key: credentials::credentials_key(env, local, data_dir)?,
+            disabled_functions: env.disabled_functions(),
         })
     }
 }
@@ -582,8 +602,6 @@ fn blob_settings(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
 
     #[test]
@@ -690,6 +708,23 @@ mod tests {
             Settings::from_environment(&Environment::default(), Path::new(".local")).unwrap();
         assert_eq!(settings.identity, AzureIdentity::Developer);
         assert_eq!(settings.app_insights, None);
+    }
+
+    #[test]
+    fn a_function_is_disabled_by_its_setting_set_to_true_or_1_and_by_nothing_else() {
+        let env = Environment::from_pairs([
+            ("AzureWebJobs.ScheduleSync.Disabled", "true"),
+            ("AzureWebJobs.RollupAnalytics.Disabled", " 1 "),
+            ("AzureWebJobs.EnrichProduct.Disabled", "false"),
+            ("AzureWebJobs.Ask.Disabled", "yes"),
+            ("AzureWebJobs..Disabled", "true"),
+            ("AzureWebJobs.Products", "true"),
+        ]);
+        let settings = Settings::from_environment(&env, Path::new(".")).unwrap();
+        assert_eq!(
+            settings.disabled_functions,
+            BTreeSet::from(["RollupAnalytics".to_owned(), "ScheduleSync".to_owned()])
+        );
     }
 
     fn names(filter: impl Fn(&KnownSetting) -> bool) -> BTreeSet<String> {

@@ -37,15 +37,6 @@ const KNOWN_GAPS_IN_JSON: &[(&str, &str, &str)] = &[
     ("sync_jobs", "progress", "pushed"),
 ];
 
-/// Rows left out: the `ScheduleSync` timer fires on the wall clock's five-minute slots, so
-/// whether a run made a scheduled job (`s-{platform}-{kind}-{slot}`), and the ingestion run its
-/// pull records (`sync:{job}`), depends on when it ran, not on what it was given. What such a
-/// job would change or push is still compared: it must find nothing to do.
-const ROWS_LEFT_OUT: &[(&str, &str)] = &[
-    ("sync_jobs", "trigger <> 'schedule'"),
-    ("ingest_runs", "run_key NOT LIKE 'sync:s-%'"),
-];
-
 /// Columns of one table that differ between runs by design: the mocks' ports (each run has its
 /// own) and secrets encrypted under a fresh nonce.
 const PER_RUN: &[(&str, &str)] = &[("platform_connections", "secrets")];
@@ -88,12 +79,8 @@ pub fn snapshot(data_dir: &Path) -> Snapshot {
 }
 
 fn rows_of(db: &Connection, table: &str) -> Vec<String> {
-    let only = ROWS_LEFT_OUT
-        .iter()
-        .find(|(t, _)| *t == table)
-        .map_or_else(String::new, |(_, kept)| format!(" WHERE {kept}"));
     let mut statement = db
-        .prepare(&format!("SELECT * FROM \"{table}\"{only}"))
+        .prepare(&format!("SELECT * FROM \"{table}\""))
         .expect("select");
     let columns: Vec<String> = statement
         .column_names()

@@ -85,13 +85,17 @@ impl Mocks {
         Self { openai, shopify }
     }
 
-    /// How the app reaches them.
+    /// How the app reaches them. `ScheduleSync` is off: it fires on the wall clock's
+    /// five-minute marks, so whether a run made a scheduled job beside the work's (and what that
+    /// job pulled before the work's pull, or pushed before its push) would depend on when the
+    /// run happened, not on what it was given. A sync job's redelivery is the work's own.
     pub fn launch(&self) -> Launch {
         let env = [
             ("OPENAI_BASE_URL", format!("{}/v1", self.openai.url)),
             ("OPENAI_API_KEY", "sk-test".to_owned()),
             ("OPENAI_MODEL", "gpt-4o-mini".to_owned()),
             ("ADVISOR_AI_DAILY_TOKENS", DAILY_TOKENS.to_string()),
+            ("AzureWebJobs.ScheduleSync.Disabled", "true".to_owned()),
         ];
         Launch {
             env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
