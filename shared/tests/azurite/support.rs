@@ -1,9 +1,11 @@
 //! Starts and stops Azurite's blob service for one test, and talks to it directly where the
 //! adapter cannot (creating containers).
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::io::BufRead;
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -22,6 +24,8 @@ const INSTALL_HINT: &str = "the Azurite tests need Node.js 20+ on PATH and Azuri
 /// A running Azurite blob service, stopped on drop.
 pub struct Azurite {
     child: Child,
+    /// Gets `()` when Azurite says it listens (its stdout's "successfully listens" line).
+    listening: mpsc::Receiver<()>,
     port: u16,
     tls: Option<Tls>,
     _data: tempfile::TempDir,
@@ -79,27 +83,47 @@ impl Azurite {
             command.args(["--oauth", "basic"]);
             tls
         });
-        let child = command
+        let mut child = command
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("cannot start {}: {e}; {INSTALL_HINT}", executable.display())
             });
+        // Read to the end, so the pipe never fills; the line saying it listens is the signal.
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let (said, listening) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if line.contains("successfully listens") {
+                    let _ = said.send(());
+                }
+            }
+        });
         Self {
             child,
+            listening,
             port,
             tls,
             _data: data,
         }
     }
 
-    /// Waits until this Azurite listens; `Err` with its exit status if it ended first.
+    /// Waits until this Azurite says it listens; `Err` with its exit status if it ended first.
+    /// Its own word, not a TCP connect: another process holding the port would answer a
+    /// connect while this Azurite was still starting, and be gone by the first request.
     fn wait_until_listening(&mut self) -> Result<(), std::process::ExitStatus> {
         let deadline = Instant::now() + Duration::from_secs(30);
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+        loop {
+            match self.listening.recv_timeout(Duration::from_millis(50)) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // Its stdout closed: it is exiting.
+                    return Err(self.child.wait().unwrap());
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
             if let Some(status) = self.child.try_wait().unwrap() {
                 return Err(status);
             }
@@ -108,12 +132,6 @@ impl Azurite {
                 "Azurite did not listen on port {} within 30 s",
                 self.port
             );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // What answered must be this Azurite, not another process on a reused port.
-        match self.child.try_wait().unwrap() {
-            Some(status) => Err(status),
-            None => Ok(()),
         }
     }
 
