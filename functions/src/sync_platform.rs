@@ -1,6 +1,7 @@
 //! `SyncPlatform` — Service Bus queue `sync`: runs one sync job for a slice of time (see
 //! [`shared::sync::engine`]). Products the job stored go to `enrich`; a job with more to do
-//! hands itself on to `sync`. A repeated message finds its job held or done and changes
+//! hands itself on to `sync`, and a job that ends hands on to the job of its connection and
+//! kind that waited for it. A repeated message finds its job held or done and changes
 //! nothing (a done products job sends its enrichment messages again, which are no-ops once
 //! sent).
 
@@ -42,9 +43,10 @@ pub async fn run(
             .with_messages("enrich", &outcome.enrich)
             .map_err(|e| FunctionError::Internal(e.to_string()))?;
     }
-    if let Some(next) = &outcome.next {
+    let sync: Vec<&SyncMessage> = outcome.next.iter().chain(&outcome.waiting).collect();
+    if !sync.is_empty() {
         response = response
-            .with_messages("sync", std::slice::from_ref(next))
+            .with_messages("sync", &sync)
             .map_err(|e| FunctionError::Internal(e.to_string()))?;
     }
     Ok(response.log(outcome.summary))

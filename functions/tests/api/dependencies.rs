@@ -346,6 +346,19 @@ impl Store for DownStore {
         self.fail().await
     }
 
+    async fn claim_sync_job(&self, _: &SyncJob) -> Result<bool, StoreError> {
+        self.fail().await
+    }
+
+    async fn next_queued_sync_job(
+        &self,
+        _: &TenantId,
+        _: Platform,
+        _: ObjectKind,
+    ) -> Result<Option<String>, StoreError> {
+        self.fail().await
+    }
+
     async fn sync_cursor(
         &self,
         _: &TenantId,

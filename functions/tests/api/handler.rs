@@ -286,7 +286,7 @@ fn advisor_migrate_applies_each_migration_once() {
         assert!(output.status.success(), "{output:?}");
         String::from_utf8(output.stdout).unwrap()
     };
-    assert!(migrate().contains(": 11 migration(s) applied"));
+    assert!(migrate().contains(": 12 migration(s) applied"));
     assert!(migrate().contains(": 0 migration(s) applied"));
     assert!(data.path().join("advisor.db").exists());
 }

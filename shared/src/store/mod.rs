@@ -401,6 +401,20 @@ pub trait Store: SalesData + Send + Sync + std::fmt::Debug {
     /// delivery wrote it first.
     async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError>;
 
+    /// Claims `job`: writes it as [`Store::save_sync_job`] does, and only while no other job of
+    /// its tenant, platform and kind is running, so one connection runs one job of a kind at a
+    /// time (two would race on its cursor and push one product twice). `false`, writing
+    /// nothing, when another delivery wrote the job first or another job runs.
+    async fn claim_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError>;
+
+    /// The oldest queued job of the tenant's `platform` and `kind`: the one that runs next.
+    async fn next_queued_sync_job(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        kind: crate::connections::ObjectKind,
+    ) -> Result<Option<String>, StoreError>;
+
     /// The stored cursor of the tenant's `platform` pull of `kind`.
     async fn sync_cursor(
         &self,

@@ -462,6 +462,14 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn one_job_of_a_connection_and_kind_is_claimed_at_a_time_and_the_oldest_waits_next_on_sqlite()
+     {
+        let (_dir, store) = fresh().await;
+        one_job_of_a_connection_and_kind_is_claimed_at_a_time_and_the_oldest_waits_next(&store)
+            .await;
+    }
+
+    #[tokio::test]
     async fn sync_jobs_are_listed_newest_first_a_page_at_a_time_per_platform_on_sqlite() {
         let (_dir, store) = fresh().await;
         sync_jobs_are_listed_newest_first_a_page_at_a_time_per_platform(&store).await;
@@ -882,6 +890,21 @@ mod mssql {
             "a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read_on_mssql",
             |store| async move {
                 a_sync_job_is_made_once_and_saved_only_at_the_version_it_was_read(&store).await;
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn one_job_of_a_connection_and_kind_is_claimed_at_a_time_and_the_oldest_waits_next_on_mssql()
+     {
+        on_fresh_database(
+            "one_job_of_a_connection_and_kind_is_claimed_at_a_time_and_the_oldest_waits_next_on_mssql",
+            |store| async move {
+                one_job_of_a_connection_and_kind_is_claimed_at_a_time_and_the_oldest_waits_next(
+                    &store,
+                )
+                .await;
             },
         )
         .await;

@@ -90,6 +90,111 @@ pub(super) async fn a_sync_job_is_made_once_and_saved_only_at_the_version_it_was
     assert!(!store.save_sync_job(&other).await.unwrap());
 }
 
+/// `job` claimed: running, leased until `until`.
+fn claimed(job: &SyncJob, until: DateTime<Utc>) -> SyncJob {
+    SyncJob {
+        status: SyncStatus::Running,
+        started_at: Some(job.created_at),
+        lease_until: Some(until),
+        ..job.clone()
+    }
+}
+
+pub(super) async fn one_job_of_a_connection_and_kind_is_claimed_at_a_time_and_the_oldest_waits_next(
+    store: &dyn Store,
+) {
+    let (demo, acme) = tenants(store).await;
+    let make = |tenant: &TenantId, id: &str, platform, kind, minute| {
+        let mut job = job(tenant, id, platform, at(minute));
+        job.kind = kind;
+        job
+    };
+    let jobs = [
+        make(&demo, "a", Platform::Shopify, ObjectKind::Products, 0),
+        make(&demo, "c", Platform::Shopify, ObjectKind::Products, 2),
+        make(&demo, "b", Platform::Shopify, ObjectKind::Products, 2),
+        make(&demo, "orders", Platform::Shopify, ObjectKind::Orders, 0),
+        make(&demo, "woo", Platform::WooCommerce, ObjectKind::Products, 0),
+        make(&acme, "a", Platform::Shopify, ObjectKind::Products, 0),
+    ];
+    for job in &jobs {
+        assert!(store.create_sync_job(job).await.unwrap().1);
+    }
+    let next = |tenant: TenantId, platform, kind| async move {
+        store
+            .next_queued_sync_job(&tenant, platform, kind)
+            .await
+            .unwrap()
+    };
+    let products = (Platform::Shopify, ObjectKind::Products);
+    // The oldest queued job first; between two made at once, the smaller id.
+    assert_eq!(
+        next(demo.clone(), products.0, products.1).await.as_deref(),
+        Some("a")
+    );
+
+    // `a` is claimed; `b` of the same connection and kind cannot be, even though its version
+    // is right; the other kind, platform and tenant can.
+    assert!(
+        store
+            .claim_sync_job(&claimed(&jobs[0], at(9)))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_sync_job(&claimed(&jobs[2], at(9)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.get_sync_job(&demo, "b").await.unwrap().as_ref(),
+        Some(&jobs[2])
+    );
+    for other in &jobs[3..] {
+        assert!(
+            store.claim_sync_job(&claimed(other, at(9))).await.unwrap(),
+            "{}",
+            other.id
+        );
+    }
+    // The running job claims itself again (its next slice, at its new version).
+    let mut running = claimed(&jobs[0], at(9));
+    running.version += 1;
+    running.lease_until = None;
+    assert!(store.save_sync_job(&running).await.unwrap());
+    running.version += 1;
+    running.lease_until = Some(at(12));
+    assert!(store.claim_sync_job(&running).await.unwrap());
+    running.version += 1;
+    assert_eq!(
+        next(demo.clone(), products.0, products.1).await.as_deref(),
+        Some("b")
+    );
+
+    // Once it ends, `b` is next and can be claimed; then `c` waits for it.
+    running.status = SyncStatus::Succeeded;
+    running.lease_until = None;
+    assert!(store.save_sync_job(&running).await.unwrap());
+    assert!(
+        store
+            .claim_sync_job(&claimed(&jobs[2], at(13)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        next(demo.clone(), products.0, products.1).await.as_deref(),
+        Some("c")
+    );
+    assert!(
+        !store
+            .claim_sync_job(&claimed(&jobs[1], at(13)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(next(acme, products.0, products.1).await, None);
+}
+
 fn ids(jobs: &[SyncJob]) -> Vec<&str> {
     jobs.iter().map(|j| j.id.as_str()).collect()
 }

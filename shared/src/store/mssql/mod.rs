@@ -619,6 +619,19 @@ impl Store for MssqlStore {
         unit_of_work!(self, |c| sync::save_job(c, job))
     }
 
+    async fn claim_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
+        unit_of_work!(self, |c| sync::claim_job(c, job))
+    }
+
+    async fn next_queued_sync_job(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        kind: crate::connections::ObjectKind,
+    ) -> Result<Option<String>, StoreError> {
+        unit_of_work!(self, |c| sync::next_queued_job(c, tenant, platform, kind))
+    }
+
     async fn sync_cursor(
         &self,
         tenant: &TenantId,

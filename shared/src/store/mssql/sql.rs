@@ -65,6 +65,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "video_insights",
         include_str!("../../../migrations/mssql/0011_video_insights.sql"),
     ),
+    (
+        12,
+        "sync_one_job_per_kind",
+        include_str!("../../../migrations/mssql/0012_sync_one_job_per_kind.sql"),
+    ),
 ];
 
 /// The batches of a migration: the text between lines holding only `GO`, blank ones dropped.
@@ -716,6 +721,24 @@ pub(super) const SAVE_SYNC_JOB: &str = "UPDATE sync_jobs
 SET status = @P3, progress = @P4, started_at = @P5, finished_at = @P6, lease_until = @P7,
     version = version + 1
 WHERE tenant_id = @P1 AND id = @P2 AND version = @P8";
+
+/// `SAVE_SYNC_JOB`'s parameters, then `@P9` platform and `@P10` kind: writes the job only if no
+/// other job of its connection and kind runs. The check's range locks (UPDLOCK, HOLDLOCK on
+/// `ix_sync_jobs_by_kind`) are held until the statement commits, so of two claims at once the
+/// second waits for the first and then sees its job running.
+pub(super) const CLAIM_SYNC_JOB: &str = "UPDATE sync_jobs
+SET status = @P3, progress = @P4, started_at = @P5, finished_at = @P6, lease_until = @P7,
+    version = version + 1
+WHERE tenant_id = @P1 AND id = @P2 AND version = @P8
+    AND NOT EXISTS (SELECT 1 FROM sync_jobs AS other WITH (UPDLOCK, HOLDLOCK)
+                    WHERE other.tenant_id = @P1 AND other.platform = @P9
+                        AND other.kind = @P10 AND other.status = 'running'
+                        AND other.id <> @P2)";
+
+/// `@P1` tenant, `@P2` platform, `@P3` kind: the oldest queued job.
+pub(super) const NEXT_QUEUED_SYNC_JOB: &str = "SELECT TOP (1) id FROM sync_jobs
+WHERE tenant_id = @P1 AND platform = @P2 AND kind = @P3 AND status = 'queued'
+ORDER BY created_at, id";
 
 /// `@P1` tenant, `@P2` platform, `@P3` kind: the stored cursor.
 pub(super) const GET_SYNC_CURSOR: &str = "SELECT position FROM sync_cursors
@@ -1633,6 +1656,8 @@ mod tests {
             ("ORDERS_CHANGED_SINCE", ORDERS_CHANGED_SINCE),
             ("LINES_OF_ORDERS", LINES_OF_ORDERS),
             ("SAVE_SYNC_JOB", SAVE_SYNC_JOB),
+            ("CLAIM_SYNC_JOB", CLAIM_SYNC_JOB),
+            ("NEXT_QUEUED_SYNC_JOB", NEXT_QUEUED_SYNC_JOB),
             ("GET_SYNC_CURSOR", GET_SYNC_CURSOR),
             ("PUT_SYNC_CURSOR", PUT_SYNC_CURSOR),
             ("PUT_SYNC_LINK", PUT_SYNC_LINK),

@@ -81,12 +81,22 @@ pub(super) async fn list_jobs(
 
 /// Writes `job` if it is still at its version; `false` when another writer moved it on.
 pub(super) async fn save_job(c: &mut Connection, job: &SyncJob) -> Result<bool, StoreError> {
+    write_job(c, job, false).await
+}
+
+/// Writes `job` if it is still at its version and no other job of its connection and kind
+/// runs; `false` otherwise. One statement, whose check holds its locks until it commits.
+pub(super) async fn claim_job(c: &mut Connection, job: &SyncJob) -> Result<bool, StoreError> {
+    write_job(c, job, true).await
+}
+
+async fn write_job(c: &mut Connection, job: &SyncJob, alone: bool) -> Result<bool, StoreError> {
     let status = enum_text(job.status);
     let progress = json_text(&job.progress)?;
     let started = job.started_at.as_ref().map(to_db_time);
     let finished = job.finished_at.as_ref().map(to_db_time);
     let lease = job.lease_until.as_ref().map(to_db_time);
-    let params: [&dyn ToSql; 8] = [
+    let params: [&dyn ToSql; 10] = [
         &job.tenant.as_str(),
         &job.id.as_str(),
         &status,
@@ -95,8 +105,28 @@ pub(super) async fn save_job(c: &mut Connection, job: &SyncJob) -> Result<bool, 
         &finished,
         &lease,
         &job.version,
+        &job.platform.as_str(),
+        &job.kind.as_str(),
     ];
-    Ok(exec(c, sql::SAVE_SYNC_JOB, &params).await? > 0)
+    let written = match alone {
+        true => exec(c, sql::CLAIM_SYNC_JOB, &params).await?,
+        false => exec(c, sql::SAVE_SYNC_JOB, &params[..8]).await?,
+    };
+    Ok(written > 0)
+}
+
+/// The oldest queued job of the tenant's `platform` and `kind`.
+pub(super) async fn next_queued_job(
+    c: &mut Connection,
+    tenant: &TenantId,
+    platform: Platform,
+    kind: ObjectKind,
+) -> Result<Option<String>, StoreError> {
+    let params: [&dyn ToSql; 3] = [&tenant.as_str(), &platform.as_str(), &kind.as_str()];
+    let rows = query(c, sql::NEXT_QUEUED_SYNC_JOB, &params).await?;
+    rows.first()
+        .map(|row| required_text(row, 0, "sync_jobs.id"))
+        .transpose()
 }
 
 fn read_job(row: &Row) -> Result<SyncJob, StoreError> {

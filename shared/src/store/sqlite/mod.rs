@@ -82,6 +82,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "video_insights",
         include_str!("../../../migrations/sqlite/0011_video_insights.sql"),
     ),
+    (
+        12,
+        "sync_one_job_per_kind",
+        include_str!("../../../migrations/sqlite/0012_sync_one_job_per_kind.sql"),
+    ),
 ];
 
 /// The SQLite store.
@@ -734,6 +739,23 @@ impl Store for SqliteStore {
     async fn save_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
         let job = job.clone();
         self.pool.write(move |c| sync::save_job(c, &job)).await
+    }
+
+    async fn claim_sync_job(&self, job: &SyncJob) -> Result<bool, StoreError> {
+        let job = job.clone();
+        self.pool.write(move |c| sync::claim_job(c, &job)).await
+    }
+
+    async fn next_queued_sync_job(
+        &self,
+        tenant: &TenantId,
+        platform: crate::connections::Platform,
+        kind: crate::connections::ObjectKind,
+    ) -> Result<Option<String>, StoreError> {
+        let tenant = tenant.clone();
+        self.pool
+            .read(move |c| sync::next_queued_job(c, &tenant, platform, kind))
+            .await
     }
 
     async fn sync_cursor(

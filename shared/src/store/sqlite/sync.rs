@@ -99,24 +99,68 @@ pub(super) fn list_jobs(
 
 /// Writes `job` if it is still at its version.
 pub(super) fn save_job(c: &mut Connection, job: &SyncJob) -> Result<bool, StoreError> {
-    let written = execute_cached(
-        c,
-        "UPDATE sync_jobs SET status = ?3, progress = ?4, started_at = ?5, finished_at = ?6,
-             lease_until = ?7, version = version + 1
-         WHERE tenant_id = ?1 AND id = ?2 AND version = ?8",
-        params![
-            job.tenant.as_str(),
-            job.id,
-            enum_text(job.status),
-            json_text(&job.progress)?,
-            job.started_at.as_ref().map(to_db_time),
-            job.finished_at.as_ref().map(to_db_time),
-            job.lease_until.as_ref().map(to_db_time),
-            job.version,
-        ],
+    write_job(c, job, false)
+}
+
+/// Writes `job` if it is still at its version and no other job of its connection and kind
+/// runs. One statement on the one writer connection, so two claims cannot both pass.
+pub(super) fn claim_job(c: &mut Connection, job: &SyncJob) -> Result<bool, StoreError> {
+    write_job(c, job, true)
+}
+
+fn write_job(c: &mut Connection, job: &SyncJob, alone: bool) -> Result<bool, StoreError> {
+    const SAVE: &str = "UPDATE sync_jobs SET status = ?3, progress = ?4, started_at = ?5,
+             finished_at = ?6, lease_until = ?7, version = version + 1
+         WHERE tenant_id = ?1 AND id = ?2 AND version = ?8";
+    const CLAIM: &str = "UPDATE sync_jobs SET status = ?3, progress = ?4, started_at = ?5,
+             finished_at = ?6, lease_until = ?7, version = version + 1
+         WHERE tenant_id = ?1 AND id = ?2 AND version = ?8
+           AND NOT EXISTS (SELECT 1 FROM sync_jobs AS other
+                           WHERE other.tenant_id = ?1 AND other.platform = ?9
+                             AND other.kind = ?10 AND other.status = 'running'
+                             AND other.id <> ?2)";
+    let (status, progress) = (enum_text(job.status), json_text(&job.progress)?);
+    let started = job.started_at.as_ref().map(to_db_time);
+    let finished = job.finished_at.as_ref().map(to_db_time);
+    let lease = job.lease_until.as_ref().map(to_db_time);
+    let values: [&dyn rusqlite::ToSql; 10] = [
+        &job.tenant.as_str(),
+        &job.id,
+        &status,
+        &progress,
+        &started,
+        &finished,
+        &lease,
+        &job.version,
+        &job.platform.as_str(),
+        &job.kind.as_str(),
+    ];
+    let (sql, values) = match alone {
+        true => (CLAIM, &values[..]),
+        false => (SAVE, &values[..8]),
+    };
+    Ok(execute_cached(c, sql, values).map_err(map_error)? > 0)
+}
+
+/// The oldest queued job of the tenant's `platform` and `kind`.
+pub(super) fn next_queued_job(
+    c: &mut Connection,
+    tenant: &TenantId,
+    platform: Platform,
+    kind: ObjectKind,
+) -> Result<Option<String>, StoreError> {
+    c.prepare_cached(
+        "SELECT id FROM sync_jobs
+         WHERE tenant_id = ?1 AND platform = ?2 AND kind = ?3 AND status = 'queued'
+         ORDER BY created_at, id LIMIT 1",
     )
-    .map_err(map_error)?;
-    Ok(written > 0)
+    .map_err(map_error)?
+    .query_row(
+        params![tenant.as_str(), platform.as_str(), kind.as_str()],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(map_error)
 }
 
 type RawJob = (

@@ -7,6 +7,12 @@
 //! does nothing (a finished products job hands its enrichment messages out again, because the
 //! first delivery's may never have left the host).
 //!
+//! One job of a kind runs per connection at a time: the claim fails while another job of the
+//! same tenant, platform and kind is running (between its slices too), so two jobs never race
+//! on one cursor or push one product twice. The waiting job stays queued, and the job that
+//! ends hands on to the oldest one waiting ([`Outcome::waiting`]); the schedule's sweep sends
+//! again any queued job left waiting too long.
+//!
 //! Work goes page by page. A page's records are stored (one transaction, through the same
 //! batch upsert feeds use, into an ingestion run per job) before the job's resume point and the
 //! connection's cursor move, so a crash re-reads at most one page and the upserts make that a
@@ -107,6 +113,9 @@ pub struct Outcome {
     pub enrich: Vec<EnrichRequest>,
     /// The job goes on in another delivery.
     pub next: Option<SyncMessage>,
+    /// The job ended (or had ended): the oldest job of its connection and kind waiting for it,
+    /// to run now.
+    pub waiting: Option<SyncMessage>,
     /// One line for the log.
     pub summary: String,
 }
@@ -133,10 +142,13 @@ pub async fn run(
             } else {
                 Vec::new()
             };
+            // The first delivery's hand-on may never have left the host either.
+            let waiting = next_in_line(store, &job).await?;
             return Ok(Outcome {
                 summary: format!("sync job {} already {:?}", job.id, job.status),
                 enrich,
                 next: None,
+                waiting,
             });
         }
         SyncStatus::Running if job.lease_until.is_some_and(|until| until > now) => {
@@ -147,12 +159,27 @@ pub async fn run(
         }
         SyncStatus::Queued | SyncStatus::Running => {}
     }
+    let read_version = job.version;
     job.status = SyncStatus::Running;
     job.started_at.get_or_insert(now);
     job.lease_until = Some(now + chrono::Duration::from_std(LEASE).unwrap_or_default());
-    if !store.save_sync_job(&job).await? {
+    if !store.claim_sync_job(&job).await? {
+        let unchanged = store
+            .get_sync_job(&job.tenant, &job.id)
+            .await?
+            .is_some_and(|stored| stored.version == read_version);
+        let summary = match unchanged {
+            true => format!(
+                "sync job {} waits for the {} job running on this {} connection, which hands on \
+                 to it when it ends",
+                job.id,
+                job.kind.as_str(),
+                job.platform
+            ),
+            false => format!("sync job {} was claimed by another delivery", job.id),
+        };
         return Ok(Outcome {
-            summary: format!("sync job {} was claimed by another delivery", job.id),
+            summary,
             ..Outcome::default()
         });
     }
@@ -204,8 +231,8 @@ pub async fn run(
                     "sync job {} paused after {} pages; handed on",
                     job.id, job.progress.pages
                 ),
-                enrich: Vec::new(),
                 next: Some(message.clone()),
+                ..Outcome::default()
             })
         }
         Step::Done => {
@@ -223,6 +250,7 @@ pub async fn run(
             job.progress.resume = None;
             job.progress.stage = None;
             store.save_sync_job(&job).await?;
+            let waiting = next_in_line(store, &job).await?;
             let p = &job.progress;
             Ok(Outcome {
                 summary: format!(
@@ -241,9 +269,21 @@ pub async fn run(
                 ),
                 enrich,
                 next: None,
+                waiting,
             })
         }
     }
+}
+
+/// The oldest job of `job`'s connection and kind waiting to run, as its message.
+async fn next_in_line(store: &dyn Store, job: &SyncJob) -> Result<Option<SyncMessage>, StoreError> {
+    Ok(store
+        .next_queued_sync_job(&job.tenant, job.platform, job.kind)
+        .await?
+        .map(|job_id| SyncMessage {
+            tenant: job.tenant.clone(),
+            job_id,
+        }))
 }
 
 /// Marks `job` failed with `error`.
@@ -260,6 +300,7 @@ async fn fail(
     store.save_sync_job(&job).await?;
     Ok(Outcome {
         summary: format!("sync job {} failed: {error}", job.id),
+        waiting: next_in_line(store, &job).await?,
         ..Outcome::default()
     })
 }

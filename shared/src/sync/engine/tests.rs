@@ -455,6 +455,60 @@ async fn a_message_delivered_twice_at_once_is_worked_once() {
 }
 
 #[tokio::test]
+async fn one_job_of_a_kind_runs_per_connection_and_the_one_ending_hands_on_to_the_next() {
+    let fx = fixture(
+        40,
+        objects(Direction::Pull, Direction::Off, Direction::Pull),
+    )
+    .await;
+    one_page_per_delivery();
+    let first = fx.job("first", ObjectKind::Products).await;
+    let second = fx.job("second", ObjectKind::Products).await;
+    let orders = fx.job("orders", ObjectKind::Orders).await;
+
+    // `first` stores a page and hands itself on: between its slices it is still running.
+    let outcome = fx.deliver(&first).await;
+    assert_eq!(outcome.next.as_ref(), Some(&first));
+    assert_eq!(
+        outcome.waiting, None,
+        "a job that goes on hands on to no other"
+    );
+    // So `second` waits, queued and untouched, while a job of another kind runs.
+    let outcome = fx.deliver(&second).await;
+    assert!(outcome.summary.contains("waits"), "{}", outcome.summary);
+    assert!(outcome.next.is_none() && outcome.waiting.is_none());
+    let waiting = fx.stored_job(&second).await;
+    assert_eq!(
+        (waiting.status, waiting.progress.pages),
+        (SyncStatus::Queued, 0)
+    );
+    let (job, _) = fx.run_to_end(&orders).await;
+    assert_eq!(job.status, SyncStatus::Succeeded, "{job:?}");
+
+    // `first` ends and hands on to `second`, which reads only what changed since.
+    let (job, outcome) = fx.run_to_end(&first).await;
+    assert_eq!(job.status, SyncStatus::Succeeded);
+    assert_eq!(outcome.waiting.as_ref(), Some(&second));
+    assert_eq!(job.progress.read, 40);
+    let (job, outcome) = fx.run_to_end(&second).await;
+    assert_eq!(job.status, SyncStatus::Succeeded);
+    assert_eq!(outcome.waiting, None, "no job is left waiting");
+    assert!(job.progress.read < 40, "{:?}", job.progress);
+    assert_eq!(job.progress.inserted, 0);
+
+    // A message for `first` delivered again hands on again (its first hand-on may have been
+    // lost with its delivery's outputs), to nothing now.
+    let third = fx.job("third", ObjectKind::Products).await;
+    let again = fx.deliver(&first).await;
+    assert!(
+        again.summary.contains("already Succeeded"),
+        "{}",
+        again.summary
+    );
+    assert_eq!(again.waiting.as_ref(), Some(&third));
+}
+
+#[tokio::test]
 async fn the_schedule_makes_each_due_job_once_per_slot_and_sweeps_lost_ones() {
     // Products hourly, orders every 15 minutes, stock off.
     let fx = fixture(0, objects(Direction::Pull, Direction::Off, Direction::Pull)).await;
