@@ -181,6 +181,51 @@ async fn a_throttling_shop_of_2000_products_is_pulled_once_then_only_its_changes
 }
 
 #[tokio::test]
+async fn two_jobs_started_at_once_run_one_after_the_other_and_push_each_product_once() {
+    let mock = MockShopify::start(MockShopifyOptions::default()).await;
+    let ids = mock.seed_products(60, 1);
+    let app = TestApp::spawn().await;
+    connect(&app, &mock, off_but_products("both")).await;
+    let first = sync_products(&app).await;
+    assert_eq!(first["progress"]["inserted"], 60, "{first}");
+    for n in 1..=60 {
+        enriched(&app, &format!("SHP-{n}-1")).await;
+    }
+
+    // Two people ask for a sync at the same moment: two jobs of one connection and kind.
+    let start = || async {
+        let response = call(
+            &app,
+            reqwest::Method::POST,
+            "/connections/shopify/sync",
+            Some(json!({"kinds": ["products"]})),
+        )
+        .await;
+        assert_eq!(response.status(), 202);
+        let body: Value = response.json().await.expect("json");
+        body["items"][0]["id"].as_str().expect("job id").to_owned()
+    };
+    let (a, b) = tokio::join!(start(), start());
+    assert_ne!(a, b);
+    let mut jobs = vec![finished(&app, &a).await, finished(&app, &b).await];
+    assert!(jobs.iter().all(|j| j["status"] == "succeeded"), "{jobs:?}");
+    jobs.sort_by_key(|j| j["started_at"].as_str().expect("started").to_owned());
+    let (earlier, later) = (&jobs[0], &jobs[1]);
+    assert!(
+        later["started_at"].as_str() >= earlier["finished_at"].as_str(),
+        "the two jobs overlapped: {jobs:?}"
+    );
+    // The first pushed every product; the second found them pushed.
+    assert_eq!(earlier["progress"]["pushed"], 60, "{earlier}");
+    assert_eq!(later["progress"]["pushed"], 0, "{later}");
+    let updates = mock.updates();
+    for id in &ids {
+        let pushes = updates.iter().filter(|u| u["id"] == id.as_str()).count();
+        assert_eq!(pushes, 1, "{id} was pushed {pushes} times");
+    }
+}
+
+#[tokio::test]
 async fn enriched_fields_go_back_changed_only_and_an_edit_on_shopify_is_never_overwritten() {
     let mock = MockShopify::start(MockShopifyOptions::default()).await;
     let ids = mock.seed_products(3, 1);
