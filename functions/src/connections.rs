@@ -186,7 +186,12 @@ pub fn describe(api: &mut Api) {
         .error(400, "The body is not valid (the detail says where)")
         .error(409, "A kind asked for is off for this connection, or the stored secrets cannot be decrypted")
         .error(413, "The body is over 16 KiB")
-        .answer(202, "The jobs are queued", started),
+        .answer(
+            202,
+            "The jobs are queued; one that finds a job of its kind running on this connection \
+             waits for it and runs when it ends",
+            started,
+        ),
     ));
 }
 
