@@ -155,13 +155,10 @@ impl LocalHost {
                 .map(Arc::new)
                 .collect();
         for name in &config.disabled {
-            match functions.iter().any(|f| &f.name == name) {
-                true => {
-                    tracing::info!(function = %name, "disabled by its setting: its trigger is not started")
-                }
-                false => {
-                    tracing::warn!(function = %name, "a setting disables a function this app does not have")
-                }
+            if functions.iter().any(|f| &f.name == name) {
+                tracing::info!(function = %name, "disabled by its setting: its trigger is not started");
+            } else {
+                tracing::warn!(function = %name, "a setting disables a function this app does not have");
             }
         }
         let enabled = |function: &FunctionDef| !config.disabled.contains(&function.name);

@@ -108,11 +108,12 @@ async fn write_job(c: &mut Connection, job: &SyncJob, alone: bool) -> Result<boo
         &job.platform.as_str(),
         &job.kind.as_str(),
     ];
-    let written = match alone {
-        true => exec(c, sql::CLAIM_SYNC_JOB, &params).await?,
-        false => exec(c, sql::SAVE_SYNC_JOB, &params[..8]).await?,
+    let (sql, params) = if alone {
+        (sql::CLAIM_SYNC_JOB, &params[..])
+    } else {
+        (sql::SAVE_SYNC_JOB, &params[..8])
     };
-    Ok(written > 0)
+    Ok(exec(c, sql, params).await? > 0)
 }
 
 /// The oldest queued job of the tenant's `platform` and `kind`.

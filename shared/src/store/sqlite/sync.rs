@@ -135,9 +135,10 @@ fn write_job(c: &mut Connection, job: &SyncJob, alone: bool) -> Result<bool, Sto
         &job.platform.as_str(),
         &job.kind.as_str(),
     ];
-    let (sql, values) = match alone {
-        true => (CLAIM, &values[..]),
-        false => (SAVE, &values[..8]),
+    let (sql, values) = if alone {
+        (CLAIM, &values[..])
+    } else {
+        (SAVE, &values[..8])
     };
     Ok(execute_cached(c, sql, values).map_err(map_error)? > 0)
 }

@@ -168,15 +168,16 @@ pub async fn run(
             .get_sync_job(&job.tenant, &job.id)
             .await?
             .is_some_and(|stored| stored.version == read_version);
-        let summary = match unchanged {
-            true => format!(
+        let summary = if unchanged {
+            format!(
                 "sync job {} waits for the {} job running on this {} connection, which hands on \
                  to it when it ends",
                 job.id,
                 job.kind.as_str(),
                 job.platform
-            ),
-            false => format!("sync job {} was claimed by another delivery", job.id),
+            )
+        } else {
+            format!("sync job {} was claimed by another delivery", job.id)
         };
         return Ok(Outcome {
             summary,
