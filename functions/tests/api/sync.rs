@@ -54,8 +54,8 @@ async fn connect(app: &TestApp, mock: &MockShopify, objects: Value) {
     );
 }
 
-/// Starts a products sync now and waits until it has ended; answers the job.
-async fn sync_products(app: &TestApp) -> Value {
+/// Starts a products sync now; answers its job's id.
+async fn start_products_sync(app: &TestApp) -> String {
     let response = call(
         app,
         reqwest::Method::POST,
@@ -65,7 +65,12 @@ async fn sync_products(app: &TestApp) -> Value {
     .await;
     assert_eq!(response.status(), 202);
     let body: Value = response.json().await.expect("json");
-    let id = body["items"][0]["id"].as_str().expect("job id").to_owned();
+    body["items"][0]["id"].as_str().expect("job id").to_owned()
+}
+
+/// Starts a products sync now and waits until it has ended; answers the job.
+async fn sync_products(app: &TestApp) -> Value {
+    let id = start_products_sync(app).await;
     finished(app, &id).await
 }
 
@@ -193,19 +198,7 @@ async fn two_jobs_started_at_once_run_one_after_the_other_and_push_each_product_
     }
 
     // Two people ask for a sync at the same moment: two jobs of one connection and kind.
-    let start = || async {
-        let response = call(
-            &app,
-            reqwest::Method::POST,
-            "/connections/shopify/sync",
-            Some(json!({"kinds": ["products"]})),
-        )
-        .await;
-        assert_eq!(response.status(), 202);
-        let body: Value = response.json().await.expect("json");
-        body["items"][0]["id"].as_str().expect("job id").to_owned()
-    };
-    let (a, b) = tokio::join!(start(), start());
+    let (a, b) = tokio::join!(start_products_sync(&app), start_products_sync(&app));
     assert_ne!(a, b);
     let mut jobs = vec![finished(&app, &a).await, finished(&app, &b).await];
     assert!(jobs.iter().all(|j| j["status"] == "succeeded"), "{jobs:?}");
