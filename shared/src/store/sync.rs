@@ -97,6 +97,19 @@ pub struct SyncProgress {
     pub error: Option<String>,
 }
 
+impl SyncProgress {
+    /// Takes the products a job inserted and updated from its ingestion run's changes, which
+    /// count every attempt: a page stored just before a crash, and read again after it, was
+    /// counted `unchanged` by the second reading. The records handled stay as counted (a page
+    /// is counted once, by the delivery that saved its checkpoint); the rest are unchanged.
+    pub fn settle_changes(&mut self, inserted: u64, updated: u64) {
+        let handled = self.inserted + self.updated + self.unchanged;
+        self.inserted = inserted;
+        self.updated = updated;
+        self.unchanged = handled.saturating_sub(inserted + updated);
+    }
+}
+
 /// One sync job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncJob {

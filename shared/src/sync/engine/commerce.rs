@@ -125,7 +125,7 @@ impl Work<'_> {
             }
             self.store_orders(&orders).await?;
             if cursor.advance(page.orders.iter().map(|o| o.updated_at).max()) {
-                self.move_cursor(to_json(&cursor)).await?;
+                self.cursor_moves(to_json(&cursor));
             }
             if let Some(step) = self
                 .page_stored(page.next.clone(), page.next.is_none())
@@ -165,7 +165,7 @@ impl Work<'_> {
             if pull.is_done()
                 && let Some(cursor) = pull.cursor()
             {
-                self.move_cursor(to_json(&cursor)).await?;
+                self.cursor_moves(to_json(&cursor));
             }
             if let Some(step) = self
                 .page_stored(Some(to_json(&pull)), pull.is_done())
@@ -221,7 +221,7 @@ impl Work<'_> {
                             .entry(location.id.clone())
                             .or_insert(newest);
                         *moment = (*moment).max(newest);
-                        self.move_cursor(to_json(&cursor)).await?;
+                        self.cursor_moves(to_json(&cursor));
                     }
                     LevelsResume {
                         location: at.location + 1,

@@ -14,9 +14,10 @@
 //! again any queued job left waiting too long.
 //!
 //! Work goes page by page. A page's records are stored (one transaction, through the same
-//! batch upsert feeds use, into an ingestion run per job) before the job's resume point and the
-//! connection's cursor move, so a crash re-reads at most one page and the upserts make that a
-//! no-op. After [`SLICE`] the job saves where it is and hands itself on to the queue, well
+//! batch upsert feeds use, into an ingestion run per job), then the job's resume point is saved,
+//! then the connection's cursor moves: a crash re-reads at most one page, the upserts make that
+//! a no-op, and a job that dies before its first checkpoint starts again from the same cursor
+//! (so it reads, and counts, the same records). After [`SLICE`] the job saves where it is and hands itself on to the queue, well
 //! inside the host's message lock.
 
 mod commerce;
@@ -205,6 +206,7 @@ pub async fn run(
         #[cfg(test)]
         deadline: Instant::now() + tests::slice(),
         problems: Vec::new(),
+        cursor_after_page: None,
     };
     let step = match work.step().await {
         Ok(step) => step,
@@ -237,14 +239,17 @@ pub async fn run(
             })
         }
         Step::Done => {
-            let run = store
-                .finish_ingest_run(&work.run, &run_finish(&job))
-                .await?;
             let enrich = if job.kind == ObjectKind::Products {
-                crate::ingest::enrichment_pages(store, &run).await?.0
+                let (enrich, inserted, updated) =
+                    crate::ingest::enrichment_pages(store, &work.run).await?;
+                job.progress.settle_changes(inserted, updated);
+                enrich
             } else {
                 Vec::new()
             };
+            store
+                .finish_ingest_run(&work.run, &run_finish(&job))
+                .await?;
             job.status = SyncStatus::Succeeded;
             job.finished_at = Some(Utc::now());
             job.lease_until = None;
@@ -394,6 +399,8 @@ struct Work<'a> {
     run: IngestRun,
     deadline: Instant,
     problems: Vec<SyncProblem>,
+    /// Where the connection's cursor goes once the page being stored is checkpointed.
+    cursor_after_page: Option<String>,
 }
 
 impl Work<'_> {
@@ -476,8 +483,8 @@ impl Work<'_> {
     }
 
     /// After a page is stored: counts it, saves where to go on from (`resume`) and renews the
-    /// lease; then whether the loop ends, `Done` after the `last` page or `More` when this
-    /// delivery's slice is over.
+    /// lease, then moves the connection's cursor if the page moved it; then whether the loop
+    /// ends, `Done` after the `last` page or `More` when this delivery's slice is over.
     async fn page_stored(
         &mut self,
         resume: Option<String>,
@@ -487,6 +494,9 @@ impl Work<'_> {
         self.job.progress.resume = resume;
         crate::crash::point("sync.page_committed");
         self.checkpoint().await?;
+        if let Some(cursor) = self.cursor_after_page.take() {
+            self.move_cursor(cursor).await?;
+        }
         Ok(if last {
             Some(Step::Done)
         } else if self.out_of_time() {
@@ -511,7 +521,14 @@ impl Work<'_> {
         Ok(())
     }
 
-    /// Moves the connection's cursor (after the page it follows is stored).
+    /// The page being stored moves the connection's cursor to `cursor`, once its checkpoint is
+    /// saved ([`Work::page_stored`]).
+    fn cursor_moves(&mut self, cursor: String) {
+        self.job.progress.cursor_to = Some(cursor.clone());
+        self.cursor_after_page = Some(cursor);
+    }
+
+    /// Moves the connection's cursor now.
     async fn move_cursor(&mut self, cursor: String) -> Result<(), SyncError> {
         self.store
             .put_sync_cursor(

@@ -57,7 +57,7 @@ impl Work<'_> {
                 .await?;
             // Pages come in cursor order: the cursor may move with each stored page.
             if let Some(cursor) = pull.cursor() {
-                self.move_cursor(to_json(&cursor)).await?;
+                self.cursor_moves(to_json(&cursor));
             }
             if let Some(step) = self
                 .page_stored(Some(to_json(&pull)), pull.is_done())
@@ -157,7 +157,7 @@ impl Work<'_> {
                 after = Some((changed.updated_at, order.order_id.clone()));
             }
             if let Some(cursor) = &after {
-                self.move_cursor(to_json(cursor)).await?;
+                self.cursor_moves(to_json(cursor));
             }
             if let Some(step) = self
                 .page_stored(

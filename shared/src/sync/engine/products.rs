@@ -282,7 +282,7 @@ impl Work<'_> {
                 .collect();
             self.store_products(products, erp).await?;
             if cursor.advance(page.products.iter().map(|p| p.updated_at).max()) {
-                self.move_cursor(to_json(&cursor)).await?;
+                self.cursor_moves(to_json(&cursor));
             }
             if let Some(step) = self
                 .page_stored(page.next.clone(), page.next.is_none())
@@ -319,7 +319,7 @@ impl Work<'_> {
                 && cursor.deleted_at.is_none_or(|c| c < newest)
             {
                 cursor.deleted_at = Some(newest);
-                self.move_cursor(to_json(&cursor)).await?;
+                self.cursor_moves(to_json(&cursor));
             }
             if let Some(step) = self
                 .page_stored(page.next.clone(), page.next.is_none())
@@ -359,7 +359,7 @@ impl Work<'_> {
             if pull.is_done()
                 && let Some(cursor) = pull.cursor()
             {
-                self.move_cursor(to_json(&cursor)).await?;
+                self.cursor_moves(to_json(&cursor));
             }
             if let Some(step) = self
                 .page_stored(Some(to_json(&pull)), pull.is_done())
