@@ -137,7 +137,7 @@ async fn run(kind: Kind, trial: &Trial) -> Outcome {
     assert!(ended.is_none(), "{kind:?}: the setup crashed");
     app.kill();
     let before = mocks.calls();
-    kind.stage(&app, trial.deliveries);
+    kind.stage(&app, &mocks, trial.deliveries);
 
     let mut happened = Vec::new();
     let mut plan = trial.crashes.iter();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
-use shared::sync::shopify::mock::{MockShopify, MockShopifyOptions};
+use shared::sync::shopify::mock::{MockShopify, MockShopifyOptions, ProductEdit};
 
 use super::advisor::{Advisor, Launch};
 use super::state;
@@ -30,7 +30,9 @@ pub enum Kind {
     FeedUpload,
     /// Product PUTs, each retried until answered, and the enrichment they queue.
     HttpWrite,
-    /// A Shopify products job (pull, then push of the enrichment) over three pages.
+    /// A Shopify products job over the shop the setup pulled, after the merchant renamed 40 of
+    /// its products: a pull of three pages that updates them, then the push of the setup's
+    /// enrichment of all 130.
     SyncJob,
     /// A clip dropped in the blob folder: facts, thumbnails, AI review.
     VideoUpload,
@@ -252,8 +254,17 @@ impl Kind {
     }
 
     /// With the process down: puts the work's files in place and raises their events
-    /// `deliveries − 1` more times than the watcher will.
-    pub fn stage(self, app: &Advisor, deliveries: u32) {
+    /// `deliveries − 1` more times than the watcher will; for sync, the merchant's edits.
+    pub fn stage(self, app: &Advisor, mocks: &Mocks, deliveries: u32) {
+        if let Some(shop) = mocks.shopify.as_ref().filter(|_| self == Kind::SyncJob) {
+            for (n, id) in shop.product_ids().iter().step_by(3).take(40).enumerate() {
+                let edit = ProductEdit {
+                    title: Some(format!("Renamed by the merchant {n}")),
+                    ..ProductEdit::default()
+                };
+                shop.edit_product(id, edit).expect("a seeded product");
+            }
+        }
         let files: Vec<(&str, &str, Vec<u8>)> = match self {
             Kind::FeedUpload => vec![
                 ("ingest", "products.csv", products_feed()),
