@@ -17,8 +17,8 @@
 //! batch upsert feeds use, into an ingestion run per job), then the job's resume point is saved,
 //! then the connection's cursor moves: a crash re-reads at most one page, the upserts make that
 //! a no-op, and a job that dies before its first checkpoint starts again from the same cursor
-//! (so it reads, and counts, the same records). After [`SLICE`] the job saves where it is and hands itself on to the queue, well
-//! inside the host's message lock.
+//! (so it reads, and counts, the same records). After [`SLICE`] the job saves where it is and
+//! hands itself on to the queue, well inside the host's message lock.
 
 mod commerce;
 mod netsuite;
