@@ -499,7 +499,7 @@ async fn one_job_of_a_kind_runs_per_connection_and_the_one_ending_hands_on_to_th
     assert_eq!(job.progress.inserted, 0);
 
     // A message for `first` delivered again hands on again (its first hand-on may have been
-    // lost with its delivery's outputs), to nothing now.
+    // lost with its delivery's outputs): to `third`, made since and waiting.
     let third = fx.job("third", ObjectKind::Products).await;
     let again = fx.deliver(&first).await;
     assert!(
