@@ -256,7 +256,8 @@ impl Kind {
     /// With the process down: puts the work's files in place and raises their events
     /// `deliveries − 1` more times than the watcher will; for sync, the merchant's edits.
     pub fn stage(self, app: &Advisor, mocks: &Mocks, deliveries: u32) {
-        if let Some(shop) = mocks.shopify.as_ref().filter(|_| self == Kind::SyncJob) {
+        // Only the sync kind has a shop.
+        if let Some(shop) = &mocks.shopify {
             for (n, id) in shop.product_ids().iter().step_by(3).take(40).enumerate() {
                 let edit = ProductEdit {
                     title: Some(format!("Renamed by the merchant {n}")),
